@@ -1,0 +1,30 @@
+"""The one place that decides how every kernel is compiled."""
+
+import numba
+
+# Fast-math flags that keep NaN/inf checks working (no ``nnan``/``ninf``) and
+# keep results independent of the thread count (no ``reassoc``: re-associated
+# sums would depend on how the loop was split).
+FASTMATH = frozenset({"nsz", "arcp", "contract", "afn"})
+
+
+def kernel(fn=None, *, parallel=False):
+    """Compile ``fn`` with the project's options.
+
+    ``cache=True`` keeps compile time off every process after the first,
+    ``nogil=True`` lets user threads run kernels side by side, and
+    ``error_model="numpy"`` drops the ZeroDivisionError checks from hot loops.
+    Use ``parallel=True`` (with ``numba.prange``) only where it pays, and only
+    over fixed-size chunks reduced in a fixed order.
+    """
+
+    def wrap(f):
+        return numba.njit(
+            cache=True,
+            nogil=True,
+            error_model="numpy",
+            fastmath=set(FASTMATH),
+            parallel=parallel,
+        )(f)
+
+    return wrap if fn is None else wrap(fn)

@@ -1,0 +1,386 @@
+"""k-means: the array engine :func:`kmeans` and the image function :func:`kmeans_segment`.
+
+Lloyd's algorithm as the lecture states it (k-Means Segmentation): assign each
+pixel to its nearest mean, recompute the means, stop when the means move less
+than a threshold. The three initialisations of the lecture are here, with
+k-means++ and explicit centres besides.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._kernels.kmeans import CHUNK, lloyd_pass, reduce_chunks
+from ._validate import (
+    ConvergenceWarning,
+    check_array,
+    check_finite,
+    check_float,
+    check_int,
+    check_rng,
+    check_start_label,
+    labels_to_image,
+    prepare_image,
+)
+from .features import feature_stack
+
+INITS = ("subset", "random", "uniform", "k-means++")
+
+# The "subset" start runs k-means on max(10 k, min(n, SUBSET_SIZE)) pixels,
+# SUBSET_RESTARTS times from k-means++, and keeps the lowest subset inertia.
+SUBSET_SIZE = 10_000
+SUBSET_RESTARTS = 3
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    """Result of :func:`kmeans`, with scikit-learn's meanings.
+
+    Attributes
+    ----------
+    centers : (k, d) float64 ndarray
+        Cluster centres.
+    labels : (n,) intp ndarray
+        0-based cluster of every sample.
+    inertia : float
+        Sum of weighted squared distances of the samples to their centre.
+    n_iter : int
+        Lloyd iterations (assign + update) of the best run.
+    converged : bool
+        Whether the best run stopped before ``max_iter``.
+    """
+
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    converged: bool
+
+
+def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weight=None,
+           min_distance=None, rng=None):
+    """k-means clustering of samples by Lloyd's algorithm.
+
+    Parameters
+    ----------
+    X : (n_samples, n_features) array_like
+        Samples. Computation runs in float32 on the data centred on its mean,
+        with float64 accumulators.
+    k : int
+        Number of clusters, 1 <= k <= n_samples.
+    init : {"subset", "random", "uniform", "k-means++"} or (k, n_features) array_like
+        Initial centres (lecture, k-Means Initialization Methods):
+
+        * ``"subset"`` (method 3, preferred, default): k-means on a random
+          subset of ``max(10 k, min(n, 10000))`` samples (best of 3 starts
+          from k-means++) seeds the full run;
+        * ``"random"`` (method 1): k random samples; a pick closer than
+          ``min_distance`` to an accepted one is drawn again, and after a
+          bounded number of draws the candidate farthest from the accepted
+          ones wins;
+        * ``"uniform"`` (method 2): k means drawn uniformly within the range
+          of each feature;
+        * ``"k-means++"``: greedy k-means++ as scikit-learn does it;
+        * an array: these centres (for instance fitted on another image).
+    n_init : int
+        Runs from different starts; the lowest inertia wins.
+    tol : float
+        Stop when every centre moved less than ``tol`` (absolute, in feature
+        units; the lecture's threshold is 0.5). Unlike scikit-learn's, it is
+        not relative to the data's variance. Iteration also stops when no
+        label changes.
+    max_iter : int
+        Maximum number of Lloyd iterations per run.
+    sample_weight : (n_samples,) array_like, optional
+        Non-negative weight of each sample.
+    min_distance : float, optional
+        For ``init="random"``: the least distance between two initial
+        centres, by default 5% of the diagonal of the features' range.
+    rng : None, int or numpy.random.Generator
+        Source of randomness; the same seed gives the same result, whatever
+        the number of threads.
+
+    Returns
+    -------
+    KMeansResult
+        ``centers``, ``labels``, ``inertia``, ``n_iter``, ``converged``.
+
+    Raises
+    ------
+    ValueError
+        k out of range, empty or non-finite X, bad init shape, negative
+        weights, non-positive tol.
+
+    Warns
+    -----
+    ConvergenceWarning
+        Fewer distinct clusters than k were found (duplicate samples).
+
+    Examples
+    --------
+    >>> X = [[0, 0], [0.5, 0], [0.5, 1], [1, 1]]
+    >>> res = kmeans(X, 2, init=[[0, 0], [1, 1]], sample_weight=[3, 1, 1, 3], tol=0)
+    >>> res.labels.tolist(), res.inertia
+    ([0, 0, 1, 1], 0.375)
+    """
+    X = check_array(X, "X", ndim=2)
+    check_finite(X, "X")
+    n, d = X.shape
+    k = check_int(k, "k", minimum=1, maximum=n)
+    n_init = check_int(n_init, "n_init", minimum=1)
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    tol = check_float(tol, "tol", nonnegative=True)
+    weights = _check_weights(sample_weight, n)
+    rng = check_rng(rng)
+    explicit = not isinstance(init, str)
+    if not explicit and init not in INITS:
+        raise ValueError(f"unknown init={init!r}; expected one of {', '.join(INITS)} or a (k, d) array")
+    if min_distance is not None:
+        min_distance = check_float(min_distance, "min_distance", nonnegative=True)
+
+    # Centring keeps float32 distances accurate for data far from the origin.
+    offset = X.mean(axis=0, dtype=np.float64)
+    Xt = np.ascontiguousarray(X.T, dtype=np.float32) - offset.astype(np.float32)[:, None]
+    if explicit:
+        centers0 = _check_init_array(init, k, d) - offset
+        n_init = 1
+
+    best = None
+    for _ in range(n_init):
+        if not explicit:
+            centers0 = initial_centers(Xt, k, init, weights, rng, min_distance)
+        run = _lloyd(Xt, weights, centers0, tol, max_iter)
+        if best is None or run[2] < best[2]:
+            best = run
+    centers, labels, inertia, n_iter, converged, n_found = best
+    if n_found < k:
+        warnings.warn(
+            f"Number of distinct clusters ({n_found}) found smaller than k ({k}). "
+            "Possibly due to duplicate points in X.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return KMeansResult(centers + offset, labels.astype(np.intp), float(inertia), n_iter, converged)
+
+
+def kmeans_segment(image, k, features=None, *, init="subset", n_init=1, tol=0.5, max_iter=100,
+                   spatial_scale=1.0, spacing=None, data_range=None, channel_axis=-1, mask=None,
+                   rng=None, start_label=1, return_info=False):
+    """Segment an image by k-means over pixel features.
+
+    Parameters
+    ----------
+    image : (M, N[, P][, C]) ndarray
+        Image or volume, grayscale (``channel_axis=None``) or with channels.
+    k : int
+        Number of clusters.
+    features : str, callable or ndarray, optional
+        Feature space, see :func:`classicseg.pixel_features` (``"rgb"``,
+        ``"rgbxy"``, ``"lab"``, ...; None: colour + position).
+    init, n_init, tol, max_iter, rng
+        As in :func:`kmeans`. An ``init`` array of centres fitted on another
+        image labels this one with them (use ``max_iter=1`` to keep them
+        almost fixed).
+    spatial_scale, spacing, data_range, channel_axis, mask
+        As in :func:`classicseg.pixel_features`.
+    start_label : {0, 1}
+        Label of the first cluster; pixels outside ``mask`` get
+        ``start_label - 1``.
+    return_info : bool
+        Also return the :class:`KMeansResult`.
+
+    Returns
+    -------
+    labels : (M, N[, P]) intp ndarray
+        Cluster of every pixel, from ``start_label``.
+    info : KMeansResult
+        Only with ``return_info=True``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad image, mask, feature space or parameter; the message names it.
+
+    Examples
+    --------
+    >>> from skimage import data
+    >>> img = data.astronaut()[::8, ::8]
+    >>> labels = kmeans_segment(img, 4, features="rgbxy", rng=0)
+    >>> labels.shape, int(labels.min()), int(labels.max())
+    ((64, 64), 1, 4)
+    """
+    start_label = check_start_label(start_label)
+    img, is_color, mask = prepare_image(image, channel_axis, mask)
+    Xt = feature_stack(img, is_color, features, spatial_scale=spatial_scale, spacing=spacing,
+                       data_range=data_range, mask=mask)
+    info = kmeans(Xt.T, k, init=init, n_init=n_init, tol=tol, max_iter=max_iter, rng=rng)
+    labels = labels_to_image(info.labels, img.shape[:-1], mask, start_label)
+    return (labels, info) if return_info else labels
+
+
+def initial_centers(Xt, k, init, weights, rng, min_distance=None):
+    """Initial ``(k, d)`` float64 centres from feature-major samples ``Xt``."""
+    if init == "uniform":
+        points = Xt if weights is None else Xt[:, weights > 0]
+        return rng.uniform(points.min(axis=1), points.max(axis=1), size=(k, Xt.shape[0]))
+    if init == "random":
+        return _init_random(Xt, k, weights, rng, min_distance)
+    if init == "k-means++":
+        return _init_kmeanspp(Xt, k, weights, rng)
+    return _init_subset(Xt, k, weights, rng)
+
+
+def _init_random(Xt, k, weights, rng, min_distance):
+    """Lecture's method 1: random samples, resampling picks too close to accepted ones."""
+    n = Xt.shape[1]
+    pool = np.arange(n) if weights is None else np.flatnonzero(weights > 0)
+    if min_distance is None:
+        min_distance = 0.05 * float(np.linalg.norm(Xt.max(axis=1) - Xt.min(axis=1)))
+    # A bounded number of draws: enough to resample a few times per centre.
+    draws = pool[rng.choice(pool.size, size=min(pool.size, 10 * k + 100), replace=False)]
+    candidates = Xt[:, draws].T.astype(np.float64)
+    accepted = [0]
+    closest = np.linalg.norm(candidates - candidates[0], axis=1)
+    for i in range(1, len(candidates)):
+        if len(accepted) == k:
+            break
+        if closest[i] >= min_distance and closest[i] > 0:
+            accepted.append(i)
+            closest = np.minimum(closest, np.linalg.norm(candidates - candidates[i], axis=1))
+    while len(accepted) < k:
+        # Out of draws: the candidate farthest from every accepted centre wins.
+        i = int(np.argmax(closest))
+        accepted.append(i)
+        closest = np.minimum(closest, np.linalg.norm(candidates - candidates[i], axis=1))
+    return candidates[accepted]
+
+
+def _init_kmeanspp(Xt, k, weights, rng):
+    """Greedy k-means++ (Arthur & Vassilvitskii 2007), as scikit-learn's ``_kmeans_plusplus``."""
+    d, n = Xt.shape
+    w = np.ones(n) if weights is None else weights.astype(np.float64)
+    X = Xt.T.astype(np.float64)
+    n_trials = 2 + int(np.log(k))
+    centers = np.empty((k, d))
+    first = rng.choice(n, p=w / w.sum())
+    centers[0] = X[first]
+    closest = ((X - centers[0]) ** 2).sum(axis=1)
+    potential = (w * closest).sum()
+    for c in range(1, k):
+        if potential <= 0:
+            # Fewer distinct points than k: repeat one; Lloyd will warn.
+            centers[c:] = centers[0]
+            break
+        draws = rng.uniform(size=n_trials) * potential
+        ids = np.minimum(np.searchsorted(np.cumsum(w * closest), draws), n - 1)
+        trial = np.minimum(closest, ((X[None, :, :] - X[ids][:, None, :]) ** 2).sum(axis=2))
+        pots = trial @ w
+        best = int(np.argmin(pots))
+        centers[c] = X[ids[best]]
+        closest, potential = trial[best], pots[best]
+    return centers
+
+
+def _init_subset(Xt, k, weights, rng):
+    """Lecture's method 3: k-means on a random subset of pixels seeds the full run."""
+    n = Xt.shape[1]
+    pool = np.arange(n) if weights is None else np.flatnonzero(weights > 0)
+    size = max(10 * k, min(pool.size, SUBSET_SIZE))
+    if size >= pool.size:
+        return _init_kmeanspp(Xt, k, weights, rng)
+    idx = np.sort(pool[rng.choice(pool.size, size=size, replace=False)])
+    sub = np.ascontiguousarray(Xt[:, idx])
+    sub_w = None if weights is None else weights[idx]
+    best = None
+    for _ in range(SUBSET_RESTARTS):
+        run = _lloyd(sub, sub_w, _init_kmeanspp(sub, k, sub_w, rng), 0.0, 100)
+        if best is None or run[2] < best[2]:
+            best = run
+    return best[0]
+
+
+def _lloyd(Xt, weights, centers, tol, max_iter):
+    """Lloyd iterations from ``centers``; returns (centers, labels, inertia, n_iter, converged, n_found)."""
+    d, n = Xt.shape
+    k = centers.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    w = np.empty(0, np.float32) if weights is None else weights
+    labels = np.full(n, -1, dtype=np.int32)
+    sums = np.empty((n_chunks, k, d))
+    counts = np.empty((n_chunks, k))
+    changed = np.empty(n_chunks, dtype=np.int64)
+    inertia = np.empty(n_chunks)
+    centers = np.array(centers, dtype=np.float64)
+    converged = False
+    for n_iter in range(1, max_iter + 1):
+        lloyd_pass(Xt, w, centers.astype(np.float32), labels, sums, counts, changed, inertia)
+        if changed.sum() == 0:
+            # Same labels as the pass before: the centres are their means already.
+            converged = True
+            break
+        total, weight = reduce_chunks(sums, counts)
+        _relocate_empty(Xt, w, centers, labels, total, weight)
+        new = centers.copy()
+        filled = weight > 0
+        new[filled] = total[filled] / weight[filled, None]
+        shift = np.sqrt(((new - centers) ** 2).sum(axis=1)).max()
+        centers = new
+        if shift < tol:
+            converged = True
+            break
+    if not (converged and changed.sum() == 0):
+        # Labels must belong to the final centres (scikit-learn does the same).
+        lloyd_pass(Xt, w, centers.astype(np.float32), labels, sums, counts, changed, inertia)
+    weight = reduce_chunks(sums, counts)[1]
+    return centers, labels, inertia.sum(), n_iter, converged, int(np.count_nonzero(weight > 0))
+
+
+def _relocate_empty(Xt, w, centers, labels, total, weight):
+    """Give each empty cluster one of the samples farthest from their centre.
+
+    As scikit-learn's ``_relocate_empty_clusters_dense``: the sample leaves its
+    cluster's sums and becomes the empty cluster's only member. Nothing moves
+    when every sample sits on its centre (more clusters than distinct points).
+    """
+    empty = np.flatnonzero(weight == 0)
+    if empty.size == 0:
+        return
+    diff = Xt - centers.astype(np.float32)[labels].T
+    dist = (diff * diff).sum(axis=0)
+    if w.size:
+        dist[w == 0] = -1.0  # a zero-weight sample cannot fill a cluster
+    if dist.max() <= 0:
+        return
+    far = np.argsort(-dist, kind="stable")[: empty.size]
+    for j, i in zip(empty, far):
+        if dist[i] <= 0:
+            break
+        wi = float(w[i]) if w.size else 1.0
+        x = Xt[:, i].astype(np.float64)
+        total[labels[i]] -= wi * x
+        weight[labels[i]] -= wi
+        total[j] = wi * x
+        weight[j] = wi
+
+
+def _check_weights(sample_weight, n):
+    if sample_weight is None:
+        return None
+    w = check_array(sample_weight, "sample_weight", ndim=1)
+    if w.shape[0] != n:
+        raise ValueError(f"sample_weight must have {n} values, one per sample, got {w.shape[0]}")
+    check_finite(w, "sample_weight")
+    if (w < 0).any():
+        raise ValueError("sample_weight must be non-negative")
+    if not (w > 0).any():
+        raise ValueError("sample_weight must have at least one positive value")
+    return w.astype(np.float32)
+
+
+def _check_init_array(init, k, d):
+    centers = np.array(init, dtype=np.float64)  # a copy: the caller's array is never touched
+    if centers.shape != (k, d):
+        raise ValueError(f"init array must have shape (k, n_features) = ({k}, {d}), got {centers.shape}")
+    check_finite(centers, "init")
+    return centers

@@ -1,0 +1,160 @@
+"""Input checks and coercion shared by every public entry point.
+
+Every check names the argument it rejects and what was expected, so that a
+user reading the message knows which argument to fix.  Nothing here modifies
+its input: arrays that need a new dtype or layout are copied.
+"""
+
+import numbers
+import operator
+
+import numpy as np
+
+
+class ConvergenceWarning(UserWarning):
+    """An algorithm found fewer clusters than asked for, or did not converge."""
+
+
+def check_rng(rng):
+    """Return a :class:`numpy.random.Generator` from ``None``, an int or a Generator."""
+    if rng is None or isinstance(rng, (numbers.Integral, np.random.Generator, np.random.SeedSequence)):
+        if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng < 0:
+            raise ValueError(f"rng must be a non-negative seed, got {rng}")
+        return np.random.default_rng(rng)
+    raise TypeError(
+        f"rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}"
+    )
+
+
+def check_int(value, name, *, minimum=None, maximum=None):
+    """Return ``value`` as a Python int within ``[minimum, maximum]``."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {value!r}") from None
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_float(value, name, *, positive=False, nonnegative=False):
+    """Return ``value`` as a finite Python float, optionally > 0 or >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    if nonnegative and value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def check_start_label(start_label):
+    if isinstance(start_label, bool) or start_label not in (0, 1):
+        raise ValueError(f"start_label must be 0 or 1, got {start_label!r}")
+    return int(start_label)
+
+
+def check_array(x, name, *, ndim=None, dtype_kind="biuf"):
+    """Return ``x`` as an ndarray, checking its number of dimensions and dtype kind."""
+    x = np.asarray(x)
+    if x.dtype.kind not in dtype_kind:
+        raise TypeError(f"{name} must be a numeric array, got dtype {x.dtype}")
+    if ndim is not None and x.ndim not in np.atleast_1d(ndim):
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} is empty (shape {x.shape})")
+    return x
+
+
+def check_finite(x, name, mask=None):
+    """Raise if ``x`` has NaN or inf where ``mask`` (over its leading axes) is True."""
+    if x.dtype.kind != "f":
+        return
+    bad = ~np.isfinite(x)
+    if mask is not None:
+        bad = bad[mask]
+    if bad.any():
+        where = " inside the mask" if mask is not None else ""
+        raise ValueError(f"{name} contains NaN or infinite values{where}")
+
+
+def prepare_image(image, channel_axis=-1, mask=None, *, name="image"):
+    """Bring an image to channel-last layout and check it and its mask.
+
+    Returns
+    -------
+    image : (*spatial, C) ndarray
+        A view of the input with the channel axis last (C == 1 for grayscale).
+    is_color : bool
+        Whether the input had a channel axis.
+    mask : (*spatial) bool ndarray or None
+    """
+    image = np.asarray(image)
+    if image.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real-valued numeric array, got dtype {image.dtype}")
+    if image.size == 0:
+        raise ValueError(f"{name} is empty (shape {image.shape})")
+    if channel_axis is None:
+        if image.ndim not in (2, 3):
+            raise ValueError(
+                f"{name} must be 2-D or 3-D when channel_axis=None, got shape {image.shape}"
+            )
+        image = image[..., np.newaxis]
+    else:
+        channel_axis = check_int(channel_axis, "channel_axis")
+        if image.ndim == 2:
+            raise ValueError(
+                f"{name} is 2-D but channel_axis={channel_axis}; "
+                "use channel_axis=None for a grayscale image"
+            )
+        if image.ndim not in (3, 4):
+            raise ValueError(
+                f"{name} must be 3-D or 4-D with a channel axis, got shape {image.shape}"
+            )
+        if not -image.ndim <= channel_axis < image.ndim:
+            raise ValueError(
+                f"channel_axis={channel_axis} is out of range for {name} of shape {image.shape}"
+            )
+        image = np.moveaxis(image, channel_axis, -1)
+    mask = prepare_mask(mask, image.shape[:-1])
+    check_finite(image, name, mask)
+    return image, channel_axis is not None, mask
+
+
+def prepare_mask(mask, spatial_shape):
+    """Return ``mask`` as a bool array of ``spatial_shape`` (or None)."""
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    if mask.dtype != bool:
+        if mask.dtype.kind not in "iu" or not np.isin(mask, (0, 1)).all():
+            raise TypeError(f"mask must be a boolean array, got dtype {mask.dtype}")
+        mask = mask.astype(bool)
+    if mask.shape != tuple(spatial_shape):
+        raise ValueError(
+            f"mask must have the image's spatial shape {tuple(spatial_shape)}, got {mask.shape}"
+        )
+    if not mask.any():
+        raise ValueError("mask selects no pixel")
+    return mask
+
+
+def labels_to_image(labels, spatial_shape, mask, start_label):
+    """Place 0-based cluster labels into an ``np.intp`` label image.
+
+    Labels are shifted to begin at ``start_label``; pixels outside ``mask``
+    get ``start_label - 1`` (0 for the default ``start_label=1``, which
+    ``regionprops`` and ``label2rgb`` treat as background).
+    """
+    if mask is None:
+        return labels.astype(np.intp).reshape(spatial_shape) + start_label
+    out = np.full(spatial_shape, start_label - 1, dtype=np.intp)
+    out[mask] = labels + start_label
+    return out
