@@ -2,25 +2,52 @@
 
 k-means, mean shift and normalized cut over pixel features, returning label
 images that scikit-image's ``label2rgb``, ``mark_boundaries`` and
-``regionprops`` take as they are. Importing the package compiles nothing;
-:func:`warmup` compiles the common kernels ahead of time.
+``regionprops`` take as they are. Importing the package compiles nothing, and
+algorithm modules load on first use; :func:`warmup` compiles the common
+kernels ahead of time.
 """
 
-from ._kmeans import KMeansResult, kmeans, kmeans_segment
-from ._validate import ConvergenceWarning
-from .features import FEATURE_SPACES, pixel_features
+import importlib
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
-    "ConvergenceWarning",
-    "FEATURE_SPACES",
-    "KMeansResult",
-    "kmeans",
-    "kmeans_segment",
-    "pixel_features",
-    "warmup",
-]
+# Public name -> module that defines it (loaded on first access, PEP 562).
+_EXPORTS = {
+    "ConvergenceWarning": "._validate",
+    "FEATURE_SPACES": ".features",
+    "pixel_features": ".features",
+    "KMeansResult": "._kmeans",
+    "kmeans": "._kmeans",
+    "kmeans_segment": "._kmeans",
+    "MeanShiftResult": "._meanshift",
+    "mean_shift": "._meanshift",
+    "estimate_window": "._meanshift",
+    "meanshift_segment": "._meanshift",
+    "NcutResult": "._ncut",
+    "affinity_graph": "._ncut",
+    "ncut_value": "._ncut",
+    "ncut_partition": "._ncut",
+    "ncut_segment": "._ncut",
+    "merge_small_regions": "._regions",
+}
+_SUBMODULES = ("batch", "datasets", "features", "learned", "metrics")
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "warmup"])
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module("." + name, __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
 
 
 def warmup():
@@ -33,4 +60,9 @@ def warmup():
     import numpy as np
 
     img = np.random.default_rng(0).random((8, 8, 3)).astype(np.float32)
-    kmeans_segment(img, 2, features="rgbxy", rng=0)
+    for name in ("kmeans_segment", "meanshift_segment", "ncut_segment"):
+        try:
+            segment = __getattr__(name)
+        except ImportError:  # a method not built yet in this checkout
+            continue
+        segment(img, 2) if name != "meanshift_segment" else segment(img, 21)
