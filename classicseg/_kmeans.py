@@ -86,7 +86,7 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
     n_init : int
         Runs from different starts; the lowest inertia wins.
     tol : float
-        Stop when every centre moved less than ``tol`` (absolute, in feature
+        Stop when no centre moved more than ``tol`` (absolute, in feature
         units; the lecture's threshold is 0.5). Unlike scikit-learn's, it is
         not relative to the data's variance. Iteration also stops when no
         label changes.
@@ -140,10 +140,11 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
         min_distance = check_float(min_distance, "min_distance", nonnegative=True)
 
     # Centring keeps float32 distances accurate for data far from the origin.
-    offset = X.mean(axis=0, dtype=np.float64)
-    Xt = np.ascontiguousarray(X.T, dtype=np.float32) - offset.astype(np.float32)[:, None]
+    offset = X.mean(axis=0, dtype=np.float64).astype(np.float32)
+    Xt = np.ascontiguousarray(X.T, dtype=np.float32) - offset[:, None]
     if explicit:
-        centers0 = _check_init_array(init, k, d) - offset
+        # Shifted like the samples, so that a centre on a sample stays on it.
+        centers0 = (_check_init_array(init, k, d).astype(np.float32) - offset).astype(np.float64)
         n_init = 1
 
     best = None
@@ -326,7 +327,7 @@ def _lloyd(Xt, weights, centers, tol, max_iter):
         new[filled] = total[filled] / weight[filled, None]
         shift = np.sqrt(((new - centers) ** 2).sum(axis=1)).max()
         centers = new
-        if shift < tol:
+        if shift <= tol:
             converged = True
             break
     if not (converged and changed.sum() == 0):
