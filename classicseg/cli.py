@@ -1,0 +1,334 @@
+"""The ``classicseg`` command: segment folders of images, evaluate saved segmentations.
+
+``classicseg segment PATHS... --method kmeans --out DIR`` writes one label
+image per input (and, with ``--overlay``, the image with its region
+boundaries), with a progress bar on stderr and a summary at the end;
+``classicseg evaluate PRED_DIR --bsds ROOT`` prints the BSDS region benchmark
+table of saved segmentations. Exit status: 0 on success, 1 when some image
+failed (it is reported and skipped; the others are written), 2 for a usage
+error (bad option, unreadable input path, output folder that cannot be written).
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from ._io import (
+    LABEL_FORMATS,
+    check_output_dir,
+    find_images,
+    label_file_name,
+    read_image,
+    write_labels,
+    write_overlay,
+)
+from .batch import METHODS, iter_segments
+
+# Option -> (parameter name, the method it belongs to); passed only when given.
+METHOD_OPTIONS = {
+    "k": ("k", "kmeans"),
+    "window": ("window", "meanshift"),
+    "n_segments": ("n_segments", "ncut"),
+}
+DEFAULT_K = 8
+OVERLAY_DIR = "overlays"
+
+
+def main(argv=None):
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args, args.command_parser)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="classicseg",
+        description="Classical image segmentation (k-means, mean shift, normalized cut).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    seg = commands.add_parser(
+        "segment", help="segment image files or folders, one label image per input",
+        description="Segment image files (or every image in the given folders) and write one "
+                    "label image per input to OUT, named after the input. Inputs are read "
+                    "with scikit-image (png, jpg, tif, bmp, gif) or NumPy (npy). An image that "
+                    "fails is reported and skipped; the exit status is then 1.",
+        epilog="Label formats: png (16-bit, labels up to 65535), npy (np.intp as computed), "
+               "tif (tifffile, installed with scikit-image). Example: classicseg segment "
+               "images/val --method meanshift --window 21 --out seg-out --overlay")
+    seg.add_argument("paths", nargs="+", metavar="PATHS", help="image files or folders")
+    seg.add_argument("--method", choices=tuple(METHODS), default="kmeans",
+                     help="segmentation method (default: kmeans)")
+    seg.add_argument("--k", type=_positive(int), metavar="K",
+                     help=f"kmeans: number of clusters (default {DEFAULT_K})")
+    seg.add_argument("--window", type=_positive(float), metavar="W",
+                     help="meanshift: window size W in feature units (levels and pixels)")
+    seg.add_argument("--n-segments", type=_positive(int), metavar="N",
+                     help="ncut: number of segments")
+    seg.add_argument("--features", metavar="SPACE",
+                     help="feature space: rgb, rgbxy, lab, labxy, gray, grayxy, color, colorxy "
+                          "(default: colour + position)")
+    seg.add_argument("--rng", type=_nonnegative_int, metavar="SEED",
+                     help="random seed, for labels that are the same at every run")
+    seg.add_argument("--out", required=True, type=Path, metavar="DIR",
+                     help="output folder (created if missing)")
+    seg.add_argument("--overlay", action="store_true",
+                     help=f"also write each image with its region boundaries to DIR/{OVERLAY_DIR}/")
+    seg.add_argument("--format", choices=LABEL_FORMATS, default="png",
+                     help="label image format (default: png)")
+    seg.add_argument("--scheduler", default="threads", metavar="ADDRESS",
+                     help="'threads' (default: this machine), 'synchronous' (one image at a "
+                          "time), or a dask.distributed scheduler address such as "
+                          "tcp://127.0.0.1:8786 (needs pip install \"classicseg[dask]\"; the "
+                          "workers must be able to read the input files)")
+    seg.add_argument("--quiet", action="store_true", help="no progress bar")
+    seg.set_defaults(run=run_segment, command_parser=seg)
+
+    ev = commands.add_parser(
+        "evaluate", help="region benchmark (covering, PRI, VI) of saved segmentations",
+        description="Score saved segmentations against BSDS500 ground truth. PRED_DIR holds "
+                    "one sub-folder per parameter value (PRED_DIR/<param>/<id>.png, one "
+                    "sweep value per folder), or the label images themselves for a single "
+                    "parameter. Prints covering, PRI and VI per parameter, then ODS (one "
+                    "parameter for the set), OIS (the best parameter per image) and Best.")
+    ev.add_argument("pred_dir", type=Path, metavar="PRED_DIR", help="folder of segmentations")
+    ev.add_argument("--bsds", required=True, type=Path, metavar="ROOT",
+                    help="BSDS500 root folder (holding images/ and groundTruth/)")
+    ev.add_argument("--split", default="val", help="data split (default: val)")
+    ev.set_defaults(run=run_evaluate, command_parser=ev)
+    return parser
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if not np.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+def _nonnegative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def method_params(args, parser):
+    """Keyword arguments of the chosen method from the parsed options."""
+    params = {}
+    for option, (name, method) in METHOD_OPTIONS.items():
+        value = getattr(args, option)
+        if value is None:
+            continue
+        if method != args.method:
+            parser.error(f"--{option.replace('_', '-')} applies to --method {method}, "
+                         f"not {args.method}")
+        params[name] = value
+    if args.method == "kmeans":
+        params.setdefault("k", DEFAULT_K)
+    if args.features is not None:
+        params["features"] = args.features
+    if args.rng is not None:
+        params["rng"] = args.rng
+    return params
+
+
+def run_segment(args, parser):
+    params = method_params(args, parser)
+    try:
+        paths = find_images(args.paths)
+        out_dir = check_output_dir(args.out)
+        if args.overlay:
+            check_output_dir(out_dir / OVERLAY_DIR)
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
+    names = [label_file_name(p.stem, args.format) for p in paths]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        parser.error(f"inputs from different folders would write the same file: "
+                     f"{', '.join(clashes)}")
+
+    scheduler = None if args.scheduler == "threads" else args.scheduler
+    progress = Progress(len(paths), enabled=not args.quiet)
+    failed, written, start = [], 0, time.perf_counter()
+    try:
+        results = iter_segments([str(p) for p in paths], args.method, scheduler=scheduler,
+                                on_error="return", **params)
+        for index, labels in results:
+            path = paths[index]
+            try:
+                if isinstance(labels, Exception):
+                    raise labels
+                save_outputs(path, labels, out_dir / names[index], args)
+                written += 1
+            except Exception as exc:  # one bad image must not stop the others
+                failed.append(path)
+                progress.note(f"error: {_message(exc, path)}")
+            progress.advance()
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        # Raised before any image ran: a bad scheduler, a method not installed.
+        progress.close()
+        parser.error(str(exc))
+    progress.close()
+    elapsed = time.perf_counter() - start
+    rate = f", {written / elapsed:.2f} images/s" if elapsed > 0 and written else ""
+    print(f"{args.method}: {written} of {len(paths)} images segmented in {elapsed:.1f} s"
+          f"{rate} -> {out_dir}" + (f"; {len(failed)} failed" if failed else ""))
+    return 1 if failed else 0
+
+
+def save_outputs(path, labels, label_path, args):
+    """Write the label image (and overlay); on failure, remove what was written."""
+    write_labels(labels, label_path, args.format)
+    if not args.overlay:
+        return
+    try:
+        write_overlay(read_image(path), labels, label_path.parent / OVERLAY_DIR / f"{path.stem}.png")
+    except BaseException:
+        label_path.unlink(missing_ok=True)
+        raise
+
+
+def _message(exc, path):
+    text = str(exc).splitlines()[0]  # decoders append lists of plugins to install
+    return text if str(path) in text else f"{path}: {text}"
+
+
+def run_evaluate(args, parser):
+    from .datasets import load_bsds500
+    from .metrics import region_benchmark
+
+    try:
+        params, folders = _sweep_folders(args.pred_dir)
+        ids = _image_ids(folders)
+        # One image at a time: its annotators and its segmentation at every parameter.
+        results = ((item.gts, [read_image(folder / f"{item.id}.png") for folder in folders])
+                   for item in load_bsds500(args.bsds, args.split, ids=ids))
+        bench = region_benchmark(results, params=params)
+    except (OSError, ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    print(benchmark_table(bench, args.pred_dir, args.split))
+    return 0
+
+
+def _sweep_folders(pred_dir):
+    """Parameter names and folders: the sub-folders holding PNGs, or PRED_DIR itself."""
+    if not pred_dir.is_dir():
+        raise ValueError(f"PRED_DIR {str(pred_dir)!r} is not a folder")
+    subs = [p for p in pred_dir.iterdir() if p.is_dir() and any(p.glob("*.png"))]
+    if not subs:
+        if not any(pred_dir.glob("*.png")):
+            raise ValueError(f"PRED_DIR {str(pred_dir)!r} holds no PNG label image")
+        return (pred_dir.name,), [pred_dir]
+    subs.sort(key=lambda p: (_as_number(p.name) is None, _as_number(p.name) or 0, p.name))
+    return tuple(_as_number(p.name) or p.name for p in subs), subs
+
+
+def _as_number(text):
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+
+def _image_ids(folders):
+    ids = sorted(p.stem for p in folders[0].glob("*.png"))
+    for folder in folders[1:]:
+        other = sorted(p.stem for p in folder.glob("*.png"))
+        if other != ids:
+            raise ValueError(f"{folder} and {folders[0]} do not hold the same images "
+                             "(every parameter folder needs one segmentation per image)")
+    return ids
+
+
+def benchmark_table(bench, pred_dir, split):
+    """The region benchmark as a Markdown table: one row per parameter, then ODS/OIS/Best."""
+    lines = [f"Region benchmark of {pred_dir} on BSDS500 {split} ({bench.n_images} images)", "",
+             "| parameter | covering | PRI | VI |", "|---|---:|---:|---:|"]
+    for p, cov, pri, vi in zip(bench.params, bench.covering, bench.pri, bench.vi):
+        lines.append(f"| {p} | {cov:.3f} | {pri:.3f} | {vi:.3f} |")
+    lines += ["", "| | covering | PRI | VI |", "|---|---:|---:|---:|",
+              f"| ODS | {bench.covering_ods:.3f} ({bench.covering_ods_param}) | "
+              f"{bench.pri_ods:.3f} ({bench.pri_ods_param}) | "
+              f"{bench.vi_ods:.3f} ({bench.vi_ods_param}) |",
+              f"| OIS | {bench.covering_ois:.3f} | {bench.pri_ois:.3f} | {bench.vi_ois:.3f} |",
+              f"| Best | {bench.covering_best:.3f} | | |"]
+    return "\n".join(lines)
+
+
+class Progress:
+    """A one-line progress bar on stderr: ``[#####.....] 12/100  3.1 s  eta 22 s``.
+
+    On a terminal the line is redrawn in place; otherwise (a log file, a
+    pipe) a line is printed at every tenth of the way.
+    """
+
+    WIDTH = 30
+
+    def __init__(self, total, *, enabled=True, stream=None):
+        self.total, self.done, self.enabled = total, 0, enabled
+        self.stream = sys.stderr if stream is None else stream
+        self.tty = self.stream.isatty()
+        self.start = time.perf_counter()
+        self._printed_tenth = -1
+        self._draw()
+
+    def advance(self):
+        self.done += 1
+        self._draw()
+
+    def note(self, text):
+        """Print a message above the bar (always, even when the bar is off)."""
+        if self.enabled and self.tty:
+            self.stream.write("\r\x1b[K")
+        print(text, file=self.stream)
+        self._draw()
+
+    def close(self):
+        if self.enabled and self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.enabled = False
+
+    def _draw(self):
+        if not self.enabled:
+            return
+        tenth = 10 * self.done // max(self.total, 1)
+        if not self.tty and tenth == self._printed_tenth:
+            return
+        self._printed_tenth = tenth
+        elapsed = time.perf_counter() - self.start
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        eta = (f"  eta {elapsed / self.done * (self.total - self.done):.0f} s"
+               if 0 < self.done < self.total else "")
+        line = (f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} images"
+                f"  {elapsed:.1f} s{eta}")
+        self.stream.write(("\r\x1b[K" + line) if self.tty else line + "\n")
+        self.stream.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
