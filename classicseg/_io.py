@@ -145,8 +145,10 @@ def write_overlay(image, labels, path):
 
 
 def _encode(array, file, fmt):
+    """Write ``array`` to the file named ``file`` (whatever its suffix) in format ``fmt``."""
     if fmt == "npy":
-        np.save(file, array, allow_pickle=False)
+        with open(file, "wb") as f:  # np.save on a name would append ".npy"
+            np.save(f, array, allow_pickle=False)
     elif fmt == "tif":
         import tifffile
 
@@ -158,12 +160,12 @@ def _encode(array, file, fmt):
 
 
 def _write_atomic(path, write):
-    """Run ``write(file)`` on a temporary file, then rename it to ``path``."""
+    """Run ``write(name)`` on a temporary file beside ``path``, then rename it to ``path``."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
+        write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 is for the temporary name only
         os.replace(tmp, path)
     except BaseException:

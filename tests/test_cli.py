@@ -1,0 +1,223 @@
+"""The classicseg command line: segment, evaluate, --help, errors, progress."""
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.io
+import tifffile
+from skimage import data
+from skimage import io as skio
+
+from classicseg import kmeans_segment
+from classicseg.cli import Progress, main
+from classicseg.metrics import region_benchmark
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """Two colour PNGs and a grayscale one, small."""
+    root = tmp_path_factory.mktemp("in")
+    images = {"astro": data.astronaut()[::16, ::16], "coffee": data.coffee()[::16, ::20],
+              "camera": data.camera()[::16, ::16]}
+    for name, img in images.items():
+        skio.imsave(root / f"{name}.png", img, check_contrast=False)
+    return root, images
+
+
+def expected_labels(img, **params):
+    return kmeans_segment(img, channel_axis=None if img.ndim == 2 else -1, **params)
+
+
+def test_help_on_every_command(capsys):
+    for argv, words in ((["--help"], ("segment", "evaluate")),
+                        (["segment", "--help"], ("--method", "--overlay", "--format", "tif")),
+                        (["evaluate", "--help"], ("PRED_DIR", "--bsds", "ODS"))):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 0
+        out = capsys.readouterr().out
+        assert all(w in out for w in words), (argv, out)
+
+
+def test_module_entry_point_runs():
+    proc = subprocess.run([sys.executable, "-m", "classicseg.cli", "--version"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "classicseg" in proc.stdout
+
+
+def test_segment_folder_writes_one_label_image_per_input(folder, tmp_path, capsys):
+    root, images = folder
+    out = tmp_path / "out"
+    assert main(["segment", str(root), "--k", "3", "--rng", "0", "--out", str(out)]) == 0
+    for name, img in images.items():
+        got = skio.imread(out / f"{name}.png")
+        assert got.dtype == np.uint16
+        np.testing.assert_array_equal(got, expected_labels(img, k=3, rng=0))
+    captured = capsys.readouterr()
+    assert "3 of 3 images segmented" in captured.out
+    assert "3/3 images" in captured.err  # the progress bar
+    assert not list(out.glob(".*"))  # no temporary file left
+
+
+@pytest.mark.parametrize("fmt", ["npy", "tif"])
+def test_formats_and_overlay(folder, tmp_path, fmt):
+    root, images = folder
+    out = tmp_path / "out"
+    status = main(["segment", str(root / "astro.png"), str(root / "camera.png"), "--format", fmt,
+                   "--k", "4", "--features", "rgb", "--rng", "1", "--out", str(out), "--overlay",
+                   "--quiet", "--scheduler", "synchronous"])
+    assert status == 1  # "rgb" does not fit the grayscale image: reported and skipped
+    got = np.load(out / "astro.npy") if fmt == "npy" else tifffile.imread(out / "astro.tif")
+    np.testing.assert_array_equal(got, expected_labels(images["astro"], k=4, features="rgb",
+                                                       rng=1))
+    overlay = skio.imread(out / "overlays" / "astro.png")
+    assert overlay.shape == images["astro"].shape and overlay.dtype == np.uint8
+    assert (overlay != images["astro"]).any(axis=-1).sum() > 0  # boundaries drawn
+    assert not (out / f"camera.{fmt}").exists() and not (out / "overlays" / "camera.png").exists()
+
+
+def test_failing_image_is_reported_skipped_and_exit_status_is_1(folder, tmp_path, capsys):
+    root, images = folder
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG but not really")
+    out = tmp_path / "out"
+    status = main(["segment", str(root / "coffee.png"), str(broken), "--k", "2", "--out",
+                   str(out)])
+    assert status == 1
+    captured = capsys.readouterr()
+    assert "broken.png" in captured.err and "cannot read image" in captured.err
+    assert "1 of 2 images segmented" in captured.out and "1 failed" in captured.out
+    assert sorted(p.name for p in out.iterdir()) == ["coffee.png"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--k", "0"], "--k: must be > 0"),
+    (["--k", "two"], "--k: expected a int"),
+    (["--window", "-1", "--method", "meanshift"], "--window: must be > 0"),
+    (["--window", "21"], "--window applies to --method meanshift"),
+    (["--n-segments", "3", "--method", "kmeans"], "--n-segments applies to --method ncut"),
+    (["--method", "watershed"], "invalid choice: 'watershed'"),
+    (["--format", "jpg"], "invalid choice: 'jpg'"),
+    (["--rng", "-2"], "--rng: must be >= 0"),
+    (["--scheduler", "processes"], "scheduler must be one of"),
+])
+def test_bad_options_exit_2_with_a_message(folder, tmp_path, capsys, argv, message):
+    root, _ = folder
+    with pytest.raises(SystemExit) as exit_:
+        main(["segment", str(root), "--out", str(tmp_path / "o"), *argv])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_paths_and_output_folder(folder, tmp_path, capsys):
+    root, _ = folder
+    (tmp_path / "empty").mkdir()
+    not_a_dir = tmp_path / "file.txt"
+    not_a_dir.write_text("x")
+    cases = [([str(tmp_path / "nope.png"), "--out", str(tmp_path / "o")], "does not exist"),
+             ([str(tmp_path / "empty"), "--out", str(tmp_path / "o")], "holds no image"),
+             ([str(root), "--out", str(not_a_dir)], "cannot be written"),
+             ([str(root), "--out", str(not_a_dir / "sub")], "cannot be written")]
+    for argv, message in cases:
+        with pytest.raises(SystemExit) as exit_:
+            main(["segment", *argv])
+        assert exit_.value.code == 2
+        assert message in capsys.readouterr().err
+
+
+def test_same_name_from_two_folders_is_refused(folder, tmp_path, capsys):
+    root, images = folder
+    other = tmp_path / "other"
+    other.mkdir()
+    skio.imsave(other / "astro.png", images["astro"], check_contrast=False)
+    with pytest.raises(SystemExit):
+        main(["segment", str(root), str(other), "--out", str(tmp_path / "o")])
+    assert "astro.png" in capsys.readouterr().err
+
+
+def fake_bsds(root, images, n_annotators=2):
+    """A BSDS500 layout (images/val/<id>.jpg, groundTruth/val/<id>.mat) of small images."""
+    (root / "images" / "val").mkdir(parents=True)
+    (root / "groundTruth" / "val").mkdir(parents=True)
+    truths = {}
+    for image_id, img in images.items():
+        skio.imsave(root / "images" / "val" / f"{image_id}.jpg", img, check_contrast=False)
+        h, w = img.shape[:2]
+        gts = [((np.arange(h)[:, None] >= h // 2) * 2 + (np.arange(w) >= w // (a + 2)) + 1)
+               .astype(np.uint16) for a in range(n_annotators)]
+        cells = np.empty((1, n_annotators), dtype=object)
+        for a, gt in enumerate(gts):
+            cells[0, a] = {"Segmentation": gt, "Boundaries": np.zeros((h, w), bool)}
+        scipy.io.savemat(root / "groundTruth" / "val" / f"{image_id}.mat", {"groundTruth": cells})
+        truths[image_id] = gts
+    return truths
+
+
+def test_evaluate_prints_the_region_benchmark_of_a_sweep(tmp_path, capsys):
+    images = {"1": data.astronaut()[::16, ::16], "2": data.coffee()[::16, ::20]}
+    truths = fake_bsds(tmp_path / "bsds", images)
+    for k in (2, 5):
+        for image_id, img in images.items():
+            (tmp_path / "pred" / str(k)).mkdir(parents=True, exist_ok=True)
+            skio.imsave(tmp_path / "pred" / str(k) / f"{image_id}.png",
+                        expected_labels(img, k=k, rng=0).astype(np.uint16), check_contrast=False)
+    assert main(["evaluate", str(tmp_path / "pred"), "--bsds", str(tmp_path / "bsds")]) == 0
+    out = capsys.readouterr().out
+    bench = region_benchmark(
+        ((truths[i], [expected_labels(images[i], k=k, rng=0) for k in (2, 5)]) for i in images),
+        params=(2, 5))
+    assert "(2 images)" in out
+    assert f"| 5 | {bench.covering[1]:.3f} | {bench.pri[1]:.3f} | {bench.vi[1]:.3f} |" in out
+    assert f"| OIS | {bench.covering_ois:.3f} | {bench.pri_ois:.3f} | {bench.vi_ois:.3f} |" in out
+    # A single folder is one parameter: ODS and OIS coincide.
+    assert main(["evaluate", str(tmp_path / "pred" / "5"), "--bsds",
+                 str(tmp_path / "bsds")]) == 0
+    out = capsys.readouterr().out
+    assert f"| ODS | {bench.covering[1]:.3f} (5) |" in out
+    assert f"| OIS | {bench.covering[1]:.3f} |" in out
+
+
+def test_evaluate_errors(tmp_path, capsys):
+    fake_bsds(tmp_path / "bsds", {"1": data.astronaut()[::16, ::16]})
+    (tmp_path / "pred" / "a").mkdir(parents=True)
+    (tmp_path / "pred" / "b").mkdir(parents=True)
+    labels = np.ones((32, 32), np.uint16)
+    skio.imsave(tmp_path / "pred" / "a" / "1.png", labels, check_contrast=False)
+    skio.imsave(tmp_path / "pred" / "b" / "9.png", labels, check_contrast=False)
+    cases = [(tmp_path / "pred", "do not hold the same images"),
+             (tmp_path / "pred" / "b", "ground truth"),
+             (tmp_path / "nothing", "is not a folder")]
+    for pred, message in cases:
+        with pytest.raises(SystemExit) as exit_:
+            main(["evaluate", str(pred), "--bsds", str(tmp_path / "bsds")])
+        assert exit_.value.code == 2
+        assert message in capsys.readouterr().err
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal_and_in_a_log():
+    term = Terminal()
+    bar = Progress(4, stream=term)
+    for _ in range(4):
+        bar.advance()
+    bar.note("error: x")
+    bar.close()
+    text = term.getvalue()
+    assert "\r" in text and "4/4 images" in text and "error: x\n" in text
+    log = io.StringIO()
+    bar = Progress(40, stream=log)
+    for _ in range(40):
+        bar.advance()
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 11 and lines[-1].startswith("[" + "#" * Progress.WIDTH + "] 40/40")
+    quiet = io.StringIO()
+    bar = Progress(3, stream=quiet, enabled=False)
+    bar.advance()
+    assert quiet.getvalue() == ""
