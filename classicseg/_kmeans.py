@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels.kmeans import CHUNK, lloyd_pass, reduce_chunks
+from ._kernels._jit import few_threads_for
+from ._kernels.kmeans import CHUNK, hamerly_pass, lloyd_pass, reduce_chunks
 from ._validate import (
     ConvergenceWarning,
     check_array,
@@ -302,39 +303,65 @@ def _init_subset(Xt, k, weights, rng):
 
 
 def _lloyd(Xt, weights, centers, tol, max_iter):
-    """Lloyd iterations from ``centers``; returns (centers, labels, inertia, n_iter, converged, n_found)."""
+    """Lloyd iterations from ``centers``; see :func:`_lloyd_iterations`."""
+    with few_threads_for(-(-Xt.shape[1] // CHUNK)):
+        return _lloyd_iterations(Xt, weights, centers, tol, max_iter)
+
+
+def _lloyd_iterations(Xt, weights, centers, tol, max_iter):
+    """Lloyd iterations from ``centers``; returns (centers, labels, inertia, n_iter, converged, n_found).
+
+    The first iteration computes every distance and sets Hamerly's bounds;
+    the next ones recompute only where the bounds cannot prove a label; a
+    last exact pass gives the inertia and labels that belong to the final
+    centres (as scikit-learn's final E-step).
+    """
     d, n = Xt.shape
     k = centers.shape[0]
     n_chunks = (n + CHUNK - 1) // CHUNK
     w = np.empty(0, np.float32) if weights is None else weights
     labels = np.full(n, -1, dtype=np.int32)
+    upper = np.empty(n, dtype=np.float32)
+    lower = np.empty(n, dtype=np.float32)
     sums = np.empty((n_chunks, k, d))
     counts = np.empty((n_chunks, k))
     changed = np.empty(n_chunks, dtype=np.int64)
     inertia = np.empty(n_chunks)
-    centers = np.array(centers, dtype=np.float64)
+    centers32 = np.asarray(centers, dtype=np.float32)
     converged = False
     for n_iter in range(1, max_iter + 1):
-        lloyd_pass(Xt, w, centers.astype(np.float32), labels, sums, counts, changed, inertia)
+        if n_iter == 1:
+            lloyd_pass(Xt, w, centers32, labels, upper, lower, sums, counts, changed, inertia)
+        else:
+            hamerly_pass(Xt, w, centers32, shift, _half_gaps(centers32), labels, upper, lower,
+                         sums, counts, changed)
         if changed.sum() == 0:
             # Same labels as the pass before: the centres are their means already.
             converged = True
             break
         total, weight = reduce_chunks(sums, counts)
-        _relocate_empty(Xt, w, centers, labels, total, weight)
-        new = centers.copy()
+        _relocate_empty(Xt, w, centers32, labels, total, weight)
+        new = centers32.astype(np.float64)
         filled = weight > 0
         new[filled] = total[filled] / weight[filled, None]
-        shift = np.sqrt(((new - centers) ** 2).sum(axis=1)).max()
-        centers = new
-        if shift <= tol:
+        new32 = new.astype(np.float32)
+        shift = np.sqrt(((new32.astype(np.float64) - centers32) ** 2).sum(axis=1))
+        centers32 = new32
+        if shift.max() <= tol:
             converged = True
             break
-    if not (converged and changed.sum() == 0):
-        # Labels must belong to the final centres (scikit-learn does the same).
-        lloyd_pass(Xt, w, centers.astype(np.float32), labels, sums, counts, changed, inertia)
+    lloyd_pass(Xt, w, centers32, labels, upper[:0], lower[:0], sums, counts, changed, inertia)
     weight = reduce_chunks(sums, counts)[1]
-    return centers, labels, inertia.sum(), n_iter, converged, int(np.count_nonzero(weight > 0))
+    return (centers32.astype(np.float64), labels, inertia.sum(), n_iter, converged,
+            int(np.count_nonzero(weight > 0)))
+
+
+def _half_gaps(centers):
+    """Half the distance from each centre to its nearest other centre (inf if k == 1)."""
+    c = centers.astype(np.float64)
+    gaps = np.sqrt(((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=2))
+    np.fill_diagonal(gaps, np.inf)
+    return 0.5 * gaps.min(axis=1)
 
 
 def _relocate_empty(Xt, w, centers, labels, total, weight):
@@ -347,7 +374,7 @@ def _relocate_empty(Xt, w, centers, labels, total, weight):
     empty = np.flatnonzero(weight == 0)
     if empty.size == 0:
         return
-    diff = Xt - centers.astype(np.float32)[labels].T
+    diff = Xt - centers[labels].T
     dist = (diff * diff).sum(axis=0)
     if w.size:
         dist[w == 0] = -1.0  # a zero-weight sample cannot fill a cluster

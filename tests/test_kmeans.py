@@ -1,5 +1,6 @@
 import warnings
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,7 +10,7 @@ from sklearn.cluster import KMeans
 
 import naive
 from classicseg import ConvergenceWarning, kmeans, kmeans_segment, pixel_features
-from classicseg._kernels.kmeans import CHUNK, lloyd_pass, reduce_chunks
+from classicseg._kernels.kmeans import CHUNK, hamerly_pass, lloyd_pass, reduce_chunks
 from classicseg._kmeans import _relocate_empty
 from conftest import block_image, num_threads
 
@@ -92,7 +93,8 @@ def test_kernel_equals_naive_pass(weighted):
     labels = np.full(n, -1, np.int32)
     sums, counts = np.empty((n_chunks, k, d)), np.empty((n_chunks, k))
     changed, inertia = np.empty(n_chunks, np.int64), np.empty(n_chunks)
-    lloyd_pass(np.ascontiguousarray(X.T), w, centers, labels, sums, counts, changed, inertia)
+    upper, lower = np.empty(n, np.float32), np.empty(n, np.float32)
+    lloyd_pass(np.ascontiguousarray(X.T), w, centers, labels, upper, lower, sums, counts, changed, inertia)
     total, weight = reduce_chunks(sums, counts)
     ref_labels, ref_sums, ref_counts, ref_inertia = naive.lloyd_pass(X, centers, w if weighted else None)
     np.testing.assert_array_equal(labels, ref_labels)
@@ -100,6 +102,38 @@ def test_kernel_equals_naive_pass(weighted):
     np.testing.assert_allclose(weight, ref_counts, rtol=1e-6)
     assert inertia.sum() == pytest.approx(ref_inertia, rel=1e-5)
     assert changed.sum() == n
+    dist = np.sort(np.sqrt(((X[:, None] - centers[None]) ** 2).sum(axis=2)), axis=1)
+    np.testing.assert_allclose(upper, dist[:, 0], rtol=1e-5)
+    np.testing.assert_allclose(lower, dist[:, 1], rtol=1e-5)
+
+
+@pytest.mark.parametrize("step", [0.01, 0.3, 3.0])
+def test_bounded_pass_equals_naive_assignment(step):
+    # After the centres move, Hamerly's pass must give the exact nearest centres.
+    from classicseg._kmeans import _half_gaps
+
+    rng = np.random.default_rng(17)
+    n, d, k = 3 * CHUNK + 5, 4, 6
+    X = rng.normal(size=(n, d)).astype(np.float32)
+    Xt = np.ascontiguousarray(X.T)
+    centers = rng.normal(size=(k, d)).astype(np.float32)
+    w = np.empty(0, np.float32)
+    labels = np.full(n, -1, np.int32)
+    upper, lower = np.empty(n, np.float32), np.empty(n, np.float32)
+    bufs = np.empty((4, k, d)), np.empty((4, k)), np.empty(4, np.int64)
+    lloyd_pass(Xt, w, centers, labels, upper, lower, *bufs, np.empty(4))
+    moved = (centers + rng.normal(scale=step, size=centers.shape)).astype(np.float32)
+    shift = np.linalg.norm(moved.astype(np.float64) - centers, axis=1)
+    hamerly_pass(Xt, w, moved, shift, _half_gaps(moved), labels, upper, lower, *bufs)
+    ref_labels, ref_sums, ref_counts, _ = naive.lloyd_pass(X, moved)
+    np.testing.assert_array_equal(labels, ref_labels)
+    total, weight = reduce_chunks(bufs[0], bufs[1])
+    np.testing.assert_allclose(total, ref_sums, rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(weight, ref_counts)
+    d_all = np.sqrt(((X[:, None] - moved[None]) ** 2).sum(axis=2))
+    assert (upper >= d_all[np.arange(n), labels] * (1 - 1e-5)).all()  # still upper bounds
+    d_all[np.arange(n), labels] = np.inf
+    assert (lower <= d_all.min(axis=1) * (1 + 1e-5)).all()  # still lower bounds
 
 
 def test_one_iteration_equals_numpy_reference():
@@ -312,11 +346,13 @@ def test_properties(h, w, k, seed, start_label, init):
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 2**16))
 def test_one_and_two_threads_give_identical_results(seed):
-    X = np.random.default_rng(seed).normal(size=(5 * CHUNK + 3, 5)).astype(np.float32)
+    # enough chunks that few_threads_for keeps both threads busy
+    X = np.random.default_rng(seed).normal(size=(70 * CHUNK + 3, 5)).astype(np.float32)
     with num_threads(1):
-        a = kmeans(X, 7, rng=seed)
+        a = kmeans(X, 7, init="k-means++", rng=seed)
     with num_threads(2):
-        b = kmeans(X, 7, rng=seed)
+        b = kmeans(X, 7, init="k-means++", rng=seed)
+        assert numba.get_num_threads() == 2
     np.testing.assert_array_equal(a.labels, b.labels)
     np.testing.assert_array_equal(a.centers, b.centers)
     assert a.inertia == b.inertia

@@ -1,5 +1,7 @@
 """The one place that decides how every kernel is compiled."""
 
+import contextlib
+
 import numba
 
 # Fast-math flags that keep NaN/inf checks working (no ``nnan``/``ninf``) and
@@ -28,3 +30,20 @@ def kernel(fn=None, *, parallel=False):
         )(f)
 
     return wrap if fn is None else wrap(fn)
+
+
+@contextlib.contextmanager
+def few_threads_for(n_chunks, chunks_per_thread=32):
+    """Run small parallel work on fewer threads.
+
+    Waking a thread costs more than a few chunks of work, and far more on a
+    loaded machine, where a parallel region waits for every thread to get a
+    time slice. Results do not depend on the thread count, so this changes
+    only speed.
+    """
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(previous, n_chunks // chunks_per_thread)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)

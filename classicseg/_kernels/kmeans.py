@@ -1,12 +1,19 @@
-"""Lloyd's k-means pass: assign every sample to its nearest centre and
+"""Lloyd's k-means passes: assign every sample to its nearest centre and
 accumulate the new centres, fused in one parallel sweep.
 
 Contracts: ``X`` is a C-contiguous ``(d, n)`` float32 array (feature-major, so
 the loop over samples vectorises); ``centers`` is ``(k, d)`` float32;
-``weights`` is ``(n,)`` float32 or empty for unit weights. Work is split into
-fixed chunks of ``CHUNK`` samples; each chunk writes its own partial sums and
-these are reduced serially in chunk order, so results are bit-identical for
-any number of threads.
+``weights`` is ``(n,)`` float32 or empty for unit weights; ``labels`` is
+``(n,)`` int32, updated in place. Work is split into fixed chunks of
+``CHUNK`` samples; each chunk writes its own partial sums (``sums``
+``(n_chunks, k, d)`` and ``counts`` ``(n_chunks, k)``, float64) and these are
+reduced serially in chunk order, so results are bit-identical for any number
+of threads.
+
+Two passes share the accumulation: :func:`lloyd_pass` computes every distance
+(the first and last iterations), :func:`hamerly_pass` skips the samples whose
+distance bounds prove their label cannot change (Hamerly, "Making k-means even
+faster", SDM 2010), which is most of them once the clusters settle.
 """
 
 import numpy as np
@@ -17,27 +24,30 @@ from ._jit import kernel
 # Samples per chunk: the chunk's features, distances and labels stay in L1.
 CHUNK = 512
 
+# Relative slack on the bound test: float32 bounds drift by a few ulps per
+# iteration, so a sample is skipped only when the proof holds with margin.
+BOUND_SLACK = 1e-5
+
 
 @kernel(parallel=True)
-def lloyd_pass(X, weights, centers, labels, sums, counts, changed, inertia):
-    """One E-step (+ accumulation for the M-step) over all samples.
+def lloyd_pass(X, weights, centers, labels, upper, lower, sums, counts, changed, inertia):
+    """One exact iteration: every distance, labels, partial sums and inertia.
 
-    Writes ``labels`` (n,), the per-chunk partial ``sums`` (n_chunks, k, d)
-    float64, ``counts`` (n_chunks, k) float64 (summed weights), ``changed``
-    (n_chunks,) int64 (labels that differ from the incoming ``labels``) and
-    ``inertia`` (n_chunks,) float64 (weighted squared distances).
+    Also sets the Hamerly bounds ``upper`` (distance to the nearest centre)
+    and ``lower`` (distance to the second nearest) when they have ``n``
+    entries (pass empty arrays to skip them). ``changed`` (n_chunks,) int64
+    counts labels that differ from the incoming ones; ``inertia``
+    (n_chunks,) float64 sums the weighted squared distances.
     """
     d, n = X.shape
     k = centers.shape[0]
-    n_chunks = sums.shape[0]
-    weighted = weights.shape[0] == n
-    for c in prange(n_chunks):
+    bounds = upper.shape[0] == n
+    for c in prange(sums.shape[0]):
         start = c * CHUNK
         m = min(CHUNK, n - start)
-        sums[c] = 0.0
-        counts[c] = 0.0
         best = np.full(m, np.inf, dtype=np.float32)
-        best_label = np.zeros(m, dtype=np.int32)
+        second = np.full(m, np.inf, dtype=np.float32)
+        nearest = np.zeros(m, dtype=np.int32)
         dist = np.empty(m, dtype=np.float32)
         for j in range(k):
             dist[:] = 0.0
@@ -49,22 +59,106 @@ def lloyd_pass(X, weights, centers, labels, sums, counts, changed, inertia):
                     dist[i] += t * t
             for i in range(m):
                 if dist[i] < best[i]:
+                    second[i] = best[i]
                     best[i] = dist[i]
-                    best_label[i] = j
-        n_changed = 0
+                    nearest[i] = j
+                elif dist[i] < second[i]:
+                    second[i] = dist[i]
         total = 0.0
         for i in range(m):
-            lab = best_label[i]
-            w = weights[start + i] if weighted else np.float32(1.0)
-            for f in range(d):
-                sums[c, lab, f] += w * np.float64(X[f, start + i])
-            counts[c, lab] += w
-            total += w * np.float64(best[i])
-            if labels[start + i] != lab:
-                n_changed += 1
-                labels[start + i] = lab
-        changed[c] = n_changed
+            total += _weight(weights, start + i) * np.float64(best[i])
+            if bounds:
+                upper[start + i] = np.sqrt(best[i])
+                lower[start + i] = np.sqrt(second[i])
         inertia[c] = total
+        changed[c] = _accumulate(X, weights, nearest, labels, start, sums[c], counts[c])
+
+
+@kernel(parallel=True)
+def hamerly_pass(X, weights, centers, shift, half_gap, labels, upper, lower, sums, counts, changed):
+    """One iteration that recomputes distances only where the bounds demand it.
+
+    ``shift`` (k,) float64 is how far each centre moved since the last pass,
+    ``half_gap`` (k,) float64 half the distance from each centre to its
+    nearest other centre. A sample keeps its label when its upper bound on
+    the distance to its centre is below both its lower bound on every other
+    centre and its centre's ``half_gap``.
+    """
+    d, n = X.shape
+    k = centers.shape[0]
+    # Largest and second-largest shift: the lower bound falls by the largest
+    # shift among the *other* centres.
+    first = 0
+    for j in range(k):
+        if shift[j] > shift[first]:
+            first = j
+    runner_up = 0.0
+    for j in range(k):
+        if j != first and shift[j] > runner_up:
+            runner_up = shift[j]
+    for c in prange(sums.shape[0]):
+        start = c * CHUNK
+        m = min(CHUNK, n - start)
+        nearest = np.empty(m, dtype=np.int32)
+        for i in range(m):
+            p = start + i
+            a = labels[p]
+            u = np.float64(upper[p]) + shift[a]
+            lo = np.float64(lower[p]) - (runner_up if a == first else shift[first])
+            bound = max(half_gap[a], lo) * (1.0 - BOUND_SLACK)
+            if u > bound:
+                u = np.sqrt(_sq_distance(X, p, centers, a))
+                if u > bound:
+                    a, u, lo = _two_nearest(X, p, centers)
+            nearest[i] = a
+            upper[p] = u
+            lower[p] = lo
+        changed[c] = _accumulate(X, weights, nearest, labels, start, sums[c], counts[c])
+
+
+@kernel
+def _weight(weights, p):
+    return np.float64(weights[p]) if weights.shape[0] > 0 else 1.0
+
+
+@kernel
+def _sq_distance(X, p, centers, j):
+    s = np.float32(0.0)
+    for f in range(X.shape[0]):
+        t = X[f, p] - centers[j, f]
+        s += t * t
+    return np.float64(s)
+
+
+@kernel
+def _two_nearest(X, p, centers):
+    """Nearest centre of sample ``p`` (first on ties), its distance and the runner-up's."""
+    best, second, a = np.inf, np.inf, 0
+    for j in range(centers.shape[0]):
+        s = _sq_distance(X, p, centers, j)
+        if s < best:
+            second, best, a = best, s, j
+        elif s < second:
+            second = s
+    return a, np.sqrt(best), np.sqrt(second)
+
+
+@kernel
+def _accumulate(X, weights, nearest, labels, start, sums, counts):
+    """Add a chunk's samples to its partial sums; store labels; count changes."""
+    sums[:] = 0.0
+    counts[:] = 0.0
+    n_changed = 0
+    for i in range(nearest.shape[0]):
+        lab = nearest[i]
+        w = _weight(weights, start + i)
+        for f in range(X.shape[0]):
+            sums[lab, f] += w * np.float64(X[f, start + i])
+        counts[lab] += w
+        if labels[start + i] != lab:
+            n_changed += 1
+            labels[start + i] = lab
+    return n_changed
 
 
 @kernel
