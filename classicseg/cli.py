@@ -10,6 +10,7 @@ error (bad option, unreadable input path, output folder that cannot be written).
 """
 
 import argparse
+import inspect
 import sys
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ from ._io import (
     write_labels,
     write_overlay,
 )
-from .batch import METHODS, iter_segments
+from .batch import METHODS, iter_segments, resolve_method
 
 # Option -> (parameter name, the method it belongs to); passed only when given.
 METHOD_OPTIONS = {
@@ -150,6 +151,13 @@ def method_params(args, parser):
         params["features"] = args.features
     if args.rng is not None:
         params["rng"] = args.rng
+    try:
+        accepted = inspect.signature(resolve_method(args.method)).parameters
+    except ImportError as exc:
+        parser.error(f"--method {args.method} is not available in this installation: {exc}")
+    for name in params:
+        if name not in accepted:
+            parser.error(f"--{name.replace('_', '-')} does not apply to --method {args.method}")
     return params
 
 

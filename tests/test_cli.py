@@ -102,6 +102,7 @@ def test_failing_image_is_reported_skipped_and_exit_status_is_1(folder, tmp_path
     (["--method", "watershed"], "invalid choice: 'watershed'"),
     (["--format", "jpg"], "invalid choice: 'jpg'"),
     (["--rng", "-2"], "--rng: must be >= 0"),
+    (["--rng", "2", "--method", "meanshift"], "--rng does not apply to --method meanshift"),
     (["--scheduler", "processes"], "scheduler must be one of"),
 ])
 def test_bad_options_exit_2_with_a_message(folder, tmp_path, capsys, argv, message):
