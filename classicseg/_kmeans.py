@@ -24,6 +24,7 @@ from ._validate import (
     labels_to_image,
     prepare_image,
 )
+from ._regions import merge_small_clusters
 from .features import feature_stack
 
 INITS = ("subset", "random", "uniform", "k-means++")
@@ -168,7 +169,7 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
 
 def kmeans_segment(image, k, features=None, *, init="subset", n_init=1, tol=0.5, max_iter=100,
                    spatial_scale=1.0, spacing=None, data_range=None, channel_axis=-1, mask=None,
-                   rng=None, start_label=1, return_info=False):
+                   rng=None, start_label=1, return_info=False, min_size=0):
     """Segment an image by k-means over pixel features.
 
     Parameters
@@ -191,6 +192,11 @@ def kmeans_segment(image, k, features=None, *, init="subset", n_init=1, tol=0.5,
         ``start_label - 1``.
     return_info : bool
         Also return the :class:`KMeansResult`.
+    min_size : int
+        Connected regions smaller than this many pixels merge into their most
+        similar neighbouring region (by mean colour), see
+        :func:`classicseg.merge_small_regions`; labels are then renumbered
+        consecutively (``info`` keeps the clustering's). 0 keeps every region.
 
     Returns
     -------
@@ -217,7 +223,8 @@ def kmeans_segment(image, k, features=None, *, init="subset", n_init=1, tol=0.5,
     Xt = feature_stack(img, is_color, features, spatial_scale=spatial_scale, spacing=spacing,
                        data_range=data_range, mask=mask)
     info = kmeans(Xt.T, k, init=init, n_init=n_init, tol=tol, max_iter=max_iter, rng=rng)
-    labels = labels_to_image(info.labels, img.shape[:-1], mask, start_label)
+    merged = merge_small_clusters(info.labels, Xt, img, is_color, features, mask, min_size)
+    labels = labels_to_image(merged, img.shape[:-1], mask, start_label)
     return (labels, info) if return_info else labels
 
 

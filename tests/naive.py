@@ -24,3 +24,87 @@ def lloyd_pass(X, centers, weights=None):
     counts = np.bincount(labels, weights=w, minlength=k)
     inertia = float((w * dist[np.arange(len(X)), labels]).sum())
     return labels, sums, counts, inertia
+
+
+# ---------------------------------------------------------------- mean shift and region merging
+
+
+def mean_shift_climb(X, seed, radius, tol, max_iter, weights=None):
+    """Mirror of one climb of ``classicseg._kernels.meanshift.climb_grid`` (one radius).
+
+    Scans every sample. Returns (mode, weight in the last window, completed iterations).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=np.float64)
+    mean = np.asarray(seed, dtype=np.float64).copy()
+    it = 0
+    while True:
+        inside = np.sqrt(((X - mean) ** 2).sum(axis=1)) <= radius
+        total = w[inside].sum()
+        if total == 0:
+            return mean, 0.0, it
+        new = (w[inside, None] * X[inside]).sum(axis=0) / total
+        shift = np.sqrt(((new - mean) ** 2).sum())
+        mean = new
+        if shift <= tol or it == max_iter:
+            return mean, total, it
+        it += 1
+
+
+def lattice_window(colour, mask, steps, mean, hs, hr, joint):
+    """Mirror of ``classicseg._kernels.meanshift.lattice_window_sum``.
+
+    ``colour`` (*spatial, C), ``mask`` (*spatial) bool or None, ``steps``
+    one per spatial axis, ``mean`` = [colour..., positions]. Returns the
+    (sum of the features, count) of the pixels in the window.
+    """
+    spatial = colour.shape[:-1]
+    pos = np.stack(np.meshgrid(*[np.arange(n) * s for n, s in zip(spatial, steps)],
+                               indexing="ij"), axis=-1).reshape(-1, len(spatial))
+    feat = np.concatenate([colour.reshape(-1, colour.shape[-1]).astype(np.float64), pos], axis=1)
+    n_col = colour.shape[-1]
+    sp = ((feat[:, n_col:] - mean[n_col:]) ** 2).sum(axis=1)
+    col = ((feat[:, :n_col] - mean[:n_col]) ** 2).sum(axis=1)
+    inside = (sp + col <= hs * hs) if joint else (sp <= hs * hs) & (col <= hr * hr)
+    if mask is not None:
+        inside &= mask.reshape(-1)
+    return feat[inside].sum(axis=0), int(inside.sum())
+
+
+def suppress_modes(modes, intensity, radius):
+    """Mirror of ``classicseg._kernels.meanshift.suppress_modes`` (scikit-learn's merge).
+
+    Modes sorted by intensity then lexicographically, both descending; a
+    mode not yet taken opens a cluster and takes every untaken mode within
+    ``radius``. Returns the cluster of every mode.
+    """
+    modes = np.asarray(modes, dtype=np.float64)
+    order = sorted(range(len(modes)), key=lambda i: (intensity[i], tuple(modes[i])), reverse=True)
+    cluster = np.full(len(modes), -1)
+    n = 0
+    for i in order:
+        if cluster[i] >= 0:
+            continue
+        near = (np.sqrt(((modes - modes[i]) ** 2).sum(axis=1)) <= radius) & (cluster < 0)
+        cluster[near] = n
+        cluster[i] = n
+        n += 1
+    return cluster
+
+
+def merge_small(edge_a, edge_b, sizes, min_size):
+    """Mirror of ``classicseg._kernels.regions.merge_small``: groups as sets, no union-find."""
+    group = {r: {r} for r in range(len(sizes))}
+    root = {r: r for r in range(len(sizes))}
+    for a, b in zip(edge_a, edge_b):
+        ra, rb = root[a], root[b]
+        size_a = sum(sizes[x] for x in group[ra])
+        size_b = sum(sizes[x] for x in group[rb])
+        if ra == rb or (size_a >= min_size and size_b >= min_size):
+            continue
+        if size_b > size_a or (size_b == size_a and rb < ra):
+            ra, rb = rb, ra
+        for x in group.pop(rb):
+            group[ra].add(x)
+            root[x] = ra
+    return np.array([root[r] for r in range(len(sizes))])
