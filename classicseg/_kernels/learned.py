@@ -1,0 +1,204 @@
+"""Kernels of the learned-segmentation adapter and of the confusion matrix.
+
+Arrays and scalars in, arrays out. Every output element is computed by the
+same sequence of operations whatever the number of threads: the parallel
+loops split work into fixed tasks that never share an output element.
+"""
+
+import numba
+import numpy as np
+
+from ._jit import kernel
+
+# Output rows per task of ``resample_planes``: small enough for two threads
+# to share one plane, large enough that the source rows a task re-reads at
+# its borders stay a small fraction of the work.
+ROWS_PER_TASK = 32
+
+
+@kernel(parallel=True)
+def resample_planes(x, row_index, row_weight, col_index, col_weight, out):
+    """Separable resampling of a stack of planes.
+
+    ``out[p, i, j] = sum_s row_weight[s, i] * sum_t col_weight[t, j] *
+    x[p, row_index[s, i], col_index[t, j]]``, summed in PyTorch's order
+    (``upsample_generic_Nd_kernel_impl``: along the width first, taps in
+    order).
+
+    Parameters
+    ----------
+    x : (P, H, W) float32 or float64 C-contiguous array
+    row_index : (S, H_out) int64 C-contiguous array, values in ``[0, H)``
+    row_weight : (S, H_out) C-contiguous array of x's dtype
+    col_index : (T, W_out) int64 C-contiguous array, values in ``[0, W)``
+    col_weight : (T, W_out) C-contiguous array of x's dtype
+    out : (P, H_out, W_out) C-contiguous array of x's dtype, written in full
+
+    Tasks are (plane, block of ``ROWS_PER_TASK`` output rows) pairs.
+    """
+    n_planes = x.shape[0]
+    h_out = row_index.shape[1]
+    tasks_per_plane = (h_out + ROWS_PER_TASK - 1) // ROWS_PER_TASK
+    for task in numba.prange(n_planes * tasks_per_plane):
+        p = task // tasks_per_plane
+        r0 = (task % tasks_per_plane) * ROWS_PER_TASK
+        _resample_rows(
+            x[p],
+            row_index,
+            row_weight,
+            col_index,
+            col_weight,
+            r0,
+            min(r0 + ROWS_PER_TASK, h_out),
+            out[p],
+        )
+
+
+@kernel
+def _resample_rows(x, row_index, row_weight, col_index, col_weight, r0, r1, out):
+    """Output rows ``r0 .. r1-1`` of one plane (see ``resample_planes``).
+
+    The source rows these output rows read are first resampled along the
+    width into a local buffer, then combined; tap-major maps keep every inner
+    loop unit-stride over the output, which lets it vectorise.
+    """
+    n_row_taps = row_index.shape[0]
+    lo = row_index[0, r0]
+    hi = lo
+    for s in range(n_row_taps):
+        for i in range(r0, r1):
+            lo = min(lo, row_index[s, i])
+            hi = max(hi, row_index[s, i])
+    needed = np.zeros(hi - lo + 1, dtype=np.bool_)
+    for s in range(n_row_taps):
+        for i in range(r0, r1):
+            needed[row_index[s, i] - lo] = True
+    rows = np.empty((hi - lo + 1, out.shape[1]), dtype=out.dtype)
+    for r in range(hi - lo + 1):
+        if needed[r]:
+            _combine_gather(x[lo + r], col_index, col_weight, rows[r])
+    for i in range(r0, r1):
+        dst = out[i]
+        w = row_weight[0, i]
+        src = rows[row_index[0, i] - lo]
+        for j in range(dst.shape[0]):
+            dst[j] = w * src[j]
+        for s in range(1, n_row_taps):
+            w = row_weight[s, i]
+            src = rows[row_index[s, i] - lo]
+            for j in range(dst.shape[0]):
+                dst[j] += w * src[j]
+
+
+@kernel
+def _combine_gather(src, index, weight, dst):
+    """``dst[j] = sum_t weight[t, j] * src[index[t, j]]``, taps in order."""
+    idx, w = index[0], weight[0]
+    for j in range(dst.shape[0]):
+        dst[j] = w[j] * src[idx[j]]
+    for t in range(1, index.shape[0]):
+        idx, w = index[t], weight[t]
+        for j in range(dst.shape[0]):
+            dst[j] += w[j] * src[idx[j]]
+
+
+@kernel
+def max_pool_planes(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, out, indices):
+    """Max pooling of a stack of planes with PyTorch's flat per-plane indices.
+
+    Parameters
+    ----------
+    x : (P, H, W) float array
+    kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w : int
+    out : (P, H_out, W_out) array of x's dtype
+    indices : (P, H_out, W_out) int64 array, ``h * W + w`` of each maximum
+
+    Mirrors ``cpu_max_pool`` (ATen ``MaxPoolKernel.cpp``): the window is
+    clipped to the plane, the running maximum starts at -inf with the index
+    of the window's first valid element, a strictly larger value or a NaN
+    replaces it (so the first of tied maxima wins, and the last NaN).
+    """
+    n_planes, h, w = x.shape
+    h_out, w_out = out.shape[1], out.shape[2]
+    for p in range(n_planes):
+        for oh in range(h_out):
+            h0 = oh * stride_h - pad_h
+            h1 = min(h0 + kernel_h, h)
+            h0 = max(h0, 0)
+            for ow in range(w_out):
+                w0 = ow * stride_w - pad_w
+                w1 = min(w0 + kernel_w, w)
+                w0 = max(w0, 0)
+                best = -np.inf
+                best_index = h0 * w + w0
+                for ih in range(h0, h1):
+                    for iw in range(w0, w1):
+                        value = x[p, ih, iw]
+                        if value > best or np.isnan(value):
+                            best = value
+                            best_index = ih * w + iw
+                out[p, oh, ow] = best
+                indices[p, oh, ow] = best_index
+
+
+@kernel(parallel=True)
+def max_unpool_planes(x, indices, out):
+    """Scatter ``x[p, k]`` to ``out[p, indices[p, k]]``; return the bad-index count.
+
+    Parameters
+    ----------
+    x : (P, K) float array
+    indices : (P, K) int64 array
+    out : (P, M) array of x's dtype, zero-filled by the caller
+
+    Within a plane the scatter runs in input order, so when two indices
+    coincide the later value wins, as in ATen's ``cpu_max_unpool``.
+    Indices outside ``[0, M)`` are skipped and counted.
+    """
+    n_planes, n = x.shape
+    size = out.shape[1]
+    bad = np.zeros(n_planes, dtype=np.int64)
+    for p in numba.prange(n_planes):
+        for k in range(n):
+            target = indices[p, k]
+            if target < 0 or target >= size:
+                bad[p] += 1
+            else:
+                out[p, target] = x[p, k]
+    return bad.sum()
+
+
+@kernel
+def confusion_counts(y_true, y_pred, n_true, n_pred, ignore_index, use_ignore):
+    """Joint histogram of two label arrays, skipping ignored truth.
+
+    Parameters
+    ----------
+    y_true, y_pred : (n,) integer arrays
+    n_true, n_pred : int, the histogram's shape ``(n_true, n_pred)``
+    ignore_index : int, truth value whose pixels are skipped if ``use_ignore``
+    use_ignore : bool
+
+    Returns
+    -------
+    counts : (n_true, n_pred) int64 array, ``counts[t, p]`` pixels with truth
+        ``t`` and prediction ``p``
+    n_bad : int, kept pixels with a label outside its range (not counted)
+
+    One serial pass, the fused form of ``np.bincount(y_true * n_pred +
+    y_pred)`` with the range checks: it is memory-bound at well under a
+    millisecond per megapixel, and a parallel launch would cost more than it
+    saves on a loaded machine.
+    """
+    counts = np.zeros((n_true, n_pred), dtype=np.int64)
+    n_bad = 0
+    for k in range(y_true.shape[0]):
+        t = np.int64(y_true[k])
+        if use_ignore and t == ignore_index:
+            continue
+        q = np.int64(y_pred[k])
+        if t < 0 or t >= n_true or q < 0 or q >= n_pred:
+            n_bad += 1
+        else:
+            counts[t, q] += 1
+    return counts, n_bad
