@@ -13,14 +13,16 @@ results differ only in how modes are merged (here: greedy suppression in a
 fixed order, as scikit-learn) and how points are labelled (here: by their own
 mode; scikit-learn: by the nearest kept mode). It is made fast by
 
-* a grid over feature space with cells one radius wide, so that a window
+* a grid over feature space with cells one window wide, so that a window
   visits only neighbouring cells;
 * duplicate points climbing once, weighted by their number (exact): a
   colour-only space climbs over the distinct colours;
 * for features with position, the pixel lattice, which bounds the spatial
-  part of the window directly;
-* in :func:`meanshift_segment`, trajectory sharing: pixels the climb passes
-  close to join its mode without a climb of their own.
+  part of the window directly, in tiles whose colour bounds accept or reject
+  many pixels at once (exact);
+* in :func:`meanshift_segment`, trajectory sharing by path joining: a climb
+  that comes within a small distance of an earlier climb's path stops and
+  takes its mode (a pixel whose own feature is that close climbs not at all).
 
 References
 ----------
@@ -77,6 +79,9 @@ BATCH = 4096
 
 # Lattice tiles (sites per axis) whose colour bounds decide many sites at once.
 TILE = 4
+
+# Grids of at most this many cells keep the offset of every cell (8 bytes each).
+DENSE_CELLS = 4_000_000
 
 # The lattice path visits every pixel of the window's bounding box; beyond
 # this many per query the grid over feature space is cheaper.
@@ -165,8 +170,8 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     Notes
     -----
     Identical samples climb once, weighted by their number, which is exact.
-    Each climb queries a grid over feature space with cells ``W/2`` wide, so
-    that a window visits at most three cells per feature; when ``3**d``
+    Each climb queries a grid over feature space with cells ``W`` wide, so
+    that a window visits at most two cells per feature; when ``2**d``
     exceeds the number of occupied cells a plain scan is used instead.
     Modes are merged greedily in order of decreasing density (weight in
     their window; ties: lexicographically largest first), each kept mode
@@ -415,15 +420,18 @@ def _check_memory(n_bytes):
 
 
 def _grid(points, radii):
-    """A grid over ``points`` with cells ``radii`` wide (see the kernel module).
+    """A grid over ``points`` for windows of ``radii`` (see the kernel module).
 
-    Returns ``(sorted points, order, cell_keys, cell_start, origin, cell_size,
-    n_cells, strides, brute_force)``.
+    Cells are two radii (one window) wide: a window then meets at most two
+    cells per feature, which measured faster than one-radius cells (three
+    per feature) on 5-D pixel features. Returns ``(sorted points, order,
+    cell_keys, cell_start, origin, cell_size, n_cells, strides, brute_force)``.
     """
     m, d = points.shape
+    width = 2 * np.asarray(radii, dtype=np.float64)
     origin = points.min(axis=0)
-    n_cells = np.floor((points.max(axis=0) - origin) / radii).astype(np.int64) + 1
-    cells = np.minimum(np.floor((points - origin) / radii).astype(np.int64), n_cells - 1)
+    n_cells = np.floor((points.max(axis=0) - origin) / width).astype(np.int64) + 1
+    cells = np.minimum(np.floor((points - origin) / width).astype(np.int64), n_cells - 1)
     # Python ints: the product must fit in int64 keys.
     brute = np.prod([int(c) for c in n_cells]) >= 2**62
     if not brute:
@@ -431,17 +439,25 @@ def _grid(points, radii):
         for f in range(d - 2, -1, -1):
             strides[f] = strides[f + 1] * n_cells[f + 1]
         keys = cells @ strides
-        # A window visits up to 3**d cells: scan instead when that is more than there are.
-        brute = 3**d >= len(np.unique(keys))
+        # A window visits up to 2**d cells: scan instead when that is more than there are.
+        brute = 2**d >= len(np.unique(keys))
     if brute:
         n_cells = np.ones(d, dtype=np.int64)
         strides = np.zeros(d, dtype=np.int64)
         keys = np.zeros(m, dtype=np.int64)
     order = np.argsort(keys, kind="stable")
-    cell_keys, first = np.unique(keys[order], return_index=True)
-    cell_start = np.append(first, m).astype(np.int64)
-    return (np.ascontiguousarray(points[order]), order, cell_keys, cell_start, origin,
-            np.asarray(radii, dtype=np.float64), n_cells, strides, brute)
+    sorted_keys = keys[order]
+    n_total = int(np.prod(n_cells))
+    if n_total <= DENSE_CELLS:
+        # Offsets of every cell: a row of cells is found by two loads, not two searches.
+        cell_keys = np.empty(0, dtype=np.int64)
+        cell_start = np.zeros(n_total + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys, minlength=n_total), out=cell_start[1:])
+    else:
+        cell_keys, first = np.unique(sorted_keys, return_index=True)
+        cell_start = np.append(first, m).astype(np.int64)
+    return (np.ascontiguousarray(points[order]), order, cell_keys, cell_start, origin, width,
+            n_cells, strides, brute)
 
 
 def _radii(d, split, r2_a, r2_b):

@@ -10,11 +10,13 @@ W/2); two groups are the joint spatial-range window of Comaniciu & Meer
 
 Two ways to find the points of a window:
 
-* a uniform grid over feature space whose cells are one radius wide along
-  each feature, so that a window visits at most 3 cells per feature, and the
-  cells along the last feature in one run. Points are sorted by cell; ``cell_keys`` (sorted, unique) are the linear indices
+* a uniform grid over feature space whose cells are one window (two radii)
+  wide along each feature, so that a window visits at most 2 cells per
+  feature, and the cells along the last feature in one run. Points are sorted by cell; ``cell_keys`` (sorted, unique) are the linear indices
   of the occupied cells and ``cell_start`` (len(cell_keys) + 1) their
-  offsets in the sorted points. A grid of one cell is a brute-force scan.
+  offsets in the sorted points; when the grid has few enough cells,
+  ``cell_keys`` is empty and ``cell_start`` holds the offset of every cell
+  (dense). A grid of one cell is a brute-force scan.
 * the pixel lattice, for features ``[colour..., positions]``: the spatial
   part of the window bounds the pixels to visit directly. Lattices are 3-D
   ``(P, M, N)``; a 2-D image is ``(1, M, N)``.
@@ -96,14 +98,19 @@ def _row_points(cell_keys, cell_start, strides, idx, lo, hi):
     """Range ``(start, stop)`` of the sorted points in the row of cells at ``idx``.
 
     The row spans ``lo[-1] .. hi[-1]`` along the last feature, whose stride is
-    1 (or 0 for a one-cell grid), so its keys form one interval.
+    1 (or 0 for a one-cell grid), so its keys form one interval. A dense grid
+    (``cell_keys`` empty) indexes ``cell_start`` by key directly.
     """
     last = idx.shape[0] - 1
     key = 0
     for f in range(last):
         key += idx[f] * strides[f]
-    first = np.searchsorted(cell_keys, key + lo[last] * strides[last])
-    stop = np.searchsorted(cell_keys, key + hi[last] * strides[last], side="right")
+    key_lo = key + lo[last] * strides[last]
+    key_hi = key + hi[last] * strides[last]
+    if cell_keys.shape[0] == 0:
+        return cell_start[key_lo], cell_start[key_hi + 1]
+    first = np.searchsorted(cell_keys, key_lo)
+    stop = np.searchsorted(cell_keys, key_hi, side="right")
     return cell_start[first], cell_start[stop]
 
 
