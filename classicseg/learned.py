@@ -491,11 +491,13 @@ def conv_transpose2d_output_size(h_in, kernel_size, stride=1, padding=0, output_
     ----------
     h_in : int
         Input length, >= 1.
-    kernel_size, stride, dilation : int
+    kernel_size, stride : int
         >= 1.
     padding, output_padding : int
         >= 0. `output_padding` resolves which of the ``stride`` input sizes
         that a strided convolution maps to `h_in` is meant.
+    dilation : int
+        >= 1.
 
     Returns
     -------
@@ -547,11 +549,13 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     weight : (C_in, C_out // groups, kH, kW) array
         PyTorch's layout for transposed convolutions (input channels first).
     bias : (C_out,) array, optional
-    stride, padding, output_padding, dilation : int or (int, int), optional
+    stride, padding, output_padding : int or (int, int), optional
         ``output_padding`` must be smaller than `stride` or `dilation`.
     groups : int, optional
         Input and output channels split into `groups` independent blocks;
         must divide ``C_in``.
+    dilation : int or (int, int), optional
+        Spacing between kernel taps.
 
     Returns
     -------
@@ -786,7 +790,7 @@ def cross_entropy(logits, target, ignore_index=None, reduction="mean"):
     Parameters
     ----------
     logits : (N, C, H, W) or (C, H, W) array
-    target : (N, H, W) or (H, W) integer array
+    target : (N, H, W) or (H, W) ndarray of int
         Class ids in ``0 .. C-1``, or `ignore_index`.
     ignore_index : int, optional
         Target value whose pixels add nothing and are not counted in the mean

@@ -118,9 +118,9 @@ def confusion_matrix(y_true, y_pred, *, n_classes=None, ignore_index=None):
 
     Parameters
     ----------
-    y_true : integer array
+    y_true : ndarray of int
         Ground-truth class ids ``0 .. n_classes-1``, any shape.
-    y_pred : integer array of `y_true`'s shape
+    y_pred : ndarray of int, `y_true`'s shape
         Predicted class ids.
     n_classes : int, optional
         Number of classes; default: the largest label of the kept pixels + 1.
@@ -165,15 +165,14 @@ def _average_scores(y_true, y_pred, kind, average, n_classes, ignore_index):
     """The one implementation behind every class score."""
     if average not in AVERAGES:
         raise ValueError(f"average must be one of {AVERAGES}, got {average!r}")
-    if average == "binary" and n_classes is None:
-        # Labels 0/1; a mask holding only 0 still has a class 1 to score.
-        n_classes = max(2, _largest_label(*_check_label_pair(y_true, y_pred), ignore_index) + 1)
     cm = confusion_matrix(y_true, y_pred, n_classes=n_classes, ignore_index=ignore_index)
-    if average == "binary" and len(cm) != 2:
-        raise ValueError(
-            f"average='binary' needs labels 0 and 1 only, got {len(cm)} classes; "
-            "use average='macro', 'micro', 'weighted' or None"
-        )
+    if average == "binary":
+        if len(cm) > 2:
+            raise ValueError(
+                f"average='binary' needs labels 0 and 1 only, got {len(cm)} classes; "
+                "use average='macro', 'micro', 'weighted' or None"
+            )
+        cm = np.pad(cm, (0, 2 - len(cm)))  # a mask of only 0 still has a class 1 to score
     tp = np.diag(cm).astype(np.float64)
     support = cm.sum(axis=1)
     predicted = cm.sum(axis=0)
@@ -208,9 +207,9 @@ _SCORE_DOC = """{summary}
 
     Parameters
     ----------
-    y_true : integer array
+    y_true : ndarray of int
         Ground-truth class ids ``0 .. n_classes-1``, any shape.
-    y_pred : integer array of `y_true`'s shape
+    y_pred : ndarray of int, `y_true`'s shape
         Predicted class ids.
     average : {{None, "binary", "macro", "micro", "weighted"}}, optional
         None (default): one score per class. ``"binary"``: the score of class
@@ -324,7 +323,7 @@ def mean_iou(y_true, y_pred, *, n_classes=None, ignore_index=None):
 
     Parameters
     ----------
-    y_true, y_pred : integer arrays of one shape
+    y_true, y_pred : ndarray of int, one shape
         True and predicted class ids.
     n_classes, ignore_index : int, optional
         See :func:`confusion_matrix`.
@@ -355,7 +354,7 @@ def pixel_accuracy(y_true, y_pred, *, n_classes=None, ignore_index=None):
 
     Parameters
     ----------
-    y_true, y_pred : integer arrays of one shape
+    y_true, y_pred : ndarray of int, one shape
         True and predicted class ids.
     n_classes, ignore_index : int, optional
         See :func:`confusion_matrix`.
@@ -394,9 +393,9 @@ def match_labels(y_true, y_pred, *, ignore_index=None):
 
     Parameters
     ----------
-    y_true : integer array
+    y_true : ndarray of int
         Ground-truth class ids ``0 .. n_classes-1``.
-    y_pred : integer array of `y_true`'s shape
+    y_pred : ndarray of int, `y_true`'s shape
         Cluster ids: any integers, any number of them.
     ignore_index : int, optional
         Truth value of pixels left out of the overlap counts (they are still
