@@ -34,7 +34,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 
-exclude_patterns = ["_build", "examples/README.rst", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_generated", "examples/README.rst", "**.ipynb_checkpoints"]
 templates_path = []
 html_theme = "alabaster"
 html_static_path = []
@@ -72,7 +72,8 @@ def _write_benchmark_tables():
     for md in sorted(_RESULTS.glob("*.md")) if _RESULTS.is_dir() else []:
         title = f"``benchmarks/results/{md.name}``"
         lines += [title, "~" * len(title), "",
-                  f".. literalinclude:: {os.path.relpath(md, _GENERATED)}",
+                  # A leading "/" is the source folder, wherever this file is included.
+                  f".. literalinclude:: /{os.path.relpath(md, HERE)}",
                   "   :language: none", ""]
     if not lines:
         lines = ["No benchmark results in this checkout: run the scripts in ``benchmarks/``.", ""]
