@@ -26,7 +26,7 @@ results = {
     "mean shift, W = 21, min_size = 30": meanshift_segment(image, 21, "rgbxy", min_size=30),
 }
 
-fig, axes = plt.subplots(1, len(results) + 1, figsize=(13, 3.6), constrained_layout=True)
+fig, axes = plt.subplots(1, len(results) + 1, figsize=(13, 4.2), constrained_layout=True)
 axes[0].imshow(image)
 axes[0].set_title("image")
 for ax, (title, labels) in zip(axes[1:], results.items()):

@@ -9,8 +9,10 @@ with labels from 1, which is what scikit-image's tools take:
 its mean colour, and :func:`skimage.measure.regionprops` measures each
 region (here: area, centroid and mean colour of the largest ones).
 
-k-means clusters need not be connected; :func:`skimage.measure.label` splits
-them into connected regions first.
+The clusters come from k-means in CIELAB plus position (``"labxy"``), where
+distances follow perceived colour differences. k-means clusters need not be
+connected; :func:`skimage.measure.label` splits them into connected regions
+before they are measured.
 """
 
 import matplotlib.pyplot as plt
@@ -18,8 +20,8 @@ from skimage import color, data, measure, segmentation
 
 from classicseg import kmeans_segment
 
-image = data.chelsea()[::3, ::3]  # 100 x 150 pixels
-clusters = kmeans_segment(image, 6, "rgbxy", rng=0)
+image = data.coffee()[::4, ::4]  # 100 x 150 pixels
+clusters = kmeans_segment(image, 6, "labxy", rng=0)
 regions = measure.label(clusters, connectivity=1, background=-1)
 
 props = sorted(measure.regionprops(regions, intensity_image=image), key=lambda r: -r.area)
