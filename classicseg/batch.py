@@ -81,8 +81,8 @@ def segment_many(images_or_paths, method, *, scheduler=None, **params):
     **params
         Passed to the method. ``rng``: an int seed is passed as it is to every
         image, so image ``i`` gets the labels ``method(image_i, rng=seed)``
-        whatever the scheduler; a Generator is split into one independent
-        child per image (:meth:`numpy.random.Generator.spawn`).
+        whatever the scheduler; a Generator draws one seed per image, in
+        the order of the inputs.
 
     Returns
     -------
@@ -169,9 +169,9 @@ def _check_items(images_or_paths):
 def _params_per_item(params, n):
     rng = params.get("rng")
     if isinstance(rng, (np.random.Generator, np.random.SeedSequence)):
-        children = check_rng(rng).spawn(n) if isinstance(rng, np.random.Generator) else \
-            [np.random.default_rng(s) for s in rng.spawn(n)]
-        return [{**params, "rng": child} for child in children]
+        # One seed per image, drawn in input order: the same for any scheduler.
+        seeds = check_rng(rng).integers(0, 2**63, size=n)
+        return [{**params, "rng": int(seed)} for seed in seeds]
     return [params] * n
 
 
