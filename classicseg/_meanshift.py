@@ -199,33 +199,42 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     weights = np.ones(n) if weights is None else weights.astype(np.float64)
     if not isinstance(bin_seeding, (bool, np.bool_)):
         raise TypeError(f"bin_seeding must be True or False, got {bin_seeding!r}")
-    if assign not in ASSIGNS:
-        raise ValueError(f"unknown assign={assign!r}; expected one of {', '.join(ASSIGNS)}")
+    _check_assign(assign)
 
-    # Identical samples follow identical climbs: climb once, weighted.
-    points, sample_point = np.unique(X, axis=0, return_inverse=True)
-    sample_point = sample_point.reshape(-1)
-    point_weight = np.bincount(sample_point, weights=weights, minlength=len(points))
+    sample_climb = None
     if seeds is not None:
         seeds = check_array(seeds, "seeds", ndim=2).astype(np.float64)
         check_finite(seeds, "seeds")
         if seeds.shape[1] != d:
             raise ValueError(f"seeds must have {d} columns like X, got shape {seeds.shape}")
-        sample_climb = None
     elif bin_seeding:
         seeds, sample_climb = _bin_seeds(X, h)
-    else:
-        seeds, sample_climb = points, sample_point
-    _check_memory(len(points) * (2 * d * 8 + 48) + len(seeds) * (2 * d * 8 + 24))
+    return _shift_samples(X, weights, d, h * h, h * h, tol, max_iter, assign, seeds, sample_climb)
 
-    r2 = h * h
-    modes, intensity, n_iter, path = _climb_grid(points, point_weight, seeds, d, r2, r2, tol,
-                                                 max_iter)
+
+def _shift_samples(X, weights, split, r2_a, r2_b, tol, max_iter, assign, seeds=None,
+                   sample_climb=None):
+    """Mean shift of the samples ``X`` (n, d) float64 with ``weights`` (n,) on the grid.
+
+    Climbs start at ``seeds`` (default: the distinct samples, each sample
+    then taking its own climb), ``sample_climb`` gives each sample's climb
+    (None: the nearest mode). Returns a :class:`MeanShiftResult`.
+    """
+    # Identical samples follow identical climbs: climb once, weighted.
+    points, sample_point = np.unique(X, axis=0, return_inverse=True)
+    sample_point = sample_point.reshape(-1)
+    point_weight = np.bincount(sample_point, weights=weights, minlength=len(points))
+    if seeds is None:
+        seeds, sample_climb = points, sample_point
+    d = X.shape[1]
+    _check_memory(len(points) * (2 * d * 8 + 48) + len(seeds) * (2 * d * 8 + 24))
+    modes, intensity, n_iter, path = _climb_grid(points, point_weight, seeds, split, r2_a, r2_b,
+                                                 tol, max_iter)
     if not (intensity > 0).any():
-        raise ValueError(f"No point was within window/2={h:g} of any seed; "
+        raise ValueError(f"No point was within window/2={np.sqrt(r2_a):g} of any seed; "
                          "check the seeds or use a larger window")
     return _clusters(modes, intensity, n_iter, None if assign == "nearest" else sample_climb, X,
-                     d, r2, r2, len(seeds), path)
+                     split, r2_a, r2_b, len(seeds), path)
 
 
 def estimate_window(X, quantile=0.3, n_samples=None, rng=None):
@@ -375,8 +384,7 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
     spatial = img.shape[:-1]
     with_position = features is None or isinstance(features, str) and feature_space_name(
         features, img.shape[-1], is_color, len(spatial))[1]
-    if assign not in ASSIGNS:
-        raise ValueError(f"unknown assign={assign!r}; expected one of {', '.join(ASSIGNS)}")
+    _check_assign(assign)
     if not joint and not with_position:
         raise ValueError("window=(spatial, range) needs features with position "
                          "(for example 'rgbxy'); give one window size for this feature space")
@@ -410,12 +418,16 @@ def _check_window(window):
     return spatial / 2, colour / 2, False
 
 
-def _check_memory(n_bytes):
+def _check_assign(assign):
+    if not isinstance(assign, str) or assign not in ASSIGNS:
+        raise ValueError(f"unknown assign={assign!r}; expected one of {', '.join(ASSIGNS)}")
+
+
+def _check_memory(n_bytes, remedy="use bin_seeding=True or fewer samples"):
     if n_bytes > MEMORY_LIMIT:
         raise ValueError(
             f"mean shift would need about {n_bytes / 1024**3:.1f} GiB for its grid and "
-            f"neighbour tables, more than the limit of {MEMORY_LIMIT / 1024**3:.0f} GiB; "
-            "use bin_seeding=True, a mask or a smaller image"
+            f"neighbour tables, more than the limit of {MEMORY_LIMIT / 1024**3:.0f} GiB; {remedy}"
         )
 
 
@@ -534,21 +546,15 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     if box > LATTICE_MAX_BOX:
         # A window spanning this many pixels: the grid over feature space is cheaper.
         X = Xt.T[inside].astype(np.float64)
-        points, sample_point = np.unique(X, axis=0, return_inverse=True)
-        weights = np.bincount(sample_point.reshape(-1)).astype(np.float64)
-        _check_memory(len(points) * (2 * X.shape[1] * 8 + 48) * 2)
-        modes, intensity, n_iter, path = _climb_grid(points, weights, points, split, r2_a, r2_b,
-                                                     tol, max_iter)
-        sample_climb = None if assign == "nearest" else sample_point.reshape(-1)
-        return _clusters(modes, intensity, n_iter, sample_climb, X, split, r2_a, r2_b, len(points),
-                         path)
+        return _shift_samples(X, np.ones(len(X)), split, r2_a, r2_b, tol, max_iter, assign)
 
     d = n_col + 3
     share = join_radius > 0
     path_length = PATH_LENGTH if share else 0
     capacity = KNOWN_PER_SITE * n_sites if share else 0
     _check_memory(n_sites * (n_col * 4 + 1 + 2 * 8 + 2 * d * 8 + 16)
-                  + BATCH * path_length * d * 8 + capacity * (d * 8 + 16))
+                  + BATCH * path_length * d * 8 + capacity * (d * 8 + 16),
+                  "use share_trajectories=False, a mask or a smaller image")
     colour = np.ascontiguousarray(Xt[:n_col].T)
     tile = np.minimum(TILE, shape)
     n_tiles = -(-shape // tile)
