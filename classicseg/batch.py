@@ -205,7 +205,8 @@ def _run(items, method, per_item, scheduler):
             raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, a client or an "
                              f"address such as 'tcp://127.0.0.1:8786', got {scheduler!r}")
         distributed = _import_distributed()
-        with distributed.Client(scheduler, timeout="20s") as client:
+        # Connection timeout: dask's setting ``distributed.comm.timeouts.connect``.
+        with distributed.Client(scheduler) as client:
             yield from _run_client(client, items, method, per_item)
         return
     if type(scheduler).__module__.split(".")[0] == "distributed" and hasattr(scheduler, "submit"):

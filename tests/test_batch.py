@@ -44,7 +44,7 @@ def serial(images, **params):
 def cluster():
     """Two single-threaded workers on loopback TCP, in this process (fast to start)."""
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
-                      host="127.0.0.1", dashboard_address=None) as lc:
+                      host="127.0.0.1", dashboard_address="127.0.0.1:0") as lc:
         yield lc
 
 

@@ -222,3 +222,63 @@ def test_progress_bar_on_a_terminal_and_in_a_log():
     bar = Progress(3, stream=quiet, enabled=False)
     bar.advance()
     assert quiet.getvalue() == ""
+
+
+def test_nothing_half_written_when_a_write_fails(folder, tmp_path, monkeypatch, capsys):
+    import classicseg._io as io_module
+
+    root, _ = folder
+
+    def fail_midway(array, file, fmt):
+        with open(file, "wb") as f:
+            f.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(io_module, "_encode", fail_midway)
+    out = tmp_path / "out"
+    assert main(["segment", str(root / "astro.png"), "--k", "2", "--out", str(out)]) == 1
+    assert list(out.iterdir()) == []  # neither the label image nor its temporary file
+    assert "disk full" in capsys.readouterr().err
+
+
+def test_a_failed_overlay_removes_its_label_image(folder, tmp_path, monkeypatch, capsys):
+    import classicseg.cli as cli_module
+
+    root, _ = folder
+
+    def broken_overlay(image, labels, path):
+        raise ValueError("cannot draw")
+
+    monkeypatch.setattr(cli_module, "write_overlay", broken_overlay)
+    out = tmp_path / "out"
+    assert main(["segment", str(root / "coffee.png"), "--k", "2", "--out", str(out),
+                 "--overlay"]) == 1
+    assert not (out / "coffee.png").exists()
+    assert "cannot draw" in capsys.readouterr().err
+
+
+def test_scheduler_address_runs_on_a_local_cluster(folder, tmp_path):
+    from distributed import LocalCluster
+
+    root, images = folder
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+                      host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster:
+        status = main(["segment", str(root), "--k", "3", "--rng", "2", "--out",
+                       str(tmp_path / "out"), "--scheduler", cluster.scheduler_address,
+                       "--quiet"])
+    assert status == 0
+    for name, img in images.items():
+        np.testing.assert_array_equal(skio.imread(tmp_path / "out" / f"{name}.png"),
+                                      expected_labels(img, k=3, rng=2))
+
+
+def test_unreachable_scheduler_is_a_usage_error(folder, tmp_path, capsys):
+    import dask
+
+    root, _ = folder
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(SystemExit) as exit_:
+            main(["segment", str(root), "--out", str(tmp_path / "o"), "--quiet",
+                  "--scheduler", "tcp://127.0.0.1:1"])
+    assert exit_.value.code == 2
+    assert "classicseg segment: error:" in capsys.readouterr().err
