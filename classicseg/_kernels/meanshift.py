@@ -122,13 +122,15 @@ def _inside(points, p, center, split, r2_a, r2_b):
     for f in range(split):
         t = points[p, f] - center[f]
         da += t * t
-    if da > r2_a:
-        return False
+        if da > r2_a:  # most scanned points leave after a feature or two
+            return False
     db = 0.0
     for f in range(split, d):
         t = points[p, f] - center[f]
         db += t * t
-    return db <= r2_b
+        if db > r2_b:
+            return False
+    return True
 
 
 @kernel
