@@ -136,6 +136,8 @@ def write_overlay(image, labels, path):
     from skimage.segmentation import mark_boundaries
 
     image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 4:
+        image = image[..., :3]  # RGBA: boundaries are drawn on the colour
     if image.dtype.kind in "iu" and image.dtype != np.uint8:
         image = image.astype(np.float64) / np.iinfo(image.dtype).max
     elif image.dtype.kind == "f":

@@ -282,3 +282,18 @@ def test_unreachable_scheduler_is_a_usage_error(folder, tmp_path, capsys):
                   "--scheduler", "tcp://127.0.0.1:1"])
     assert exit_.value.code == 2
     assert "classicseg segment: error:" in capsys.readouterr().err
+
+
+def test_rgba_and_16_bit_inputs(tmp_path):
+    rgb = data.coffee()[::16, ::20]
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+    deep = rgb.astype(np.uint16) * 257  # the same image in 16 bits
+    skio.imsave(tmp_path / "rgba.png", rgba, check_contrast=False)
+    np.save(tmp_path / "deep.npy", deep)
+    out = tmp_path / "out"
+    assert main(["segment", str(tmp_path / "rgba.png"), str(tmp_path / "deep.npy"), "--k", "3",
+                 "--rng", "0", "--out", str(out), "--overlay", "--quiet"]) == 0
+    assert skio.imread(out / "overlays" / "rgba.png").shape == rgb.shape
+    # data_range follows the dtype: 16-bit pixels give the 8-bit image's labels.
+    np.testing.assert_array_equal(skio.imread(out / "deep.png"),
+                                  expected_labels(rgb, k=3, rng=0))
