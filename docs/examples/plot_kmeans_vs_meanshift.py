@@ -2,8 +2,10 @@
 k-means against mean shift
 ==========================
 
-k-means needs the number of clusters k; mean shift needs the window W and
-finds as many clusters as the density of the features has modes. Both run
+The lecture's comparison, re-made: k-means with k = 16 against mean shift
+with W = 21. k-means needs the number of clusters k; mean shift needs the
+window W and finds as many clusters as the density of the features has
+modes. Both run
 here on colour plus position (``"rgbxy"``), where a window of W = 21 means
 21 levels of each colour channel and 21 pixels.
 
@@ -21,7 +23,7 @@ from classicseg import kmeans_segment, meanshift_segment
 image = data.astronaut()[::4, ::4]  # 128 x 128 pixels
 
 results = {
-    "k-means, k = 8": kmeans_segment(image, 8, "rgbxy", rng=0),
+    "k-means, k = 16": kmeans_segment(image, 16, "rgbxy", rng=0),
     "mean shift, W = 21": meanshift_segment(image, 21, "rgbxy"),
     "mean shift, W = 21, min_size = 30": meanshift_segment(image, 21, "rgbxy", min_size=30),
 }
