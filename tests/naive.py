@@ -26,6 +26,68 @@ def lloyd_pass(X, centers, weights=None):
     return labels, sums, counts, inertia
 
 
+# ---------------------------------------------------------------- normalized cut
+
+
+def affinity_graph(feat, spatial_shape, radius, sigma_color, sigma_space, mask=None,
+                   floor=1e-6):
+    """Mirror of ``count_edges`` + ``fill_edges`` (``classicseg._kernels.ncut``) as a dense matrix.
+
+    ``feat`` is ``(n_pixels, d)`` over the pixels in ``mask`` (row-major);
+    every pair of pixels closer than ``radius`` gets Shi & Malik's eq. 11
+    weight, at least ``floor``, self-pairs included.
+    """
+    pos = np.argwhere(np.ones(spatial_shape, bool) if mask is None else mask).astype(np.float64)
+    feat = np.asarray(feat, dtype=np.float64)
+    dist2_space = ((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2)
+    dist2_color = ((feat[:, None, :] - feat[None, :, :]) ** 2).sum(axis=2)
+    W = np.exp(-dist2_color / sigma_color**2) * np.exp(-dist2_space / sigma_space**2)
+    W = np.maximum(W, floor)
+    W[dist2_space >= radius**2] = 0.0
+    return W
+
+
+def heavy_edge_matching(W, degree):
+    """Mirror of ``heavy_edge_matching``: vertices in order take their unmatched
+    neighbour of largest ``w_ij / d_i + w_ij / d_j`` (first on ties)."""
+    W = np.asarray(W, dtype=np.float64)
+    n = len(W)
+    aggregate = np.full(n, -1)
+    n_coarse = 0
+    for i in range(n):
+        if aggregate[i] >= 0:
+            continue
+        score = np.where((aggregate < 0) & (W[i] > 0) & (np.arange(n) != i) & (degree > 0),
+                         W[i] / degree[i] + W[i] / np.where(degree > 0, degree, 1), 0.0)
+        aggregate[i] = n_coarse
+        if score.max() > 0:
+            aggregate[int(np.argmax(score))] = n_coarse
+        n_coarse += 1
+    return aggregate, n_coarse
+
+
+def quotient_graph(W, aggregate, n_coarse):
+    """Mirror of ``quotient_graph``: ``P^T W P`` with the 0/1 matrix ``P[i, aggregate[i]] = 1``."""
+    P = np.zeros((len(aggregate), n_coarse))
+    P[np.arange(len(aggregate)), aggregate] = 1.0
+    return P.T @ np.asarray(W, dtype=np.float64) @ P
+
+
+def brute_force_ncut(W):
+    """Least two-way Ncut over every bipartition of a small graph (n <= 16): (value, in_A)."""
+    W = np.asarray(W, dtype=np.float64)
+    n = len(W)
+    degree = W.sum(axis=1)
+    best, best_a = np.inf, None
+    for code in range(1, 2 ** (n - 1)):  # vertex n-1 always in B: each bipartition once
+        in_a = (code >> np.arange(n)) & 1 == 1
+        cut = W[in_a][:, ~in_a].sum()
+        value = cut / degree[in_a].sum() + cut / degree[~in_a].sum()
+        if value < best:
+            best, best_a = value, in_a
+    return best, best_a
+
+
 # ---------------------------------------------------------------- mean shift and region merging
 
 
