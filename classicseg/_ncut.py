@@ -13,18 +13,23 @@ of weight 1 on every pixel, so no vertex has zero degree.
 
 The relaxed problem ``(D - W) y = lambda D y`` is solved in its symmetric
 normalised form ``D^-1/2 (D - W) D^-1/2 z = lambda z``, ``y = D^-1/2 z``
-(eq. 7), by a multilevel solver: the graph is coarsened by heavy-edge matching
-(as Graclus does for the normalized cut: Dhillon, Guan & Kulis, TPAMI 2007)
-down to a few hundred vertices, solved there densely, and the eigenvectors
-are prolonged level by level and refined by a few LOBPCG iterations
-(``scipy.sparse.linalg.lobpcg``). The coarse graph is the quotient graph
-``P^T W P`` (Galerkin), so its eigenproblem is the fine one restricted to
-piecewise-constant vectors, and LOBPCG only has to remove local error.
+(eq. 7), by a multilevel solver, so that a pixel graph of 154 000 vertices
+costs a few sparse products rather than hundreds of Lanczos iterations: the
+graph is coarsened by heavy-edge matching (as Graclus does for the normalized
+cut: Dhillon, Guan & Kulis, TPAMI 2007) down to a few hundred vertices and
+solved there densely (``scipy.linalg.eigh``); the eigenvectors are prolonged
+level by level and refined on each by Rayleigh-Ritz over a few block Krylov
+(Lanczos) steps. The coarse graph is the quotient graph ``P^T W P``
+(Galerkin), so its eigenproblem is the fine one restricted to
+piecewise-constant vectors, and each level only has to remove local error.
+Where a graph cannot be coarsened (a star), ``scipy.sparse.linalg.lobpcg``
+runs from a start block drawn from ``rng``.
 """
 
+import contextlib
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
@@ -35,6 +40,7 @@ import scipy.sparse.linalg
 from ._kernels.ncut import (
     count_edges,
     fill_edges,
+    cut_profile,
     heavy_edge_matching,
     quotient_graph,
     subgraph,
@@ -103,10 +109,11 @@ class NcutResult:
     solve_time : float
         Seconds spent in eigen-solves (coarsening included).
     n_iter : int
-        LOBPCG iterations over all levels and solves.
+        Block Krylov steps (and LOBPCG iterations) over all levels and solves.
     max_residual : float
-        Largest relative eigen-residual ``||L z - lambda z||`` among the
-        vectors used, over all solves.
+        Largest eigen-residual ``||N z - mu z||`` (``N = D^-1/2 W D^-1/2``,
+        ``||z|| = 1``) of the vectors used, on the finest level of any
+        solve (0 when every solve was dense).
     method : str
         ``"recursive"`` or ``"kway"``.
     path : str
@@ -375,6 +382,21 @@ def _check_affinity(W):
 # The eigen-solve
 
 
+def _single_threaded_blas():
+    """Run BLAS/LAPACK on one thread, if threadpoolctl is there (it comes with scikit-learn).
+
+    The solver's dense work is small (eigenproblems of a few hundred rows,
+    products of tall-thin blocks): threads cost more than they give there,
+    and on a busy machine OpenBLAS's spinning threads made a 300 x 300
+    ``eigh`` 50 times slower. The results do not depend on it.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
 class _SolveLog:
     """Counters of the eigen-solves of one partition."""
 
@@ -384,11 +406,12 @@ class _SolveLog:
         self.n_iter = 0
         self.max_residual = 0.0
 
-    def record(self, residual, n_iter):
-        """Count ``n_iter`` iterations and the residuals of the vectors kept (not the guards)."""
-        kept = residual[: max(1, residual.size - GUARD_VECTORS)]
-        self.max_residual = max(self.max_residual, float(kept.max()))
+    def record(self, n_iter, residual=None):
+        """Count ``n_iter`` iterations and, on a finest level, the residuals of the kept vectors."""
         self.n_iter += n_iter
+        if residual is not None:
+            kept = residual[: max(1, residual.size - GUARD_VECTORS)]  # not the guard vectors
+            self.max_residual = max(self.max_residual, float(kept.max()))
 
 
 def _normalized(W, degree):
@@ -491,8 +514,9 @@ def _eigenvectors(W, n_vectors, rng, log):
         values, y = _lobpcg(graph, degree, y, log)
     for graph, degree, P in reversed(levels[:-1]):
         y = P @ y  # piecewise-constant prolongation: the Galerkin relation of P^T W P
-        steps = KRYLOV_STEPS_FINEST if graph is W else KRYLOV_STEPS
-        values, y = _block_krylov(graph, degree, y, steps, log)
+        finest = graph is W
+        values, y = _block_krylov(graph, degree, y,
+                                  KRYLOV_STEPS_FINEST if finest else KRYLOV_STEPS, log, finest)
     values, y = values[:n_vectors], y[:, :n_vectors]
     degree = levels[0][1]
     y = y / np.sqrt((y * y * degree[:, None]).sum(axis=0))
@@ -519,7 +543,7 @@ def _join_trivial(mu, z, trivial, sqrt_d):
     return values, np.column_stack([trivial[:, 0], z[:, order]]) / sqrt_d[:, None]
 
 
-def _block_krylov(W, degree, y, steps, log):
+def _block_krylov(W, degree, y, steps, log, finest):
     """Rayleigh-Ritz on the block Krylov space of ``N = D^-1/2 W D^-1/2`` from ``y``.
 
     The space ``span{Z, N Z, ..., N^steps Z}`` (``Z = D^1/2 y`` without the
@@ -552,8 +576,7 @@ def _block_krylov(W, degree, y, steps, log):
     top = np.argsort(-mu, kind="stable")[: z.shape[1]]
     mu, v = mu[top], v[:, top]
     z = Q @ v
-    residual = np.linalg.norm(NQ @ v - z * mu, axis=0)
-    log.record(residual, steps)
+    log.record(steps, np.linalg.norm(NQ @ v - z * mu, axis=0) if finest else None)
     return _join_trivial(mu, z, trivial, sqrt_d)
 
 
@@ -575,7 +598,7 @@ def _lobpcg(W, degree, y, log):
             retResidualNormsHistory=True)
     order = np.argsort(-mu, kind="stable")
     mu, z = mu[order], z[:, order]
-    log.record(np.linalg.norm(N @ z - z * mu, axis=0), max(len(history) - 1, 0))
+    log.record(max(len(history) - 1, 0), np.linalg.norm(N @ z - z * mu, axis=0))
     return _join_trivial(mu, z, trivial, sqrt_d)
 
 
@@ -586,24 +609,17 @@ def _lobpcg(W, degree, y, log):
 def _best_split(W, degree, y, min_size):
     """Threshold of ``y`` minimising Ncut over every distinct cut point at once.
 
-    Sorting ``y`` once, a prefix of the first ``m`` vertices is ``A``: an edge
-    (i, j) is cut for every ``m`` between the ranks of its ends, so ``cut(m)``
-    is a cumulative sum of +w at the lower rank and -w at the higher one, and
-    ``assoc(A, V)`` a cumulative sum of degrees. Returns ``(ncut, in_A)`` or
+    Sorting ``y`` once, a prefix of the first ``m`` vertices is ``A``;
+    ``cut(A, B)`` for every ``m`` comes from one pass over the edges
+    (:func:`~classicseg._kernels.ncut.cut_profile`) and ``assoc(A, V)`` is a
+    cumulative sum of degrees. Returns ``(ncut, in_A)`` or
     ``(inf, None)`` when no threshold leaves ``min_size`` vertices each side.
     """
     n = y.shape[0]
     order = np.argsort(y, kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    coo = W.tocoo()
-    upper = coo.row < coo.col
-    ri, rj = rank[coo.row[upper]], rank[coo.col[upper]]
-    w = coo.data[upper]
-    lo, hi = np.minimum(ri, rj), np.maximum(ri, rj)
-    step = (np.bincount(lo + 1, weights=w, minlength=n + 1)
-            - np.bincount(hi + 1, weights=w, minlength=n + 1))
-    cut = np.cumsum(step)[1:n]  # cut[m - 1]: A = the first m vertices
+    cut = cut_profile(W.indptr, W.indices, W.data, rank)  # cut[m - 1]: A = the first m vertices
     assoc_a = np.cumsum(degree[order])[: n - 1]
     assoc_b = degree.sum() - assoc_a
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -619,6 +635,15 @@ def _best_split(W, degree, y, min_size):
     return float(max(ncut[m - 1], 0.0)), in_a
 
 
+def _components(W):
+    """Connected components of a symmetric graph.
+
+    Strong components of the directed graph are the same here and need no
+    transposed copy (``directed=False`` makes one).
+    """
+    return scipy.sparse.csgraph.connected_components(W, directed=True, connection="strong")
+
+
 def _split_segment(W, vertices, min_size, rng, log):
     """Best 2-way split of the subgraph on ``vertices``: ``(ncut, part_a, part_b)``.
 
@@ -629,17 +654,35 @@ def _split_segment(W, vertices, min_size, rng, log):
     if vertices.size < max(2, 2 * min_size):
         return np.inf, None, None
     sub = _induced(W, vertices)
-    n_comp, comp = scipy.sparse.csgraph.connected_components(sub, directed=False)
+    n_comp, comp = _components(sub)
     degree = np.asarray(sub.sum(axis=1)).ravel()
     if n_comp > 1:
         volume = np.bincount(comp, weights=degree, minlength=n_comp)
         in_a = comp == int(np.argmax(volume))
         return 0.0, vertices[in_a], vertices[~in_a]
     _, y = _eigenvectors(sub, 2, rng, log)
-    ncut, in_a = _best_split(sub, degree, y[:, 1], min_size)
+    in_a = _best_split(sub, degree, y[:, 1], min_size)[1]
+    if in_a is not None:
+        in_a = _give_away_specks(sub, in_a, min_size)
     if in_a is None:
         return np.inf, None, None
+    ncut = _kway_ncut(sub, in_a.astype(np.intp))
     return ncut, vertices[in_a], vertices[~in_a]
+
+
+def _give_away_specks(W, in_a, min_size):
+    """Move the pieces of either side smaller than ``min_size`` to the other side.
+
+    A threshold of the eigenvector can leave a few pixels of one side inside
+    the other; as segments of their own they would later split off at Ncut 0.
+    Returns the new sides, or None when a side is left empty.
+    """
+    for side in (True, False):
+        part = np.flatnonzero(in_a == side)
+        n_comp, comp = _components(_induced(W, part))
+        if n_comp > 1:
+            in_a[part[np.bincount(comp)[comp] < min_size]] = not side
+    return in_a if 0 < np.count_nonzero(in_a) < in_a.size else None
 
 
 def _recursive(W, n_segments, thresh, min_size, rng, log):
@@ -677,7 +720,7 @@ def _kway(W, n_segments, rng, log):
     if n_segments == 1:
         return np.zeros(n, dtype=np.intp)
     degree = np.asarray(W.sum(axis=1)).ravel()
-    n_comp, comp = scipy.sparse.csgraph.connected_components(W, directed=False)
+    n_comp, comp = _components(W)
     if n_comp >= n_segments:
         return _group_components(comp, degree, n_segments)
     if (degree == 0).any():
@@ -733,8 +776,10 @@ def ncut_partition(W, n_segments=None, *, thresh=0.05, method="recursive", min_s
         ``n_segments`` eigenvectors (Ng, Jordan & Weiss 2001).
     min_size : int, optional
         Least number of vertices each side of a split (default
-        ``max(1, n // 1000)``). Disconnected parts are split off whatever
-        their size, at Ncut 0, largest association first.
+        ``max(1, n // 1000)``); pieces of a side smaller than this (pixels
+        of one side stranded in the other) go to the other side. Parts of
+        the graph that are not connected at all are split off first, at
+        Ncut 0, largest association first.
     rng : None, int or numpy.random.Generator
         Seeds the k-means of ``"kway"`` and the start block of LOBPCG when
         a graph cannot be coarsened; the multilevel solve is otherwise
@@ -787,10 +832,11 @@ def _check_partition_args(n, n_segments, thresh, method, min_size, rng):
 
 def _partition(W, n_segments, thresh, method, min_size, rng, path):
     log = _SolveLog()
-    if method == "kway":
-        labels, split_ncuts = _kway(W, n_segments, rng, log), np.empty(0)
-    else:
-        labels, split_ncuts = _recursive(W, n_segments, thresh, min_size, rng, log)
+    with _single_threaded_blas():
+        if method == "kway":
+            labels, split_ncuts = _kway(W, n_segments, rng, log), np.empty(0)
+        else:
+            labels, split_ncuts = _recursive(W, n_segments, thresh, min_size, rng, log)
     found = int(labels.max()) + 1
     if n_segments is not None and found < n_segments:
         warnings.warn(f"found {found} segments, fewer than n_segments={n_segments}: no segment "

@@ -73,6 +73,13 @@ def quotient_graph(W, aggregate, n_coarse):
     return P.T @ np.asarray(W, dtype=np.float64) @ P
 
 
+def cut_profile(W, rank):
+    """Mirror of ``cut_profile``: ``cut[m - 1]`` between the ``m`` lowest-ranked vertices and the rest."""
+    W = np.asarray(W, dtype=np.float64)
+    order = np.argsort(rank)
+    return np.array([W[np.ix_(order[:m], order[m:])].sum() for m in range(1, len(W))])
+
+
 def brute_force_ncut(W):
     """Least two-way Ncut over every bipartition of a small graph (n <= 16): (value, in_A)."""
     W = np.asarray(W, dtype=np.float64)

@@ -18,7 +18,7 @@ from classicseg import (
     pixel_features,
 )
 from classicseg import _ncut
-from classicseg._kernels.ncut import heavy_edge_matching
+from classicseg._kernels.ncut import cut_profile, heavy_edge_matching
 from conftest import block_image, num_threads
 
 
@@ -205,6 +205,17 @@ def test_heavy_edge_matching_and_quotient_match_naive():
     Q = _ncut._quotient(Ws, aggregate, n_coarse)
     np.testing.assert_allclose(Q.toarray(), naive.quotient_graph(W, aggregate, n_coarse),
                                rtol=1e-12)
+
+
+def test_cut_profile_matches_naive():
+    rng = np.random.default_rng(11)
+    W, _ = random_block_graph(rng, [4, 6, 3])
+    W[rng.random(W.shape) < 0.3] = 0.0
+    W = np.maximum(W, W.T) + np.eye(len(W))  # symmetric, with self-loops (never cut)
+    Ws = scipy.sparse.csr_array(W)
+    rank = rng.permutation(len(W)).astype(np.int64)
+    np.testing.assert_allclose(cut_profile(Ws.indptr, Ws.indices, Ws.data, rank),
+                               naive.cut_profile(W, rank), rtol=1e-12, atol=1e-12)
 
 
 # ---------------------------------------------------------------- images

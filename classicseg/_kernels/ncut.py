@@ -200,3 +200,26 @@ def subgraph(indptr, indices, data, vertices, local):
     for k in range(m):
         local[vertices[k]] = -1
     return out_ptr, out_indices, out_data
+
+
+@kernel
+def cut_profile(indptr, indices, data, rank):
+    """``cut[m]``: weight of the edges between the ``m + 1`` lowest-ranked vertices and the rest.
+
+    ``rank`` (n,) int64 is the position of every vertex in the sorted
+    eigenvector. An edge (i, j) is cut by every prefix that holds the end of
+    lower rank and not the other: it adds ``w`` from the lower rank on and
+    takes it off from the higher one, so one pass over the edges and a
+    cumulative sum give every threshold's cut. Returns ``(n - 1,)`` float64.
+    """
+    n = indptr.shape[0] - 1
+    step = np.zeros(n + 1)
+    for i in range(n):
+        for s in range(indptr[i], indptr[i + 1]):
+            j = indices[s]
+            if j > i:
+                lo = min(rank[i], rank[j])
+                hi = max(rank[i], rank[j])
+                step[lo + 1] += data[s]
+                step[hi + 1] -= data[s]
+    return np.cumsum(step)[1:n]
