@@ -59,10 +59,11 @@ def warmup():
     """
     import numpy as np
 
+    from ._kmeans import kmeans_segment
+    from ._meanshift import meanshift_segment
+    from ._ncut import ncut_segment
+
     img = np.random.default_rng(0).random((8, 8, 3)).astype(np.float32)
-    for name in ("kmeans_segment", "meanshift_segment", "ncut_segment"):
-        try:
-            segment = __getattr__(name)
-        except ImportError:  # a method not built yet in this checkout
-            continue
-        segment(img, 2) if name != "meanshift_segment" else segment(img, 21)
+    kmeans_segment(img, 2)
+    meanshift_segment(img, 21)
+    ncut_segment(img, 2, rng=0)
