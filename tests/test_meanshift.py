@@ -133,8 +133,10 @@ def test_trajectory_sharing_keeps_ari(size):
     from skimage import data, transform
 
     image = transform.resize(data.astronaut(), (size, size), anti_aliasing=True)
-    exact = meanshift_segment(image, 21, "rgbxy", share_trajectories=False)
-    shared, info = meanshift_segment(image, 21, "rgbxy", return_info=True)
+    exact, exact_info = meanshift_segment(image, 21, "rgbxy", return_info=True)
+    assert exact_info.path == "lattice" and exact_info.n_climbs == size * size
+    shared, info = meanshift_segment(image, 21, "rgbxy", share_trajectories=True,
+                                     return_info=True)
     assert info.path == "lattice+sharing" and info.n_climbs < size * size
     assert adjusted_rand_score(exact.reshape(-1), shared.reshape(-1)) >= 0.99
 
@@ -277,14 +279,20 @@ def test_channel_axis_first(astronaut32):
 
 
 def test_deterministic_and_thread_count_independent(astronaut32):
-    with num_threads(1):
-        one, info1 = meanshift_segment(astronaut32, 15, "rgbxy", return_info=True)
-        arr1 = mean_shift(pixel_features(astronaut32, "rgbxy"), 15)
-    with num_threads(2):
-        two, info2 = meanshift_segment(astronaut32, 15, "rgbxy", return_info=True)
-        arr2 = mean_shift(pixel_features(astronaut32, "rgbxy"), 15)
-    np.testing.assert_array_equal(one, two)
-    np.testing.assert_array_equal(info1.modes, info2.modes)
+    runs = {}
+    for n in (1, 2):
+        with num_threads(n):
+            runs[n] = [meanshift_segment(astronaut32, 15, "rgbxy", share_trajectories=share,
+                                         return_info=True) for share in (False, True, 0.2)]
+            arr = mean_shift(pixel_features(astronaut32, "rgbxy"), 15)
+        if n == 1:
+            arr1 = arr
+        else:
+            arr2 = arr
+    for (one, info1), (two, info2) in zip(runs[1], runs[2]):
+        np.testing.assert_array_equal(one, two)
+        np.testing.assert_array_equal(info1.modes, info2.modes)
+    one = runs[1][0][0]
     np.testing.assert_array_equal(arr1.labels, arr2.labels)
     np.testing.assert_array_equal(arr1.modes, arr2.modes)
     np.testing.assert_array_equal(one, meanshift_segment(astronaut32, 15, "rgbxy"))
@@ -351,6 +359,7 @@ def test_labels_are_consecutive_from_start_label(seed, window, start_label, shap
     (dict(max_iter=0), ValueError, "max_iter"),
     (dict(tol=-1.0), ValueError, "tol"),
     (dict(share_trajectories="yes"), TypeError, "share_trajectories"),
+    (dict(share_trajectories=-0.1), ValueError, "share_trajectories"),
     (dict(assign="closest"), ValueError, "assign"),
     (dict(start_label=2), ValueError, "start_label"),
 ])
