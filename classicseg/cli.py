@@ -79,6 +79,10 @@ def build_parser():
     seg.add_argument("--features", metavar="SPACE",
                      help="feature space: rgb, rgbxy, lab, labxy, gray, grayxy, color, colorxy "
                           "(default: colour + position)")
+    seg.add_argument("--min-size", type=_nonnegative_int, metavar="PIXELS",
+                     help="the method's min_size: kmeans and meanshift merge connected regions "
+                          "smaller than this into their most similar neighbour; ncut: least "
+                          "size of a segment")
     seg.add_argument("--rng", type=_nonnegative_int, metavar="SEED",
                      help="random seed, for labels that are the same at every run")
     seg.add_argument("--out", required=True, type=Path, metavar="DIR",
@@ -149,6 +153,8 @@ def method_params(args, parser):
         params.setdefault("k", DEFAULT_K)
     if args.features is not None:
         params["features"] = args.features
+    if args.min_size is not None:
+        params["min_size"] = args.min_size
     if args.rng is not None:
         params["rng"] = args.rng
     try:

@@ -297,3 +297,13 @@ def test_rgba_and_16_bit_inputs(tmp_path):
     # data_range follows the dtype: 16-bit pixels give the 8-bit image's labels.
     np.testing.assert_array_equal(skio.imread(out / "deep.png"),
                                   expected_labels(rgb, k=3, rng=0))
+
+
+def test_min_size_is_passed_to_the_method(folder, tmp_path):
+    root, images = folder
+    out = tmp_path / "out"
+    assert main(["segment", str(root / "astro.png"), "--k", "5", "--min-size", "12", "--rng", "0",
+                 "--out", str(out), "--quiet"]) == 0
+    expected = expected_labels(images["astro"], k=5, rng=0, min_size=12)
+    np.testing.assert_array_equal(skio.imread(out / "astro.png"), expected)
+    assert not np.array_equal(expected, expected_labels(images["astro"], k=5, rng=0))
