@@ -76,7 +76,7 @@ def test_affinity_graph_with_mask_and_default_sigma():
     mask[3:6, 2:9] = False
     W = affinity_graph(img, radius=3, channel_axis=None, mask=mask)
     feat = pixel_features(img, "gray", channel_axis=None, mask=mask)
-    sigma = 0.1 * feat.std()  # the documented default: 0.1 of the features' spread
+    sigma = 0.2 * feat.std()  # the documented default: 0.2 of the features' spread
     expected = naive.affinity_graph(feat, img.shape, 3, sigma, 4.0, mask=mask)
     np.testing.assert_allclose(W.toarray(), expected, rtol=1e-5, atol=0)
 
@@ -242,7 +242,7 @@ def test_threshold_without_n_segments_finds_the_blocks_and_keeps_a_flat_image_wh
     img, truth = block_image((24, 30), noise=3.0)
     labels, info = ncut_segment(img, channel_axis=None, return_info=True)
     assert agreement(labels, truth) >= 0.99 and info.n_segments == 4
-    assert np.all(info.split_ncuts < 0.05)
+    assert np.all(info.split_ncuts < 0.002)
     flat = ncut_segment(np.full((20, 24), 0.5), channel_axis=None)
     assert np.unique(flat).tolist() == [1]
 
