@@ -13,7 +13,7 @@ Here the eigenvectors are computed from :func:`classicseg.affinity_graph`
 by SciPy's sparse solver (shift-invert just below 0, where the smallest
 eigenvalues are) and shown as images; :func:`classicseg.ncut_segment` then
 makes the segmentation from the same graph. The colour scale
-``sigma_color = 40`` (CIELAB units) is wider than the default (0.1 of the
+``sigma_color = 40`` (CIELAB units) is wider than the default (0.2 of the
 image's colour spread): with the default, a few pixels whose colour differs
 from all their neighbours' are joined to nothing, each is a component of its
 own, and the first eigenvectors merely point at them.
