@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from skimage import color, filters, measure, segmentation
+from scipy import sparse
+from skimage import color, filters, measure, segmentation, transform
 
 import classicseg
 from classicseg.datasets import load_bsds500
@@ -111,14 +112,17 @@ def region_adjacency(regions, n, boundary_weight):
     return keys // n, keys % n, np.bincount(pair), np.bincount(pair, weights=w)
 
 
-def merge_hierarchy(regions, n, features, boundary_weight, *, w_edge):
+def merge_hierarchy(regions, n, features, boundary_weight, *, w_edge, size_scale):
     """Greedy merging of adjacent regions, cheapest pair first.
 
-    The cost of merging two adjacent regions is the Euclidean distance of
-    their mean features plus ``w_edge`` times the mean ``boundary_weight``
-    along their shared boundary; after each merge the costs of the new
-    region's edges are recomputed (a heap with lazy deletion). Costs are made
-    monotone (running maximum), so that thresholds cut a hierarchy.
+    The cost of merging two adjacent regions a and b is the Euclidean distance
+    of their mean ``features`` plus ``w_edge`` times the mean
+    ``boundary_weight`` along their shared boundary, times
+    ``min(1, sqrt(h / size_scale))`` with ``h = |a||b| / (|a| + |b|)``, so that
+    regions much smaller than ``size_scale`` pixels merge first. After each
+    merge the costs of the new region's edges are recomputed (a heap with lazy
+    deletion). Costs are made monotone (running maximum), so that thresholds
+    cut a hierarchy.
 
     Returns
     -------
@@ -138,8 +142,9 @@ def merge_hierarchy(regions, n, features, boundary_weight, *, w_edge):
 
     def cost(a, b, edge):
         sa, sb = size[a], size[b]
-        colour = math.sqrt(sum((x / sa - y / sb) ** 2 for x, y in zip(sums[a], sums[b])))
-        return colour + w_edge * edge[1] / edge[0]
+        c = math.sqrt(sum((x / sa - y / sb) ** 2 for x, y in zip(sums[a], sums[b])))
+        c += w_edge * edge[1] / edge[0]
+        return c * min(1.0, math.sqrt(sa * sb / (sa + sb) / size_scale))
 
     version = [0] * n
     heap = [(cost(a, b, e), a, b, 0, 0) for a in range(n) for b, e in neighbours[a].items() if a < b]
@@ -176,13 +181,13 @@ def merge_hierarchy(regions, n, features, boundary_weight, *, w_edge):
     return np.array(merges, dtype=np.intp).reshape(-1, 2), np.asarray(costs, dtype=float)
 
 
-def cut_hierarchy(regions, n, merges, costs, thresholds):
-    """One label map per threshold: the regions after every merge cheaper than it."""
+def cut_hierarchy(regions, n, merges, n_merges):
+    """One label map per entry of ``n_merges``: the regions after that many merges."""
     parent = np.arange(n)
     applied = 0
-    out = [None] * len(thresholds)
-    for i in np.argsort(thresholds):
-        stop = int(np.searchsorted(costs, thresholds[i], side="right"))
+    out = [None] * len(n_merges)
+    for i in np.argsort(n_merges, kind="stable"):
+        stop = int(n_merges[i])
         for kept, absorbed in merges[applied:stop]:
             parent[absorbed] = kept
         applied = max(applied, stop)
@@ -194,6 +199,34 @@ def cut_hierarchy(regions, n, merges, costs, thresholds):
             root = up
         out[i] = root[regions]
     return out
+
+
+def cut_regions(regions, n, merges, counts):
+    """One label map per number of regions in ``counts``: the hierarchy cut there."""
+    return cut_hierarchy(regions, n, merges, [max(0, n - count) for count in counts])
+
+
+def region_features(image, *, sigma, w_texture, texture_sigma):
+    """Per-pixel features that regions are compared by, and the boundary weight.
+
+    Features: Lab smoothed by ``sigma``, plus ``w_texture`` times a texture
+    energy (the colour gradient magnitude of the lightly smoothed image,
+    averaged by a Gaussian of ``texture_sigma``): with it, the pieces of a
+    textured area (gravel, stripes, foliage) look alike and unlike a smooth
+    object. Boundary weight: the colour gradient magnitude of the smoothed Lab.
+    """
+    lab = lab_image(image, sigma)
+    energy = filters.gaussian(gradient_magnitude(lab_image(image, 1.0)), texture_sigma)
+    return np.concatenate([lab, w_texture * energy[..., None]], axis=-1), gradient_magnitude(lab)
+
+
+def fuse_regions(image, regions, n, *, sigma, w_texture, texture_sigma, w_edge, size_scale):
+    """The merge hierarchy of ``regions`` under :func:`region_features`."""
+    features, gradient = region_features(image, sigma=sigma, w_texture=w_texture,
+                                         texture_sigma=texture_sigma)
+    merges, _ = merge_hierarchy(regions, n, features, gradient, w_edge=w_edge,
+                                size_scale=size_scale)
+    return merges, features, gradient
 
 
 # --------------------------------------------------------------------------
@@ -220,26 +253,98 @@ def run_kmeans(image, values, *, features, spatial_scale):
                                       rng=0) for k in values]
 
 
-def run_meanshift(image, values, *, spatial_window, min_size):
-    return [classicseg.meanshift_segment(image, (spatial_window, w), features="labxy",
-                                         min_size=min_size) for w in values]
+def downscaled(image, factor):
+    """The image shrunk by an integer factor (anti-aliased), as float in [0, 1]."""
+    if factor == 1:
+        return image
+    return transform.rescale(image, 1 / factor, channel_axis=-1, anti_aliasing=True)
 
 
-def run_ncut(image, values, *, superpixel_window, superpixel_min_size, radius, sigma_space):
-    superpixels = classicseg.meanshift_segment(image, superpixel_window, features="labxy",
-                                               min_size=superpixel_min_size)
-    return [classicseg.ncut_segment(image, n, features="lab", superpixels=superpixels,
-                                    radius=radius, sigma_space=sigma_space, rng=0)
-            for n in values]
+def upscaled(labels, factor, shape):
+    """Labels repeated back to full size (order 0: nearest neighbour), cropped to ``shape``."""
+    if factor == 1:
+        return labels
+    labels = np.repeat(np.repeat(labels, factor, axis=0), factor, axis=1)
+    return np.pad(labels, [(0, max(0, s - n)) for s, n in zip(shape, labels.shape)],
+                  mode="edge")[:shape[0], :shape[1]]
 
 
-def run_merge(image, values, *, k, sigma, pre_min_size, w_edge):
-    lab = lab_image(image, sigma)
-    quantised = classicseg.kmeans_segment(lab, k, features="lab", rng=0)
-    regions, _ = connected_regions(quantised)
+def meanshift_regions(image, window, *, factor, min_size):
+    """Connected mean-shift regions of the image (segmented ``factor`` times smaller)."""
+    small = downscaled(image, factor)
+    labels = classicseg.meanshift_segment(small, window, features="labxy",
+                                          min_size=max(1, min_size // factor**2))
+    return connected_regions(upscaled(labels, factor, image.shape[:2]))
+
+
+def run_meanshift(image, values, *, window, factor, min_size, **fusion):
+    regions, n = meanshift_regions(image, window, factor=factor, min_size=min_size)
+    merges, _, _ = fuse_regions(image, regions, n, **fusion)
+    return cut_regions(regions, n, merges, values)
+
+
+def region_affinity(regions, n, features, boundary_weight, *, sigma_color, sigma_edge):
+    """Sparse affinity of adjacent regions for the normalized cut.
+
+    ``w_ab = L_ab exp(-|f_a - f_b|^2 / sigma_color^2) exp(-g_ab^2 / sigma_edge^2)``
+    with ``L_ab`` the length of their shared boundary, ``f`` the mean features
+    and ``g_ab`` the mean ``boundary_weight`` on the boundary: the 4-neighbour
+    pixel graph summed over regions (so cut values are boundary lengths),
+    weighted by region similarity (Shi & Malik 2000, eq. 11) and by the
+    intervening contour (Malik et al., IJCV 2001).
+    """
+    flat = regions.ravel()
+    size = np.bincount(flat, minlength=n)
+    means = np.stack([np.bincount(flat, weights=f, minlength=n)
+                      for f in features.reshape(-1, features.shape[-1]).T], 1) / size[:, None]
+    a, b, length, weight = region_adjacency(regions, n, boundary_weight)
+    colour2 = ((means[a] - means[b]) ** 2).sum(axis=1)
+    edge2 = (weight / length) ** 2
+    w = length * np.exp(-colour2 / sigma_color**2 - edge2 / sigma_edge**2)
+    W = sparse.coo_matrix((w, (a, b)), shape=(n, n)).tocsr()
+    # The pixel pairs inside a region, counted both ways as in the pixel
+    # graph's quotient: a region's association grows with its area.
+    inside = sum(np.bincount(regions[cut].ravel(), minlength=n) for cut in _same_label(regions))
+    return W + W.T + sparse.diags(2.0 * inside)
+
+
+def _same_label(regions):
+    """Boolean maps of the 4-neighbour pairs (one per axis) inside one region, by first pixel."""
+    for axis in range(regions.ndim):
+        head = [slice(None)] * regions.ndim
+        tail = list(head)
+        head[axis], tail[axis] = slice(None, -1), slice(1, None)
+        same = np.zeros(regions.shape, bool)
+        same[tuple(head)] = regions[tuple(head)] == regions[tuple(tail)]
+        yield same
+
+
+def run_ncut(image, values, *, window, factor, min_size, fuse_to, sigma_color, sigma_edge,
+             **fusion):
+    regions, n = meanshift_regions(image, window, factor=factor, min_size=min_size)
+    merges, features, gradient = fuse_regions(image, regions, n, **fusion)
+    regions, n = connected_regions(cut_regions(regions, n, merges, [fuse_to])[0])
+    W = region_affinity(regions, n, features, gradient, sigma_color=sigma_color,
+                        sigma_edge=sigma_edge)
+    # Shi & Malik's stopping rule: split while the best cut's Ncut is below the
+    # threshold, so each image gets as many segments as its graph supports.
+    return [classicseg.ncut_partition(W, thresh=t, rng=0).labels[regions] for t in values]
+
+
+def run_merge(image, values, *, k, pre_min_size, **fusion):
+    lab = lab_image(image, 1.0)
+    regions, _ = connected_regions(classicseg.kmeans_segment(lab, k, features="lab", rng=0))
     regions, n = connected_regions(classicseg.merge_small_regions(regions, lab, pre_min_size))
-    merges, costs = merge_hierarchy(regions, n, lab, gradient_magnitude(lab), w_edge=w_edge)
-    return cut_hierarchy(regions, n, merges, costs, values)
+    merges, _, _ = fuse_regions(image, regions, n, **fusion)
+    return cut_regions(regions, n, merges, values)
+
+
+FUSION = {"sigma": 3.0, "w_texture": 6.0, "texture_sigma": 4.0, "w_edge": 3.0,
+          "size_scale": 500.0}
+FUSION_TEXT = ("regions fused greedily by the distance of their mean features (Lab smoothed "
+               "by sigma 3, texture energy x 6) + 3 x the mean colour gradient on their "
+               "boundary, small regions (< 500 px) first")
+REGION_COUNTS = (2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 90, 128)
 
 
 def default_methods():
@@ -249,19 +354,25 @@ def default_methods():
             "`kmeans_segment(img, k, features='labxy', spatial_scale=0.5)`",
             {"features": "labxy", "spatial_scale": 0.5}),
         "meanshift": Method(
-            "meanshift", "range window", (8, 12, 16, 20, 24, 32),
-            "`meanshift_segment(img, (16, w), features='labxy', min_size=200)`",
-            {"spatial_window": 16, "min_size": 200}),
+            "meanshift", "regions", REGION_COUNTS,
+            "`meanshift_segment(img, (8, 13), features='labxy', min_size=10)` on the image at "
+            "half size, labels repeated back to full size; connected " + FUSION_TEXT
+            + " (as EDISON fuses mean-shift regions); hierarchy cut at a number of regions",
+            {"window": (8, 13), "factor": 2, "min_size": 40, **FUSION}),
         "ncut": Method(
-            "ncut", "n_segments", (2, 4, 6, 8, 12, 16, 24),
-            "`ncut_segment(img, n, features='lab', superpixels=meanshift regions)`",
-            {"superpixel_window": (8, 8), "superpixel_min_size": 50, "radius": 5,
-             "sigma_space": 4.0}),
+            "ncut", "Ncut threshold", (0.0015, 0.002, 0.0025, 0.003, 0.004, 0.005, 0.0065, 0.008),
+            "`ncut_partition(W, thresh=t)` (recursive two-way cuts while the Ncut is below t) "
+            "on the graph of the `meanshift` row's regions fused to 200: adjacent regions "
+            "joined with weight boundary length x exp(-|df|^2/sigma_color^2) x "
+            "exp(-gradient^2/sigma_edge^2), plus each region's inner pixel pairs",
+            {"window": (8, 13), "factor": 2, "min_size": 40, "fuse_to": 200,
+             "sigma_color": 20.0, "sigma_edge": 20.0, **FUSION}),
         "merge": Method(
-            "merge", "merge threshold", tuple(np.round(np.geomspace(4, 64, 13), 1).tolist()),
-            "k-means Lab quantisation (k=24, sigma 1) -> components -> "
-            "`merge_small_regions(20)` -> greedy RAG merging (colour + gradient)",
-            {"k": 24, "sigma": 1.0, "pre_min_size": 20, "w_edge": 1.0}),
+            "merge", "regions", REGION_COUNTS,
+            "k-means colour quantisation (`kmeans_segment(lab, 24, features='lab')`, Lab "
+            "smoothed by sigma 1), connected components, `merge_small_regions(60)`, then "
+            + FUSION_TEXT + "; hierarchy cut at a number of regions",
+            {"k": 24, "pre_min_size": 60, **FUSION}),
     }
 
 
@@ -380,7 +491,7 @@ def parse_value(text):
         except ValueError:
             pass
     if text.startswith("(") and text.endswith(")"):
-        return tuple(parse_value(t) for t in text[1:-1].split(","))
+        return tuple(parse_value(t) for t in text[1:-1].replace(";", ",").split(","))
     return text
 
 
