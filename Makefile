@@ -35,4 +35,4 @@ bench: | $(PY)
 	$(PY) -m pip install -e ".[bench,test]"
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_examples docs/generated docs/_generated docs/sg_execution_times.rst
