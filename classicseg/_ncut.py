@@ -43,6 +43,9 @@ from ._kernels.ncut import (
     cut_profile,
     heavy_edge_matching,
     quotient_graph,
+    scale_symmetric,
+    segment_association,
+    side_components,
     subgraph,
 )
 from ._validate import (
@@ -72,10 +75,10 @@ DENSE_SIZE = 300
 # Coarsening stops when a matching pass removes fewer than this share of vertices.
 MIN_COARSENING = 0.1
 # Block Krylov steps of the refinement on intermediate levels and on the finest.
-KRYLOV_STEPS = 10
+KRYLOV_STEPS = 6
 # Extra vectors carried along: they speed up the convergence of the wanted ones.
 GUARD_VECTORS = 1
-KRYLOV_STEPS_FINEST = 5
+KRYLOV_STEPS_FINEST = 4
 # LOBPCG (only where coarsening stalls): iterations and residual tolerance.
 LOBPCG_ITER = 500
 LOBPCG_TOL = 1e-8
@@ -349,11 +352,8 @@ def ncut_value(W, labels):
 
 
 def _kway_ncut(W, labels):
-    coo = W.tocoo()
-    k = int(labels.max()) + 1
-    assoc = np.bincount(labels[coo.row], weights=coo.data, minlength=k)
-    same = labels[coo.row] == labels[coo.col]
-    within = np.bincount(labels[coo.row[same]], weights=coo.data[same], minlength=k)
+    assoc, within = segment_association(W.indptr, W.indices, W.data, labels,
+                                        int(labels.max()) + 1)
     filled = assoc > 0
     return float(((assoc[filled] - within[filled]) / assoc[filled]).sum())
 
@@ -424,10 +424,8 @@ class _SolveLog:
 
 def _normalized(W, degree):
     """``D^-1/2 W D^-1/2`` (CSR), the matrix whose top eigenvectors solve eq. 7."""
-    s = 1.0 / np.sqrt(degree)
-    N = W.tocsr(copy=True)
-    N.data *= np.repeat(s, np.diff(N.indptr)) * s[N.indices]
-    return N
+    data = scale_symmetric(W.indptr, W.indices, W.data, 1.0 / np.sqrt(degree))
+    return scipy.sparse.csr_array((data, W.indices, W.indptr), shape=W.shape)
 
 
 def _is_small(n, n_block):
@@ -472,7 +470,7 @@ def _quotient(W, aggregate, n_coarse):
     np.cumsum(np.bincount(aggregate, minlength=n_coarse), out=members_ptr[1:])
     indptr, indices, data = quotient_graph(W.indptr, W.indices, W.data, aggregate, n_coarse,
                                            members_ptr, members)
-    return _csr(indptr, indices, data, n_coarse)
+    return _csr(indptr, indices, data, n_coarse, sorted_rows=False)
 
 
 def _induced(W, vertices):
@@ -481,8 +479,8 @@ def _induced(W, vertices):
     return _csr(*subgraph(W.indptr, W.indices, W.data, vertices, local), vertices.size)
 
 
-def _csr(indptr, indices, data, n):
-    """A square CSR array from the parts kernels return (sorted rows), int32-indexed where it fits.
+def _csr(indptr, indices, data, n, sorted_rows=True):
+    """A square CSR array from the parts kernels return, int32-indexed where it fits.
 
     int32 indices halve the index memory and speed up SciPy's products;
     SciPy keeps them only if the pointers are int32 too.
@@ -490,7 +488,7 @@ def _csr(indptr, indices, data, n):
     if indptr[-1] <= np.iinfo(np.int32).max:
         indptr, indices = indptr.astype(np.int32), indices.astype(np.int32, copy=False)
     W = scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
-    W.has_sorted_indices = True
+    W.has_sorted_indices = sorted_rows
     return W
 
 
@@ -583,8 +581,7 @@ def _block_krylov(W, degree, y, steps, log, finest):
             break
         w = NQ[:, block] - trivial @ (trivial.T @ NQ[:, block])
         done = Q[:, : (k + 1) * b]
-        for _ in range(2):  # Gram-Schmidt twice is enough (Giraud et al. 2005)
-            w -= done @ (done.T @ w)
+        w -= done @ (done.T @ w)  # full re-orthogonalisation (a few steps only)
         Q[:, (k + 1) * b: (k + 2) * b] = np.linalg.qr(w)[0]
     mu, v = scipy.linalg.eigh(Q.T @ NQ)
     top = np.argsort(-mu, kind="stable")[: z.shape[1]]
@@ -667,7 +664,7 @@ def _split_segment(W, vertices, min_size, rng, log):
     """
     if vertices.size < max(2, 2 * min_size):
         return np.inf, None, None
-    sub = _induced(W, vertices)
+    sub = W if vertices.size == W.shape[0] else _induced(W, vertices)
     n_comp, comp = _components(sub)
     degree = np.asarray(sub.sum(axis=1)).ravel()
     if n_comp > 1:
@@ -691,11 +688,9 @@ def _give_away_specks(W, in_a, min_size):
     the other; as segments of their own they would later split off at Ncut 0.
     Returns the new sides, or None when a side is left empty.
     """
-    for side in (True, False):
-        part = np.flatnonzero(in_a == side)
-        n_comp, comp = _components(_induced(W, part))
-        if n_comp > 1:
-            in_a[part[np.bincount(comp)[comp] < min_size]] = not side
+    piece, size = side_components(W.indptr, W.indices, in_a)
+    small = size[piece] < min_size
+    in_a = in_a ^ small
     return in_a if 0 < np.count_nonzero(in_a) < in_a.size else None
 
 

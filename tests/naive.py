@@ -80,6 +80,16 @@ def cut_profile(W, rank):
     return np.array([W[np.ix_(order[:m], order[m:])].sum() for m in range(1, len(W))])
 
 
+def side_components(W, side):
+    """Mirror of ``side_components``: piece sizes of each side (SciPy components of same-side edges)."""
+    import scipy.sparse.csgraph
+
+    W = np.asarray(W)
+    same = (W > 0) & (side[:, None] == side[None, :])
+    _, piece = scipy.sparse.csgraph.connected_components(same, directed=False)
+    return np.bincount(piece)[piece]
+
+
 def brute_force_ncut(W):
     """Least two-way Ncut over every bipartition of a small graph (n <= 16): (value, in_A)."""
     W = np.asarray(W, dtype=np.float64)

@@ -119,52 +119,60 @@ def quotient_graph(indptr, indices, data, aggregate, n_coarse, members_ptr, memb
     """CSR of ``P^T W P`` for the 0/1 aggregation ``P`` (weights summed between aggregates).
 
     ``members_ptr`` (n_coarse + 1,) int64 and ``members`` (n,) int64 list the
-    fine vertices of every aggregate (a CSR of ``P^T``). Returns
-    ``(indptr, indices, data)`` with int64 pointers, int32 sorted indices,
-    float64 weights; the diagonal holds the weight inside each aggregate.
+    fine vertices of every aggregate (a CSR of ``P^T``). One pass: each
+    aggregate's row is gathered with a slot table over coarse vertices, into
+    buffers sized by the fine edge count (an upper bound). Returns
+    ``(indptr, indices, data)`` with int64 pointers, int32 indices (rows not
+    sorted) and float64 weights; the diagonal holds the weight inside each
+    aggregate.
     """
     slot_of = np.full(n_coarse, -1, dtype=np.int64)
     out_ptr = np.zeros(n_coarse + 1, dtype=np.int64)
-    # Pass 1: distinct coarse neighbours per aggregate.
-    touched = np.empty(n_coarse, dtype=np.int64)
+    out_indices = np.empty(indices.shape[0], dtype=np.int32)
+    out_data = np.empty(indices.shape[0], dtype=np.float64)
+    nnz = 0
     for c in range(n_coarse):
-        n_touched = 0
+        start = nnz
         for m in range(members_ptr[c], members_ptr[c + 1]):
             i = members[m]
             for s in range(indptr[i], indptr[i + 1]):
                 cj = aggregate[indices[s]]
-                if slot_of[cj] < 0:
-                    slot_of[cj] = 0
-                    touched[n_touched] = cj
-                    n_touched += 1
-        for t in range(n_touched):
-            slot_of[touched[t]] = -1
-        out_ptr[c + 1] = out_ptr[c] + n_touched
-    out_indices = np.empty(out_ptr[n_coarse], dtype=np.int32)
-    out_data = np.zeros(out_ptr[n_coarse], dtype=np.float64)
-    # Pass 2: sum the weights; columns sorted within each row.
-    for c in range(n_coarse):
-        n_touched = 0
-        for m in range(members_ptr[c], members_ptr[c + 1]):
-            i = members[m]
-            for s in range(indptr[i], indptr[i + 1]):
-                cj = aggregate[indices[s]]
-                if slot_of[cj] < 0:
-                    slot_of[cj] = 0
-                    touched[n_touched] = cj
-                    n_touched += 1
-        row = np.sort(touched[:n_touched])
-        start = out_ptr[c]
-        for t in range(n_touched):
-            out_indices[start + t] = row[t]
-            slot_of[row[t]] = start + t
-        for m in range(members_ptr[c], members_ptr[c + 1]):
-            i = members[m]
-            for s in range(indptr[i], indptr[i + 1]):
-                out_data[slot_of[aggregate[indices[s]]]] += data[s]
-        for t in range(n_touched):
-            slot_of[row[t]] = -1
-    return out_ptr, out_indices, out_data
+                slot = slot_of[cj]
+                if slot < 0:
+                    slot_of[cj] = nnz
+                    out_indices[nnz] = cj
+                    out_data[nnz] = data[s]
+                    nnz += 1
+                else:
+                    out_data[slot] += data[s]
+        for t in range(start, nnz):
+            slot_of[out_indices[t]] = -1
+        out_ptr[c + 1] = nnz
+    return out_ptr, out_indices[:nnz].copy(), out_data[:nnz].copy()
+
+
+@kernel
+def scale_symmetric(indptr, indices, data, scale):
+    """Weights of ``diag(scale) W diag(scale)``: ``data[s] * scale[i] * scale[j]`` (new array)."""
+    out = np.empty_like(data)
+    for i in range(indptr.shape[0] - 1):
+        for s in range(indptr[i], indptr[i + 1]):
+            out[s] = data[s] * scale[i] * scale[indices[s]]
+    return out
+
+
+@kernel
+def segment_association(indptr, indices, data, labels, k):
+    """``assoc(A_c, V)`` and ``assoc(A_c, A_c)`` of every segment ``c`` of ``labels`` (0..k-1)."""
+    assoc = np.zeros(k)
+    within = np.zeros(k)
+    for i in range(indptr.shape[0] - 1):
+        li = labels[i]
+        for s in range(indptr[i], indptr[i + 1]):
+            assoc[li] += data[s]
+            if labels[indices[s]] == li:
+                within[li] += data[s]
+    return assoc, within
 
 
 @kernel
@@ -223,3 +231,37 @@ def cut_profile(indptr, indices, data, rank):
                 step[lo + 1] += data[s]
                 step[hi + 1] -= data[s]
     return np.cumsum(step)[1:n]
+
+
+@kernel
+def side_components(indptr, indices, side):
+    """Connected pieces of each side of a 2-way split, by union-find over same-side edges.
+
+    ``side`` (n,) bool. Returns ``(n,)`` int64 piece ids (the root vertex of
+    each piece) and ``(n,)`` int64 piece sizes indexed by root.
+    """
+    n = indptr.shape[0] - 1
+    parent = np.arange(n)
+    for i in range(n):
+        for s in range(indptr[i], indptr[i + 1]):
+            j = indices[s]
+            if j <= i or side[i] != side[j]:
+                continue
+            ri = i
+            while parent[ri] != ri:
+                parent[ri] = parent[parent[ri]]  # path halving
+                ri = parent[ri]
+            rj = j
+            while parent[rj] != rj:
+                parent[rj] = parent[parent[rj]]
+                rj = parent[rj]
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+    size = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        r = i
+        while parent[r] != r:
+            r = parent[r]
+        parent[i] = r
+        size[r] += 1
+    return parent, size
