@@ -135,7 +135,8 @@ def merge_hierarchy(regions, n, features, boundary_weight, *, w_edge, size_scale
     sums = np.stack([np.bincount(flat, weights=f, minlength=n)
                      for f in features.reshape(-1, features.shape[-1]).T], 1).tolist()
     neighbours = [{} for _ in range(n)]
-    for a, b, length, weight in zip(*(x.tolist() for x in region_adjacency(regions, n, boundary_weight))):
+    adjacency = (x.tolist() for x in region_adjacency(regions, n, boundary_weight))
+    for a, b, length, weight in zip(*adjacency):
         edge = [length, weight]  # shared by both ends, updated in place
         neighbours[a][b] = neighbours[b][a] = edge
 
@@ -146,7 +147,8 @@ def merge_hierarchy(regions, n, features, boundary_weight, *, w_edge, size_scale
         return c * min(1.0, math.sqrt(sa * sb / (sa + sb) / size_scale))
 
     version = [0] * n
-    heap = [(cost(a, b, e), a, b, 0, 0) for a in range(n) for b, e in neighbours[a].items() if a < b]
+    heap = [(cost(a, b, e), a, b, 0, 0)
+            for a in range(n) for b, e in neighbours[a].items() if a < b]
     heapq.heapify(heap)
     merges, costs = [], []
     while heap:
@@ -338,11 +340,11 @@ def run_merge(image, values, *, k, pre_min_size, **fusion):
     return cut_regions(regions, n, merges, values)
 
 
-FUSION = {"sigma": 3.0, "w_texture": 6.0, "texture_sigma": 4.0, "w_edge": 3.0,
+FUSION = {"sigma": 4.0, "w_texture": 6.0, "texture_sigma": 6.0, "w_edge": 3.0,
           "size_scale": 500.0}
 FUSION_TEXT = ("regions fused greedily by the distance of their mean features (Lab smoothed "
-               "by sigma 3, texture energy x 6) + 3 x the mean colour gradient on their "
-               "boundary, small regions (< 500 px) first")
+               "by sigma 4, texture energy over sigma 6 x 6) + 3 x the mean colour gradient "
+               "on their boundary, small regions (< 500 px) first")
 REGION_COUNTS = (2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 90, 128)
 
 
@@ -360,7 +362,7 @@ def default_methods():
             {"window": (8, 13), "factor": 2, "min_size": 40, **FUSION}),
         "ncut": Method(
             "ncut", "Ncut threshold",
-            (0.001, 0.0015, 0.002, 0.0025, 0.003, 0.0035, 0.004, 0.005, 0.0065),
+            (0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.0025, 0.003, 0.004, 0.005),
             "`ncut_partition(W, thresh=t)` (recursive two-way cuts while the Ncut is below t) "
             "on the graph of the `meanshift` row's regions fused to 200: adjacent regions "
             "joined with weight boundary length x exp(-|df|^2/sigma_color^2) x "
@@ -411,7 +413,7 @@ def score_method(method, root, split, limit, example_ids):
     return bench, float(np.median(seconds)), float(np.mean(seconds)), warmup, examples
 
 
-def fmt(x, digits=2):
+def fmt(x, digits=3):
     return f"{x:.{digits}f}"
 
 

@@ -125,7 +125,8 @@ def _prepare_truth(gt, ignore_label, name):
     unlabelled = int(hit[0]) if len(hit) else -1
     n_labelled = ids.size - (int(np.count_nonzero(ids == unlabelled)) if unlabelled >= 0 else 0)
     if n_labelled == 0:
-        raise ValueError(f"{name} has no labelled pixel (every pixel is ignore_label={ignore_label})")
+        raise ValueError(
+            f"{name} has no labelled pixel (every pixel is ignore_label={ignore_label})")
     return _Truth(ids, n_ids, unlabelled, n_labelled)
 
 
