@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numba
@@ -24,19 +23,10 @@ import numpy as np
 from skimage import data, transform
 
 import classicseg
+from _timing import timed
 from classicseg._kernels.kmeans import CHUNK, lloyd_pass
 
 SEEDS = (0, 1, 2)
-
-
-def timed(fn, repeat=1):
-    """Median wall time of ``repeat`` calls, and the last result."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
 @numba.njit(parallel=True, cache=True)

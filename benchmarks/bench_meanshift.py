@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +32,7 @@ from skimage import data, measure, transform
 from sklearn.metrics import adjusted_rand_score
 
 import classicseg
+from _timing import timed
 
 WINDOW = 21
 # A looser path joining (opt-in), to show what speed costs in agreement.
@@ -44,16 +44,6 @@ t = time.perf_counter(); classicseg.mean_shift(img.reshape(-1, 3), 0.5); a = tim
 t = time.perf_counter(); classicseg.meanshift_segment(img, 21); b = time.perf_counter() - t
 print(a, b)
 """
-
-
-def timed(fn, repeat=1):
-    """Median wall time of ``repeat`` calls, and the last result."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
 def compile_times():
