@@ -18,12 +18,16 @@ mode; scikit-learn: by the nearest kept mode). It is made fast by
 * duplicate points climbing once, weighted by their number (exact): a
   colour-only space climbs over the distinct colours;
 * for features with position, the pixel lattice, which bounds the spatial
-  part of the window directly, in tiles whose colour bounds accept or reject
-  many pixels at once (exact);
-* in :func:`meanshift_segment`, opt-in trajectory sharing by path joining:
-  a climb that comes within a small distance of an earlier climb's path
-  stops and takes its mode (a pixel whose own feature is that close climbs
-  not at all).
+  part of the window directly, each row of the window scanned in one
+  vectorized pass (exact);
+* on the lattice, exact trajectory sharing: the next mean is a function of
+  the current one alone, so a climb whose mean equals, bit for bit, a point
+  on an earlier climb's path stops there and takes that climb's mode, the
+  very mode it would have reached (half the window queries saved on the
+  512² astronaut);
+* in :func:`meanshift_segment`, opt-in approximate trajectory sharing by
+  path joining: a climb that comes within a small distance of an earlier
+  climb's path stops and takes its mode.
 
 References
 ----------
@@ -40,7 +44,6 @@ from scipy.spatial import cKDTree
 from ._kernels.meanshift import (
     climb_grid,
     climb_lattice,
-    tile_summaries,
     record_paths,
     suppress_modes,
 )
@@ -65,21 +68,22 @@ ASSIGNS = ("attractor", "nearest")
 # The grid, neighbour tables and climb buffers may not take more than this.
 MEMORY_LIMIT = 2 * 1024**3
 
-# Trajectory sharing (path joining): a climb whose mean comes within
-# JOIN_RADIUS (a fraction of the window radius) of a point on an earlier path
-# stops and takes that path's mode. Climbs start on coarse lattices first
-# (SHARE_STRIDES) so that paths cover the image early; each batch of BATCH
-# climbs runs in parallel against the paths of the batches before it, and its
-# own paths (their first PATH_LENGTH means) are recorded serially, in order,
-# at most KNOWN_PER_SITE points per pixel on average.
+# Trajectory sharing on the lattice. Exact (EXACT_SHARING, on unless a test
+# turns it off): a climb whose mean equals a point on an earlier path stops
+# and takes that path's mode. Approximate (opt-in, path joining): also when
+# its mean comes within JOIN_RADIUS (a fraction of the window radius) of one.
+# Climbs start on coarse lattices first (SHARE_STRIDES) so that paths cover
+# the image early; each batch of BATCH climbs runs in parallel against the
+# paths of the batches before it (so the result does not depend on the thread
+# count), and its own paths (their first PATH_LENGTH means and the mode) are
+# recorded serially, in order, at most KNOWN_PER_SITE points per pixel on
+# average.
+EXACT_SHARING = True
 JOIN_RADIUS = 0.01
 KNOWN_PER_SITE = 4
-SHARE_STRIDES = (4, 2, 1)
+SHARE_STRIDES = (8, 4, 2, 1)
 PATH_LENGTH = 32
 BATCH = 4096
-
-# Lattice tiles (sites per axis) whose colour bounds decide many sites at once.
-TILE = 4
 
 # Grids of at most this many cells keep the offset of every cell (8 bytes each).
 DENSE_CELLS = 4_000_000
@@ -327,16 +331,16 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
     max_iter : int
         Most iterations of one climb.
     share_trajectories : bool or float
-        For features with position, path joining (opt-in): a climb whose mean
-        comes within ``r`` times the window radius of a point on an earlier
-        climb's path stops and takes that climb's mode. False (default):
-        every pixel climbs to its own mode, exact. True uses ``r = 0.01``
-        (:data:`JOIN_RADIUS`), which agreed with the exact path to an
-        adjusted Rand index of at least 0.998 on the astronaut from 64² to
-        512² but saves only about a fifth of the climbs and little time; a
-        float sets ``r``: larger is faster and less exact (``r = 0.1``: about
-        3x faster at 512², ARI 0.92). ``info.n_climbs`` counts the climbs
-        that reached a mode of their own.
+        For features with position, approximate path joining (opt-in): a
+        climb whose mean comes within ``r`` times the window radius of a
+        point on an earlier climb's path stops and takes that climb's mode.
+        False (default): exact; climbs still stop where their mean equals a
+        point of an earlier path, which changes nothing (the climb from there
+        on is that path's). True uses ``r = 0.01`` (:data:`JOIN_RADIUS`),
+        which agreed with the exact result to an adjusted Rand index of
+        0.9988 on the 512² astronaut and saves little beyond the exact
+        sharing; a float sets ``r``: larger is faster and less exact.
+        ``info.n_climbs`` counts the climbs that reached a mode of their own.
     assign : {"attractor", "nearest"}
         As in :func:`mean_shift`: a pixel takes the cluster of its own mode
         (default) or of the nearest kept mode (scikit-learn's rule).
@@ -364,7 +368,8 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
     Colour-only spaces climb over the distinct colours, weighted by their
     counts (exact). Spaces with position climb on the pixel lattice: a query
     visits only the pixels within the spatial half window of the mean's
-    position, so its cost grows with ``(W / spatial_scale)**ndim``.
+    position, so its cost grows with ``(W / spatial_scale)**ndim``; more
+    than three colour channels use the grid over feature space instead.
 
     Examples
     --------
@@ -546,32 +551,38 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     cols = np.r_[np.arange(n_col), pos_cols]
     r2_a, r2_b = (hs * hs, hs * hs) if joint else (hr * hr, hs * hs)
     split = n_col + n_spatial if joint else n_col
-    if box > LATTICE_MAX_BOX:
-        # A window spanning this many pixels: the grid over feature space is cheaper.
+    if box > LATTICE_MAX_BOX or n_col > 3:
+        # A window spanning this many pixels: the grid over feature space is cheaper (and
+        # the lattice kernel takes one or three channels).
         X = Xt.T[inside].astype(np.float64)
         return _shift_samples(X, np.ones(len(X)), split, r2_a, r2_b, tol, max_iter, assign)
 
-    d = n_col + 3
+    # Two channels climb as three, the third zero: the same distances and sums. Sites
+    # outside the mask have a NaN colour, which no window holds.
+    planes = np.zeros((3 if n_col == 2 else n_col, n_sites), dtype=np.float32)
+    planes[:n_col] = Xt[:n_col]
+    planes[:, ~inside] = np.nan
+    d = len(planes) + 3
     share = join_radius > 0
-    path_length = PATH_LENGTH if share else 0
-    capacity = KNOWN_PER_SITE * n_sites if share else 0
-    _check_memory(n_sites * (n_col * 4 + 1 + 2 * 8 + 2 * d * 8 + 16)
-                  + BATCH * path_length * d * 8 + capacity * (d * 8 + 16),
-                  "use share_trajectories=False, a mask or a smaller image")
-    colour = np.ascontiguousarray(Xt[:n_col].T)
-    tile = np.minimum(TILE, shape)
-    n_tiles = -(-shape // tile)
-    tiles = (tile, n_tiles, *tile_summaries(colour, inside, shape, steps3, tile, n_tiles))
+    n_points = int(inside.sum())
+    capacity = KNOWN_PER_SITE * n_points if EXACT_SHARING or share else 0
+    # A power of two of hash slots, at most half full (none: exact sharing off).
+    slots = 1 << int(2 * capacity - 1).bit_length() if EXACT_SHARING else 0
+    _check_memory(n_sites * (n_col * 4 + 1 + 8 + (8 if share else 0))
+                  + n_points * (2 * d * 8 + 16) + BATCH * PATH_LENGTH * d * 8
+                  + capacity * (d * 8 + 16) + slots * 16,
+                  "use a mask or a smaller image")
     owner = np.full(n_sites, -1, dtype=np.int64)
+    table = np.full((slots, 2), -1, dtype=np.int64)
     head = np.full(n_sites if share else 0, -1, dtype=np.int64)
-    following = np.empty(capacity, dtype=np.int64)
+    following = np.empty(capacity if share else 0, dtype=np.int64)
     known = np.empty((capacity, d))
     known_climb = np.empty(capacity, dtype=np.int64)
     n_known = 0
     all_modes, all_intensity, all_iter = [], [], []
     n_climbs = 0
     lattice = np.arange(n_sites).reshape(tuple(shape))
-    for stride in SHARE_STRIDES if share else (1,):
+    for stride in SHARE_STRIDES:
         candidates = lattice[:, ::stride, ::stride] if n_spatial == 2 else \
             lattice[::stride, ::stride, ::stride]
         candidates = candidates.reshape(-1)
@@ -586,23 +597,22 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
             intensity = np.empty(s)
             n_iter = np.empty(s, dtype=np.int64)
             joined = np.empty(s, dtype=np.int64)
-            path = np.empty((s, path_length, d))
+            path = np.empty((s, PATH_LENGTH, d))
             path_len = np.empty(s, dtype=np.int64)
-            climb_lattice(colour, inside, shape, steps3, *tiles, hs * hs, hr * hr, joint, seeds, tol,
-                          max_iter, join_radius, head, following, known,
-                          known_climb, modes, intensity, n_iter, joined, path, path_len)
+            climb_lattice(planes, shape, steps3, hs * hs, hr * hr, joint, seeds, tol,
+                          max_iter, join_radius, table, head, following, known, known_climb,
+                          modes, intensity, n_iter, joined, path, path_len)
             climbs = np.where(joined >= 0, joined, np.arange(n_climbs, n_climbs + s))
             intensity[joined >= 0] = 0.0  # a joined climb has no mode of its own
             owner[seeds] = climbs
-            if share:
-                n_known = record_paths(path, path_len, modes, climbs, n_col, shape, steps3,
-                                       hs * hs, hr * hr, join_radius / 2, head, following,
-                                       known, known_climb, n_known)
+            n_known = record_paths(path, path_len, modes, climbs, n_col, shape, steps3,
+                                   hs * hs, hr * hr, join_radius / 2, table, head, following,
+                                   known, known_climb, n_known)
             all_modes.append(modes)
             all_intensity.append(intensity)
             all_iter.append(n_iter)
             n_climbs += s
-    modes = np.concatenate(all_modes)[:, cols]
+    modes = np.concatenate(all_modes)[:, cols + (len(planes) - n_col) * (cols >= n_col)]
     intensity = np.concatenate(all_intensity)
     X = Xt.T[inside].astype(np.float64)
     sample_climb = None if assign == "nearest" else owner[inside]

@@ -18,7 +18,7 @@ from classicseg import (
     pixel_features,
 )
 from classicseg import _meanshift
-from classicseg._kernels.meanshift import lattice_window_sum, tile_summaries
+from classicseg._kernels.meanshift import lattice_window_sum
 from conftest import block_image, num_threads
 
 FIXTURE = Path(__file__).parent / "fixtures" / "meanshift_sklearn_astronaut64.npz"
@@ -60,30 +60,30 @@ def test_climbs_match_naive(d, n):
 @pytest.mark.parametrize("spatial, steps", [((9, 11), (1.0, 1.0)), ((9, 11), (0.7, 1.3)),
                                             ((4, 5, 6), (1.0, 2.0, 0.5))])
 @pytest.mark.parametrize("joint", [True, False])
-def test_lattice_window_matches_naive(spatial, steps, joint):
+@pytest.mark.parametrize("n_col", [1, 3])
+def test_lattice_window_matches_naive(spatial, steps, joint, n_col):
     rng = np.random.default_rng(len(spatial))
-    colour = rng.integers(0, 12, size=(*spatial, 2)).astype(np.float32)
+    colour = rng.integers(0, 12, size=(*spatial, n_col)).astype(np.float32)
     mask = rng.random(spatial) > 0.2
     shape = np.ones(3, np.int64)
     shape[3 - len(spatial):] = spatial
     steps3 = np.ones(3)
     steps3[3 - len(spatial):] = steps
-    flat = np.ascontiguousarray(colour.reshape(-1, 2))
-    inside = mask.reshape(-1)
-    tile = np.minimum(np.array([2, 3, 4]), shape)
-    n_tiles = -(-shape // tile)
-    tiles = tile_summaries(flat, inside, shape, steps3, tile, n_tiles)
+    planes = np.ascontiguousarray(colour.reshape(-1, n_col).T)
+    planes[:, ~mask.reshape(-1)] = np.nan  # how the kernel is told a site is no point
     hs, hr = (4.0, 4.0) if joint else (3.0, 5.0)
-    acc = np.empty(5)
+    acc = np.empty(n_col + 3)
+    offsets = np.empty((2, shape[2]))
     for _ in range(30):
         pos = rng.uniform(-1, np.array(spatial) * np.array(steps) + 1)
-        mean = np.r_[rng.uniform(0, 12, 2), np.zeros(3 - len(spatial)), pos]
-        count = lattice_window_sum(flat, inside, shape, steps3, tile, n_tiles, *tiles, hs * hs,
-                                   hr * hr, joint, mean, acc)
-        total, expected = naive.lattice_window(colour, mask, steps, np.r_[mean[:2], pos], hs, hr,
-                                               joint)
+        mean = np.r_[rng.uniform(0, 12, n_col), np.zeros(3 - len(spatial)), pos]
+        count = lattice_window_sum(planes, shape, steps3, hs * hs, hr * hr, joint, mean, acc,
+                                   offsets)
+        total, expected = naive.lattice_window(colour, mask, steps, np.r_[mean[:n_col], pos],
+                                               hs, hr, joint)
         assert count == expected
-        np.testing.assert_allclose(np.r_[acc[:2], acc[5 - len(spatial):]], total, atol=1e-6)
+        np.testing.assert_allclose(np.r_[acc[:n_col], acc[n_col + 3 - len(spatial):]], total,
+                                   atol=1e-6)
 
 
 def test_mode_merge_matches_naive():
@@ -123,9 +123,36 @@ def test_astronaut64_lattice_equals_array_engine(astronaut64):
     exact = mean_shift(X, 21)
     labels, info = meanshift_segment(image, 21, "rgbxy", share_trajectories=False,
                                      return_info=True)
-    assert info.path == "lattice" and info.n_climbs == 64 * 64
+    # Exact trajectory sharing spared climbs and changed nothing.
+    assert info.path == "lattice" and info.n_climbs < 64 * 64
     np.testing.assert_array_equal(labels.reshape(-1) - 1, exact.labels)
     np.testing.assert_allclose(info.modes, exact.modes, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["rgb96", "gray-masked", "volume"])
+def test_exact_trajectory_sharing_changes_nothing(case, monkeypatch):
+    from skimage import data, transform
+
+    mask = None
+    if case == "rgb96":
+        image, window, channel_axis = transform.resize(data.astronaut(), (96, 96)), 21, -1
+    elif case == "gray-masked":
+        image, window, channel_axis = data.camera()[::8, ::8], (9, 17), None
+        mask = np.ones(image.shape, bool)
+        mask[10:30, 20:40] = False
+    else:
+        rng = np.random.default_rng(0)
+        halves = np.where(np.arange(16) < 8, 60.0, 160.0)
+        image, window, channel_axis = halves + rng.normal(0, 6, (10, 12, 16)), 9, None
+    run = lambda: meanshift_segment(image, window, channel_axis=channel_axis, mask=mask,
+                                    return_info=True)
+    shared, info = run()
+    monkeypatch.setattr(_meanshift, "EXACT_SHARING", False)
+    alone, alone_info = run()
+    assert info.n_climbs < alone_info.n_climbs == (shared.size if mask is None else mask.sum())
+    np.testing.assert_array_equal(shared, alone)
+    np.testing.assert_array_equal(info.modes, alone_info.modes)
+    np.testing.assert_array_equal(info.counts, alone_info.counts)
 
 
 @pytest.mark.parametrize("size", [64, 96])
@@ -134,10 +161,10 @@ def test_trajectory_sharing_keeps_ari(size):
 
     image = transform.resize(data.astronaut(), (size, size), anti_aliasing=True)
     exact, exact_info = meanshift_segment(image, 21, "rgbxy", return_info=True)
-    assert exact_info.path == "lattice" and exact_info.n_climbs == size * size
+    assert exact_info.path == "lattice"
     shared, info = meanshift_segment(image, 21, "rgbxy", share_trajectories=True,
                                      return_info=True)
-    assert info.path == "lattice+sharing" and info.n_climbs < size * size
+    assert info.path == "lattice+sharing" and info.n_climbs <= exact_info.n_climbs
     assert adjusted_rand_score(exact.reshape(-1), shared.reshape(-1)) >= 0.99
 
 

@@ -10,7 +10,7 @@ import numba
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn"})
 
 
-def kernel(fn=None, *, parallel=False):
+def kernel(fn=None, *, parallel=False, reassoc=False):
     """Compile ``fn`` with the project's options.
 
     ``cache=True`` keeps compile time off every process after the first,
@@ -18,6 +18,10 @@ def kernel(fn=None, *, parallel=False):
     ``error_model="numpy"`` drops the ZeroDivisionError checks from hot loops.
     Use ``parallel=True`` (with ``numba.prange``) only where it pays, and only
     over fixed-size chunks reduced in a fixed order.
+
+    ``reassoc=True`` lets LLVM re-associate floating-point sums so that it can
+    vectorize reductions; only for serial kernels (no ``prange``), whose
+    result then depends on the compiled code but not on the thread count.
     """
 
     def wrap(f):
@@ -25,7 +29,7 @@ def kernel(fn=None, *, parallel=False):
             cache=True,
             nogil=True,
             error_model="numpy",
-            fastmath=set(FASTMATH),
+            fastmath=set(FASTMATH | {"reassoc"}) if reassoc else set(FASTMATH),
             parallel=parallel,
         )(f)
 

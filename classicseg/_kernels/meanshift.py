@@ -252,160 +252,173 @@ def _axis_range(center, radius, step, size):
     return max(a, 0), min(b, size - 1)
 
 
-@kernel
-def _span2(lo, hi, step, p):
-    """Least and greatest squared distance from ``p`` to positions ``lo * step .. hi * step``."""
-    x_lo = lo * step
-    x_hi = hi * step
-    near = 0.0 if x_lo <= p <= x_hi else min((x_lo - p) ** 2, (x_hi - p) ** 2)
-    return near, max((x_lo - p) ** 2, (x_hi - p) ** 2)
-
-
-@kernel
-def tile_summaries(colour, inside, shape, steps, tile, n_tiles):
-    """Per tile of the lattice: number of points, their feature sums and colour bounds.
-
-    Tiles are boxes of ``tile`` (3,) sites, ``n_tiles`` (3,) per axis, in
-    raster order. Returns ``count`` (t,), ``sums`` (t, C + 3) (colour, then
-    positions), ``low`` and ``high`` (t, C) (per-channel bounds; empty
-    tiles have ``count == 0``).
-    """
-    n_col = colour.shape[1]
-    t = n_tiles[0] * n_tiles[1] * n_tiles[2]
-    count = np.zeros(t)
-    sums = np.zeros((t, n_col + 3))
-    low = np.full((t, n_col), np.inf)
-    high = np.full((t, n_col), -np.inf)
-    for i0 in range(shape[0]):
-        for i1 in range(shape[1]):
-            for i2 in range(shape[2]):
-                q = (i0 * shape[1] + i1) * shape[2] + i2
-                if not inside[q]:
-                    continue
-                k = ((i0 // tile[0]) * n_tiles[1] + i1 // tile[1]) * n_tiles[2] + i2 // tile[2]
-                count[k] += 1.0
-                for f in range(n_col):
-                    v = colour[q, f]
-                    sums[k, f] += v
-                    low[k, f] = min(low[k, f], v)
-                    high[k, f] = max(high[k, f], v)
-                sums[k, n_col] += i0 * steps[0]
-                sums[k, n_col + 1] += i1 * steps[1]
-                sums[k, n_col + 2] += i2 * steps[2]
-    return count, sums, low, high
-
-
-@kernel
-def lattice_window_sum(colour, inside, shape, steps, tile, n_tiles, t_count, t_sums, t_low,
-                       t_high, hs2, hr2, joint, mean, acc):
+@kernel(reassoc=True)
+def lattice_window_sum(planes, shape, steps, hs2, hr2, joint, mean, acc, offsets):
     """Sum (into ``acc``) and count of the lattice sites in the window at ``mean``.
 
-    ``colour`` (n_sites, C) float32 in raster order of the lattice ``shape``
-    (3,) int64 with ``steps`` (3,) float64 (position = index * step);
-    ``inside`` (n_sites,) bool marks the sites that are points. ``mean`` and
-    ``acc`` are (C + 3,) float64: colour, then the three positions. With
-    ``joint`` the window is the ball ``spatial^2 + colour^2 <= hs2``
-    (then ``hs2 == hr2``), otherwise ``spatial^2 <= hs2 and colour^2 <= hr2``.
+    ``planes`` (C, n_sites) float32 holds the colour of the sites, channel by
+    channel, in raster order of the lattice ``shape`` (3,) int64 with
+    ``steps`` (3,) float64 (position = index * step); C is 1 or 3, and a
+    site that is not a point has a NaN colour. ``mean`` and ``acc`` are
+    (C + 3,) float64: colour, then the three positions. With ``joint`` the
+    window is the ball ``spatial^2 + colour^2 <= hs2`` (then ``hs2 ==
+    hr2``), otherwise ``spatial^2 <= hs2 and colour^2 <= hr2``.
+    ``offsets`` (2, shape[2]) float64 is scratch.
 
-    Tiles (see :func:`tile_summaries`) make it fast and leave it exact: a
-    tile whose bounds put it wholly outside the window is skipped, one wholly
-    inside adds its sums at once, and only the others are scanned site by site.
+    Only the rows (along the last axis) within the spatial half window are
+    visited, each across the window's whole width in one branch-free pass
+    that LLVM vectorizes (sums re-associated: the result depends on the
+    compiled code, never on the thread count).
     """
-    n_col = colour.shape[1]
-    acc[:] = 0.0
-    count = 0.0
+    n_col = planes.shape[0]
     p0 = mean[n_col]
     p1 = mean[n_col + 1]
     p2 = mean[n_col + 2]
+    m0 = mean[0]
+    m1 = mean[min(1, n_col - 1)]
+    m2 = mean[min(2, n_col - 1)]
+    plane0 = planes[0]
+    plane1 = planes[min(1, n_col - 1)]
+    plane2 = planes[min(2, n_col - 1)]
     hs = math.sqrt(hs2)
     a0, b0 = _axis_range(p0, hs, steps[0], shape[0])
     a1, b1 = _axis_range(p1, hs, steps[1], shape[1])
     a2, b2 = _axis_range(p2, hs, steps[2], shape[2])
-    for t0 in range(a0 // tile[0], b0 // tile[0] + 1):
-        lo0 = t0 * tile[0]
-        hi0 = min(lo0 + tile[0], shape[0]) - 1
-        near0, far0 = _span2(lo0, hi0, steps[0], p0)
-        if near0 > hs2:
+    width = b2 - a2 + 1
+    # Positions along the rows and their squared distances, the same for every row.
+    xs = offsets[0, :width]
+    dx2 = offsets[1, :width]
+    for j in range(width):
+        xs[j] = (a2 + j) * steps[2]
+        dx2[j] = (xs[j] - p2) ** 2
+    # Branch-free window test: joint, col2 <= hs2 - sp; else sp <= hs2 and col2 <= hr2.
+    # A NaN colour fails it.
+    limit = hs2 if joint else hr2
+    slope = 1.0 if joint else 0.0
+    count = 0.0
+    s_0 = 0.0
+    s_1 = 0.0
+    s_2 = 0.0
+    t_0 = 0.0
+    t_1 = 0.0
+    t_2 = 0.0
+    for i0 in range(a0, b0 + 1):
+        x0 = i0 * steps[0]
+        d0 = (x0 - p0) ** 2
+        if d0 > hs2:
             continue
-        for t1 in range(a1 // tile[1], b1 // tile[1] + 1):
-            lo1 = t1 * tile[1]
-            hi1 = min(lo1 + tile[1], shape[1]) - 1
-            near1, far1 = _span2(lo1, hi1, steps[1], p1)
-            if near0 + near1 > hs2:
+        for i1 in range(a1, b1 + 1):
+            x1 = i1 * steps[1]
+            d1 = d0 + (x1 - p1) ** 2
+            if d1 > hs2:
                 continue
-            for t2 in range(a2 // tile[2], b2 // tile[2] + 1):
-                lo2 = t2 * tile[2]
-                hi2 = min(lo2 + tile[2], shape[2]) - 1
-                near2, far2 = _span2(lo2, hi2, steps[2], p2)
-                near = near0 + near1 + near2
-                k = (t0 * n_tiles[1] + t1) * n_tiles[2] + t2
-                if near > hs2 or t_count[k] == 0.0:
-                    continue
-                far = far0 + far1 + far2
-                c_near = 0.0
-                c_far = 0.0
-                for f in range(n_col):
-                    c = mean[f]
-                    lo = t_low[k, f]
-                    hi = t_high[k, f]
-                    if c < lo:
-                        c_near += (lo - c) ** 2
-                    elif c > hi:
-                        c_near += (c - hi) ** 2
-                    c_far += max(c - lo, hi - c) ** 2
-                if joint:
-                    if near + c_near > hs2:
-                        continue
-                    whole = far + c_far <= hs2
-                else:
-                    if c_near > hr2:
-                        continue
-                    whole = far <= hs2 and c_far <= hr2
-                if whole:
-                    count += t_count[k]
-                    for f in range(n_col + 3):
-                        acc[f] += t_sums[k, f]
-                    continue
-                for i0 in range(max(lo0, a0), min(hi0, b0) + 1):
-                    x0 = i0 * steps[0]
-                    s0 = (x0 - p0) ** 2
-                    for i1 in range(max(lo1, a1), min(hi1, b1) + 1):
-                        x1 = i1 * steps[1]
-                        s1 = s0 + (x1 - p1) ** 2
-                        row = (i0 * shape[1] + i1) * shape[2]
-                        for i2 in range(max(lo2, a2), min(hi2, b2) + 1):
-                            x2 = i2 * steps[2]
-                            sp = s1 + (x2 - p2) ** 2
-                            q = row + i2
-                            if sp > hs2 or not inside[q]:
-                                continue
-                            budget = hs2 - sp if joint else hr2
-                            col2 = 0.0
-                            for f in range(n_col):
-                                t = colour[q, f] - mean[f]
-                                col2 += t * t
-                            if col2 <= budget:
-                                count += 1.0
-                                for f in range(n_col):
-                                    acc[f] += colour[q, f]
-                                acc[n_col] += x0
-                                acc[n_col + 1] += x1
-                                acc[n_col + 2] += x2
+            # An unsigned index: no negative-index wraparound, so the loads stay contiguous.
+            start = np.uint64((i0 * shape[1] + i1) * shape[2] + a2)
+            rn = 0.0
+            rx = 0.0
+            if n_col == 3:  # else 1
+                for j in range(width):
+                    q = start + np.uint64(j)
+                    sp = d1 + dx2[j]
+                    u = np.float64(plane0[q]) - m0
+                    v = np.float64(plane1[q]) - m1
+                    w = np.float64(plane2[q]) - m2
+                    col2 = u * u + v * v + w * w
+                    ok = (sp <= hs2) & (col2 <= limit - slope * sp)
+                    rn += 1.0 if ok else 0.0
+                    rx += xs[j] if ok else 0.0
+                    s_0 += np.float64(plane0[q]) if ok else 0.0
+                    s_1 += np.float64(plane1[q]) if ok else 0.0
+                    s_2 += np.float64(plane2[q]) if ok else 0.0
+            else:
+                for j in range(width):
+                    q = start + np.uint64(j)
+                    sp = d1 + dx2[j]
+                    u = np.float64(plane0[q]) - m0
+                    ok = (sp <= hs2) & (u * u <= limit - slope * sp)
+                    rn += 1.0 if ok else 0.0
+                    rx += xs[j] if ok else 0.0
+                    s_0 += np.float64(plane0[q]) if ok else 0.0
+            count += rn
+            t_0 += rn * x0
+            t_1 += rn * x1
+            t_2 += rx
+    acc[0] = s_0
+    if n_col == 3:
+        acc[1] = s_1
+        acc[2] = s_2
+    acc[n_col] = t_0
+    acc[n_col + 1] = t_1
+    acc[n_col + 2] = t_2
     return count
 
 
 @kernel
-def site_feature(colour, shape, steps, q, out):
+def site_feature(planes, shape, steps, q, out):
     """Feature vector ``[colour..., positions]`` of lattice site ``q`` into ``out``."""
-    n_col = colour.shape[1]
+    n_col = planes.shape[0]
     for f in range(n_col):
-        out[f] = colour[q, f]
+        out[f] = planes[f, q]
     i2 = q % shape[2]
     i1 = (q // shape[2]) % shape[1]
     i0 = q // (shape[1] * shape[2])
     out[n_col] = i0 * steps[0]
     out[n_col + 1] = i1 * steps[1]
     out[n_col + 2] = i2 * steps[2]
+
+
+# ------------------------------------------------------------------ trajectory sharing
+#
+# Known points: points on the paths of finished climbs, ``known`` (capacity,
+# C + 3) float64 with the climb each leads to in ``known_climb``. They are
+# found two ways: exactly, by a hash table of their bits (``table``, a power
+# of two of indices into ``known``, -1 empty), and approximately, in lists
+# hanging from the lattice site nearest their position (``head`` (n_sites,),
+# ``following`` (capacity,), -1 ends a list).
+
+
+@kernel
+def _hash(point):
+    """64-bit hash of the bits of a point (its float64 values viewed as int64)."""
+    bits = point.view(np.int64)
+    h = np.uint64(0xCBF29CE484222325)
+    for f in range(bits.shape[0]):
+        h = (h ^ np.uint64(bits[f])) * np.uint64(0x100000001B3)
+        h ^= h >> np.uint64(29)
+    return h
+
+
+@kernel
+def _probe(point, table, known):
+    """Slot of ``table`` that holds ``point``, or the empty slot where it would go.
+
+    ``table`` (slots, 2) int64 rows are (fingerprint, index into ``known``),
+    index -1 when empty; a power of two of slots, probed linearly from the
+    hash. Only a slot whose fingerprint matches reads ``known``.
+    """
+    mask = np.uint64(table.shape[0] - 1)
+    h = _hash(point)
+    fingerprint = np.int64(h)
+    slot = h & mask
+    while True:
+        k = table[slot, 1]
+        if k < 0:
+            return slot
+        if table[slot, 0] == fingerprint:
+            same = True
+            for f in range(point.shape[0]):
+                if known[k, f] != point[f]:
+                    same = False
+                    break
+            if same:
+                return slot
+        slot = (slot + np.uint64(1)) & mask
+
+
+@kernel
+def find_exact(point, table, known):
+    """Index of the known point equal to ``point`` (-1 if none)."""
+    return table[_probe(point, table, known), 1]
 
 
 @kernel
@@ -428,14 +441,11 @@ def _nearest_site(point, n_col, shape, steps):
 
 
 @kernel
-def find_path(point, n_col, shape, steps, hs2, hr2, radius, head, following, known, known_climb):
-    """Climb of a known path point within ``radius`` of ``point`` (-1 if none).
+def find_path(point, n_col, shape, steps, hs2, hr2, radius, head, following, known):
+    """Index of a known point within ``radius`` of ``point`` (-1 if none).
 
     Distances are ``spatial^2 / hs2 + colour^2 / hr2`` (the window is the unit
-    ball). Known points hang in lists from the lattice site nearest their
-    position: ``head`` (n_sites,) int64 is the first of a site's list and
-    ``following`` (capacity,) int64 the next; ``known`` (capacity, C + 3) and
-    ``known_climb`` (capacity,) int64 hold the points and their climbs.
+    ball); the lists of the sites within ``radius`` of ``point`` are searched.
     """
     span = radius * math.sqrt(hs2)
     r2 = radius * radius
@@ -448,50 +458,57 @@ def find_path(point, n_col, shape, steps, hs2, hr2, radius, head, following, kno
                 k = head[(i0 * shape[1] + i1) * shape[2] + i2]
                 while k >= 0:
                     if _scaled_dist2(point, known[k], n_col, hs2, hr2) <= r2:
-                        return known_climb[k]
+                        return k
                     k = following[k]
     return -1
 
 
 @kernel(parallel=True)
-def climb_lattice(colour, inside, shape, steps, tile, n_tiles, t_count, t_sums, t_low, t_high,
-                  hs2, hr2, joint, seeds, tol, max_iter, join_radius, head, following, known, known_climb,
+def climb_lattice(planes, shape, steps, hs2, hr2, joint, seeds, tol, max_iter,
+                  join_radius, table, head, following, known, known_climb,
                   modes, intensity, n_iter, joined, path, path_len):
     """Hill-climb from the lattice sites ``seeds`` (s,) int64, as :func:`climb_grid`.
 
-    Path joining: a climb whose mean comes within ``join_radius`` of a known
-    path point (see :func:`find_path`; 0 turns it off) stops there and
-    writes that point's climb to ``joined`` (s,) int64 (else -1). The known
-    points are only read, so the climbs of one call do not depend on each
-    other. Writes ``modes`` (s, C + 3), ``intensity`` (s,) float64, ``n_iter``
-    (s,) int64, and the first ``path.shape[1]`` means of each climb (its seed
-    first) into ``path`` (s, T, C + 3) float64 with their number in
-    ``path_len`` (s,) int64. ``T`` may be 0.
+    Trajectory sharing against the known points of earlier calls: a climb
+    whose mean equals a known point (exact: its climb from there on is that
+    point's climb, step for step; off when ``table`` is empty) or comes
+    within ``join_radius`` of one (approximate, see :func:`find_path`; 0
+    turns it off) stops and writes that point's climb to ``joined`` (s,)
+    int64 (else -1). The known points are only read, so the climbs of one
+    call do not depend on each other. Writes ``modes`` (s, C + 3),
+    ``intensity`` (s,) float64, ``n_iter`` (s,) int64, and the first
+    ``path.shape[1]`` means of each climb (its seed first) into ``path`` (s,
+    T, C + 3) float64 with their number in ``path_len`` (s,) int64.
     """
     s = seeds.shape[0]
-    n_col = colour.shape[1]
+    n_col = planes.shape[0]
     d = n_col + 3
     n_path = path.shape[1]
+    exact = table.shape[0] > 0  # no slots: exact sharing off
     for c in prange((s + CHUNK - 1) // CHUNK):
         mean = np.empty(d)
         acc = np.empty(d)
+        offsets = np.empty((2, shape[2]))
         for i in range(c * CHUNK, min(s, (c + 1) * CHUNK)):
-            site_feature(colour, shape, steps, seeds[i], mean)
+            site_feature(planes, shape, steps, seeds[i], mean)
             it = 0
             stored = 0
             joined[i] = -1
             count = 0.0
             while True:
                 if stored < n_path:
-                    path[i, stored] = mean
+                    for f in range(d):  # (a slice assignment would allocate)
+                        path[i, stored, f] = mean[f]
                     stored += 1
-                if join_radius > 0.0:
-                    joined[i] = find_path(mean, n_col, shape, steps, hs2, hr2, join_radius,
-                                          head, following, known, known_climb)
-                    if joined[i] >= 0:
-                        break
-                count = lattice_window_sum(colour, inside, shape, steps, tile, n_tiles, t_count,
-                                           t_sums, t_low, t_high, hs2, hr2, joint, mean, acc)
+                k = find_exact(mean, table, known) if exact else -1
+                if k < 0 and join_radius > 0.0:
+                    k = find_path(mean, n_col, shape, steps, hs2, hr2, join_radius, head,
+                                  following, known)
+                if k >= 0:
+                    joined[i] = known_climb[k]
+                    break
+                count = lattice_window_sum(planes, shape, steps, hs2, hr2, joint, mean, acc,
+                                           offsets)
                 if count == 0.0:  # cannot happen (a centroid has a point within the radius); guard
                     break
                 shift2 = 0.0
@@ -502,7 +519,8 @@ def climb_lattice(colour, inside, shape, steps, tile, n_tiles, t_count, t_sums, 
                 if math.sqrt(shift2) <= tol or it == max_iter:
                     break
                 it += 1
-            modes[i] = mean
+            for f in range(d):
+                modes[i, f] = mean[f]
             intensity[i] = count
             n_iter[i] = it
             path_len[i] = stored
@@ -510,27 +528,41 @@ def climb_lattice(colour, inside, shape, steps, tile, n_tiles, t_count, t_sums, 
 
 @kernel
 def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, spacing,
-                 head, following, known, known_climb, n_known):
+                 table, head, following, known, known_climb, n_known):
     """Add the paths (and modes) of climbs to the known points, serially in order.
 
-    ``climbs`` (s,) int64 is the climb each path leads to. A point within
-    ``spacing`` (scaled distance) of a known point is redundant and skipped,
-    which keeps the lists short where many paths meet (near modes). Stops
-    when ``known`` is full. Returns the new number of known points.
+    ``climbs`` (s,) int64 is the climb each path leads to. A point already
+    known exactly is skipped; with ``spacing > 0`` (approximate sharing) so is
+    a point within ``spacing`` (scaled distance) of a known point, which
+    keeps the lists short where many paths meet. ``table`` (slots, 2) is the
+    hash table of :func:`find_exact` (no slots: exact sharing off). Stops
+    when ``known`` is full or the table half full. Returns the new number of
+    known points.
     """
-    capacity = known.shape[0]
+    exact = table.shape[0] > 0
+    capacity = min(known.shape[0], table.shape[0] // 2) if exact else known.shape[0]
+    slot = np.uint64(0)
     for k in range(path.shape[0]):
         for t in range(path_len[k] + 1):
-            point = path[k, t] if t < path_len[k] else modes[k]
-            if spacing > 0.0 and find_path(point, n_col, shape, steps, hs2, hr2, spacing, head,
-                                           following, known, known_climb) >= 0:
-                continue
             if n_known == capacity:
                 return n_known
-            q = _nearest_site(point, n_col, shape, steps)
-            known[n_known] = point
+            point = path[k, t] if t < path_len[k] else modes[k]
+            if exact:
+                slot = _probe(point, table, known)
+                if table[slot, 1] >= 0:
+                    continue  # known
+            if spacing > 0.0:
+                if find_path(point, n_col, shape, steps, hs2, hr2, spacing, head, following,
+                             known) >= 0:
+                    continue
+                q = _nearest_site(point, n_col, shape, steps)
+                following[n_known] = head[q]
+                head[q] = n_known
+            if exact:
+                table[slot, 0] = np.int64(_hash(point))
+                table[slot, 1] = n_known
+            for f in range(point.shape[0]):  # (a slice assignment would allocate)
+                known[n_known, f] = point[f]
             known_climb[n_known] = climbs[k]
-            following[n_known] = head[q]
-            head[q] = n_known
             n_known += 1
     return n_known
