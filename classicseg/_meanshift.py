@@ -338,8 +338,9 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
         point of an earlier path, which changes nothing (the climb from there
         on is that path's). True uses ``r = 0.01`` (:data:`JOIN_RADIUS`),
         which agreed with the exact result to an adjusted Rand index of
-        0.9988 on the 512² astronaut and saves little beyond the exact
-        sharing; a float sets ``r``: larger is faster and less exact.
+        0.9988 on the 512² astronaut but was no faster than the exact
+        sharing alone; a float sets ``r``: larger is faster and less exact
+        (``r = 0.1``: 1.6x faster at 512², ARI 0.91).
         ``info.n_climbs`` counts the climbs that reached a mode of their own.
     assign : {"attractor", "nearest"}
         As in :func:`mean_shift`: a pixel takes the cluster of its own mode
