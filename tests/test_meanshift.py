@@ -438,3 +438,15 @@ def test_memory_limit_refuses_clearly(monkeypatch):
         mean_shift(np.arange(200.0)[:, None], 3)
     with pytest.raises(ValueError, match="GiB.*limit"):
         meanshift_segment(np.zeros((20, 20, 3)), 5)
+
+
+@pytest.mark.parametrize("window", [15, (8, 30)])
+def test_two_channel_lattice_equals_grid(window, monkeypatch):
+    # The lattice kernel takes 1 or 3 channels: two climb as three with a zero third.
+    image = np.round(np.random.default_rng(0).normal(100, 30, (20, 24, 2)))
+    lattice, info = meanshift_segment(image, window, return_info=True)
+    monkeypatch.setattr(_meanshift, "LATTICE_MAX_BOX", 0)  # force the grid over feature space
+    grid, grid_info = meanshift_segment(image, window, return_info=True)
+    assert (info.path, grid_info.path) == ("lattice", "grid")
+    np.testing.assert_array_equal(lattice, grid)
+    np.testing.assert_allclose(info.modes, grid_info.modes, atol=1e-9)
