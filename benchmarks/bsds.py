@@ -19,17 +19,22 @@ Methods (``--methods``, comma-separated; all by default):
   (spatial, range) window on Lab + position (Comaniciu & Meer), run on the
   image at half size (labels repeated back: 1 s instead of 11 s per image),
   then its connected regions fused as EDISON does, by the region hierarchy
-  below; the number of regions is swept.
+  below; the hierarchy is cut at a threshold on its merge cost, swept (each
+  image keeps as many regions as its contrast supports).
 * ``ncut``: :func:`classicseg.ncut_partition` (Shi & Malik's recursive
   two-way cuts, split while the Ncut is below a threshold, threshold swept) on
-  the graph of the mean-shift regions fused to 200.
+  the graph of the mean-shift regions fused to 200 (by the hierarchy with the
+  ``FUSION`` settings).
 * ``merge``: colour quantisation by :func:`classicseg.kmeans_segment` in Lab,
   connected components, :func:`classicseg.merge_small_regions`, then the
-  region hierarchy; the number of regions is swept.
+  region hierarchy of the ``meanshift`` row, cut at a threshold on its merge
+  cost, swept.
 
 The region hierarchy merges adjacent regions greedily, cheapest first: mean
 feature distance (smoothed Lab and a texture energy) plus the mean colour
-gradient along the shared boundary, small regions first.
+gradient along the shared boundary, small regions first. Its merge costs are
+made non-decreasing, so one threshold on them cuts every image's hierarchy at
+the contrast it supports (as a threshold on an ultrametric contour map does).
 
 Defaults were chosen on ``train`` (see ``benchmarks/bsds_log.md``); report on
 ``val``. Nothing is tuned per image: each image gets the same parameter list,
@@ -111,14 +116,15 @@ def region_adjacency(regions, n, boundary_weight):
     return keys // n, keys % n, np.bincount(pair), np.bincount(pair, weights=w)
 
 
-def merge_hierarchy(regions, n, features, boundary_weight, *, w_edge, size_scale):
+def merge_hierarchy(regions, n, features, boundary_weight, *, w_edge, size_scale,
+                    size_power=0.5):
     """Greedy merging of adjacent regions, cheapest pair first.
 
     The cost of merging two adjacent regions a and b is the Euclidean distance
     of their mean ``features`` plus ``w_edge`` times the mean
     ``boundary_weight`` along their shared boundary, times
-    ``min(1, sqrt(h / size_scale))`` with ``h = |a||b| / (|a| + |b|)``, so that
-    regions much smaller than ``size_scale`` pixels merge first. After each
+    ``min(1, (h / size_scale) ** size_power)`` with ``h = |a||b| / (|a| + |b|)``,
+    so that regions much smaller than ``size_scale`` pixels merge first. After each
     merge the costs of the new region's edges are recomputed (a heap with lazy
     deletion). Costs are made monotone (running maximum), so that thresholds
     cut a hierarchy.
@@ -144,7 +150,7 @@ def merge_hierarchy(regions, n, features, boundary_weight, *, w_edge, size_scale
         sa, sb = size[a], size[b]
         c = math.sqrt(sum((x / sa - y / sb) ** 2 for x, y in zip(sums[a], sums[b])))
         c += w_edge * edge[1] / edge[0]
-        return c * min(1.0, math.sqrt(sa * sb / (sa + sb) / size_scale))
+        return c * min(1.0, (sa * sb / (sa + sb) / size_scale) ** size_power)
 
     version = [0] * n
     heap = [(cost(a, b, e), a, b, 0, 0)
@@ -207,6 +213,16 @@ def cut_regions(regions, n, merges, counts):
     return cut_hierarchy(regions, n, merges, [max(0, n - count) for count in counts])
 
 
+def cut_costs(regions, n, merges, costs, thresholds):
+    """One label map per threshold: the hierarchy after every merge cheaper than it.
+
+    ``costs`` are the non-decreasing merge costs of :func:`merge_hierarchy`, so
+    a threshold cuts the hierarchy like a threshold on an ultrametric contour
+    map: an image with weak contrast keeps few regions, a busy one many.
+    """
+    return cut_hierarchy(regions, n, merges, np.searchsorted(costs, thresholds, side="left"))
+
+
 def region_features(image, *, sigma, w_texture, texture_sigma):
     """Per-pixel features that regions are compared by, and the boundary weight.
 
@@ -221,13 +237,17 @@ def region_features(image, *, sigma, w_texture, texture_sigma):
     return np.concatenate([lab, w_texture * energy[..., None]], axis=-1), gradient_magnitude(lab)
 
 
-def fuse_regions(image, regions, n, *, sigma, w_texture, texture_sigma, w_edge, size_scale):
-    """The merge hierarchy of ``regions`` under :func:`region_features`."""
+def fuse_regions(image, regions, n, *, sigma, w_texture, texture_sigma, w_edge, size_scale,
+                 size_power=0.5):
+    """The merge hierarchy of ``regions`` under :func:`region_features`.
+
+    Returns the merges, their costs, the features and the boundary weight.
+    """
     features, gradient = region_features(image, sigma=sigma, w_texture=w_texture,
                                          texture_sigma=texture_sigma)
-    merges, _ = merge_hierarchy(regions, n, features, gradient, w_edge=w_edge,
-                                size_scale=size_scale)
-    return merges, features, gradient
+    merges, costs = merge_hierarchy(regions, n, features, gradient, w_edge=w_edge,
+                                    size_scale=size_scale, size_power=size_power)
+    return merges, costs, features, gradient
 
 
 def downscaled(image, factor):
@@ -314,16 +334,18 @@ def run_kmeans(image, values, *, features, spatial_scale):
                                       rng=0) for k in values]
 
 
-def run_meanshift(image, values, *, window, factor, min_size, **fusion):
+def run_meanshift(image, values, *, window, factor, min_size, cut="cost", **fusion):
     regions, n = meanshift_regions(image, window, factor=factor, min_size=min_size)
-    merges, _, _ = fuse_regions(image, regions, n, **fusion)
-    return cut_regions(regions, n, merges, values)
+    merges, costs, _, _ = fuse_regions(image, regions, n, **fusion)
+    if cut == "count":
+        return cut_regions(regions, n, merges, values)
+    return cut_costs(regions, n, merges, costs, values)
 
 
 def run_ncut(image, values, *, window, factor, min_size, fuse_to, sigma_color, sigma_edge,
              **fusion):
     regions, n = meanshift_regions(image, window, factor=factor, min_size=min_size)
-    merges, features, gradient = fuse_regions(image, regions, n, **fusion)
+    merges, _, features, gradient = fuse_regions(image, regions, n, **fusion)
     regions, n = connected_regions(cut_regions(regions, n, merges, [fuse_to])[0])
     W = region_affinity(regions, n, features, gradient, sigma_color=sigma_color,
                         sigma_edge=sigma_edge)
@@ -332,12 +354,14 @@ def run_ncut(image, values, *, window, factor, min_size, fuse_to, sigma_color, s
     return [classicseg.ncut_partition(W, thresh=t, rng=0).labels[regions] for t in values]
 
 
-def run_merge(image, values, *, k, pre_min_size, **fusion):
+def run_merge(image, values, *, k, pre_min_size, cut="count", **fusion):
     lab = lab_image(image, 1.0)
     regions, _ = connected_regions(classicseg.kmeans_segment(lab, k, features="lab", rng=0))
     regions, n = connected_regions(classicseg.merge_small_regions(regions, lab, pre_min_size))
-    merges, _, _ = fuse_regions(image, regions, n, **fusion)
-    return cut_regions(regions, n, merges, values)
+    merges, costs, _, _ = fuse_regions(image, regions, n, **fusion)
+    if cut == "count":
+        return cut_regions(regions, n, merges, values)
+    return cut_costs(regions, n, merges, costs, values)
 
 
 FUSION = {"sigma": 4.0, "w_texture": 6.0, "texture_sigma": 6.0, "w_edge": 3.0,
@@ -346,6 +370,11 @@ FUSION_TEXT = ("regions fused greedily by the distance of their mean features (L
                "by sigma 4, texture energy over sigma 6 x 6) + 3 x the mean colour gradient "
                "on their boundary, small regions (< 500 px) first")
 REGION_COUNTS = (2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 90, 128)
+# The meanshift row's hierarchy (chosen on train, bsds_log.md section 7): a gentler,
+# longer-reaching size factor and a heavier boundary term, so that its merge
+# cost is comparable between images and can be cut at one threshold.
+MEANSHIFT_FUSION = {**FUSION, "w_edge": 8.0, "size_scale": 20000.0, "size_power": 0.25}
+MERGE_COSTS = (8, 10, 12, 14, 16, 19, 22, 26, 30, 35, 40, 46, 53, 60, 70, 80)
 
 
 def default_methods():
@@ -355,26 +384,33 @@ def default_methods():
             "`kmeans_segment(img, k, features='labxy', spatial_scale=0.5)`",
             {"features": "labxy", "spatial_scale": 0.5}),
         "meanshift": Method(
-            "meanshift", "regions", REGION_COUNTS,
+            "meanshift", "merge cost", MERGE_COSTS,
             "`meanshift_segment(img, (8, 13), features='labxy', min_size=10)` on the image at "
-            "half size, labels repeated back to full size; connected " + FUSION_TEXT
-            + " (as EDISON fuses mean-shift regions); hierarchy cut at a number of regions",
-            {"window": (8, 13), "factor": 2, "min_size": 40, **FUSION}),
+            "half size, labels repeated back to full size; connected regions fused greedily "
+            "(as EDISON fuses mean-shift regions) by the distance of their mean features (Lab "
+            "smoothed by sigma 4, texture energy over sigma 6 x 6) + 8 x the mean colour "
+            "gradient on their boundary, times min(1, (h / 20000) ** 0.25) with h = "
+            "|a||b|/(|a|+|b|); hierarchy cut at a threshold on that (non-decreasing) merge "
+            "cost, so each image keeps as many regions as its contrast supports",
+            {"window": (8, 13), "factor": 2, "min_size": 40, "cut": "cost",
+             **MEANSHIFT_FUSION}),
         "ncut": Method(
             "ncut", "Ncut threshold",
-            (0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.0025, 0.003, 0.004, 0.005),
+            (0.0002, 0.0003, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.0025, 0.003, 0.004,
+             0.005),
             "`ncut_partition(W, thresh=t)` (recursive two-way cuts while the Ncut is below t) "
-            "on the graph of the `meanshift` row's regions fused to 200: adjacent regions "
+            "on the graph of the `meanshift` row's mean-shift regions fused to 200 (" + FUSION_TEXT
+            + ", cut at 200 regions): adjacent regions "
             "joined with weight boundary length x exp(-|df|^2/sigma_color^2) x "
             "exp(-gradient^2/sigma_edge^2), plus each region's inner pixel pairs",
             {"window": (8, 13), "factor": 2, "min_size": 40, "fuse_to": 200,
              "sigma_color": 12.0, "sigma_edge": 20.0, **FUSION}),
         "merge": Method(
-            "merge", "regions", REGION_COUNTS,
+            "merge", "merge cost", MERGE_COSTS,
             "k-means colour quantisation (`kmeans_segment(lab, 24, features='lab')`, Lab "
-            "smoothed by sigma 1), connected components, `merge_small_regions(60)`, then "
-            + FUSION_TEXT + "; hierarchy cut at a number of regions",
-            {"k": 24, "pre_min_size": 60, **FUSION}),
+            "smoothed by sigma 1), connected components, `merge_small_regions(60)`, then the "
+            "`meanshift` row's hierarchy and cut at a threshold on its merge cost",
+            {"k": 24, "pre_min_size": 60, "cut": "cost", **MEANSHIFT_FUSION}),
     }
 
 
