@@ -389,15 +389,14 @@ def _hash(point):
 
 
 @kernel
-def _probe(point, table, known):
-    """Slot of ``table`` that holds ``point``, or the empty slot where it would go.
+def _probe(point, h, table, known):
+    """Slot of ``table`` that holds ``point`` (hash ``h``), or the empty slot where it would go.
 
     ``table`` (slots, 2) int64 rows are (fingerprint, index into ``known``),
     index -1 when empty; a power of two of slots, probed linearly from the
     hash. Only a slot whose fingerprint matches reads ``known``.
     """
     mask = np.uint64(table.shape[0] - 1)
-    h = _hash(point)
     fingerprint = np.int64(h)
     slot = h & mask
     while True:
@@ -418,7 +417,7 @@ def _probe(point, table, known):
 @kernel
 def find_exact(point, table, known):
     """Index of the known point equal to ``point`` (-1 if none)."""
-    return table[_probe(point, table, known), 1]
+    return table[_probe(point, _hash(point), table, known), 1]
 
 
 @kernel
@@ -541,6 +540,7 @@ def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, s
     """
     exact = table.shape[0] > 0
     capacity = min(known.shape[0], table.shape[0] // 2) if exact else known.shape[0]
+    h = np.uint64(0)
     slot = np.uint64(0)
     for k in range(path.shape[0]):
         for t in range(path_len[k] + 1):
@@ -548,7 +548,8 @@ def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, s
                 return n_known
             point = path[k, t] if t < path_len[k] else modes[k]
             if exact:
-                slot = _probe(point, table, known)
+                h = _hash(point)
+                slot = _probe(point, h, table, known)
                 if table[slot, 1] >= 0:
                     continue  # known
             if spacing > 0.0:
@@ -559,7 +560,7 @@ def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, s
                 following[n_known] = head[q]
                 head[q] = n_known
             if exact:
-                table[slot, 0] = np.int64(_hash(point))
+                table[slot, 0] = np.int64(h)
                 table[slot, 1] = n_known
             for f in range(point.shape[0]):  # (a slice assignment would allocate)
                 known[n_known, f] = point[f]
