@@ -548,8 +548,6 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     n_sites = int(np.prod(shape))
     box = np.prod([2 * hs / s + 1 for s in steps])
     inside = np.ones(n_sites, dtype=bool) if mask is None else mask.reshape(-1)
-    pos_cols = np.arange(n_col + 3 - n_spatial, n_col + 3)
-    cols = np.r_[np.arange(n_col), pos_cols]
     r2_a, r2_b = (hs * hs, hs * hs) if joint else (hr * hr, hs * hs)
     split = n_col + n_spatial if joint else n_col
     if box > LATTICE_MAX_BOX or n_col > 3:
@@ -613,7 +611,10 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
             all_intensity.append(intensity)
             all_iter.append(n_iter)
             n_climbs += s
-    modes = np.concatenate(all_modes)[:, cols + (len(planes) - n_col) * (cols >= n_col)]
+    # Back to the feature columns: colour (without the padding channel), then the
+    # positions of the image's own axes (the last n_spatial of the three).
+    cols = np.r_[np.arange(n_col), np.arange(d - n_spatial, d)]
+    modes = np.concatenate(all_modes)[:, cols]
     intensity = np.concatenate(all_intensity)
     X = Xt.T[inside].astype(np.float64)
     sample_climb = None if assign == "nearest" else owner[inside]
