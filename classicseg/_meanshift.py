@@ -77,10 +77,13 @@ MEMORY_LIMIT = 2 * 1024**3
 # paths of the batches before it (so the result does not depend on the thread
 # count), and its own paths (their first PATH_LENGTH means and the mode) are
 # recorded serially, in order, at most KNOWN_PER_SITE points per pixel on
-# average.
+# average. A seed (a pixel's own feature) is neither looked up nor recorded:
+# on the 512² astronaut no climb ever met one. Two points per pixel measured
+# fastest there: 2.03M window queries and 0.07 s of recording, against 2.00M
+# and 0.16 s with four.
 EXACT_SHARING = True
 JOIN_RADIUS = 0.01
-KNOWN_PER_SITE = 4
+KNOWN_PER_SITE = 2
 SHARE_STRIDES = (8, 4, 2, 1)
 PATH_LENGTH = 32
 BATCH = 4096
@@ -578,7 +581,14 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     known = np.empty((capacity, d))
     known_climb = np.empty(capacity, dtype=np.int64)
     n_known = 0
-    all_modes, all_intensity, all_iter = [], [], []
+    # One buffer per output for all climbs and one for the paths of a batch: fresh
+    # buffers for every batch would cost page faults.
+    modes = np.empty((n_points, d))
+    intensity = np.empty(n_points)
+    n_iter = np.empty(n_points, dtype=np.int64)
+    joined = np.empty(BATCH, dtype=np.int64)
+    path = np.empty((BATCH, PATH_LENGTH, d))
+    path_len = np.empty(BATCH, dtype=np.int64)
     n_climbs = 0
     lattice = np.arange(n_sites).reshape(tuple(shape))
     for stride in SHARE_STRIDES:
@@ -592,31 +602,24 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
             s = len(seeds)
             if s == 0:
                 continue
-            modes = np.empty((s, d))
-            intensity = np.empty(s)
-            n_iter = np.empty(s, dtype=np.int64)
-            joined = np.empty(s, dtype=np.int64)
-            path = np.empty((s, PATH_LENGTH, d))
-            path_len = np.empty(s, dtype=np.int64)
+            batch = slice(n_climbs, n_climbs + s)
             climb_lattice(planes, shape, steps3, hs * hs, hr * hr, joint, seeds, tol,
                           max_iter, join_radius, table, head, following, known, known_climb,
-                          modes, intensity, n_iter, joined, path, path_len)
-            climbs = np.where(joined >= 0, joined, np.arange(n_climbs, n_climbs + s))
-            intensity[joined >= 0] = 0.0  # a joined climb has no mode of its own
+                          modes[batch], intensity[batch], n_iter[batch], joined[:s], path[:s],
+                          path_len[:s])
+            climbs = np.where(joined[:s] >= 0, joined[:s], np.arange(n_climbs, n_climbs + s))
+            intensity[batch][joined[:s] >= 0] = 0.0  # a joined climb has no mode of its own
             owner[seeds] = climbs
-            n_known = record_paths(path, path_len, modes, climbs, n_col, shape, steps3,
-                                   hs * hs, hr * hr, join_radius / 2, table, head, following,
-                                   known, known_climb, n_known)
-            all_modes.append(modes)
-            all_intensity.append(intensity)
-            all_iter.append(n_iter)
+            n_known = record_paths(path[:s], path_len[:s], modes[batch], climbs, n_col, shape,
+                                   steps3, hs * hs, hr * hr, join_radius / 2, table, head,
+                                   following, known, known_climb, n_known)
             n_climbs += s
     # Back to the feature columns: colour (without the padding channel), then the
     # positions of the image's own axes (the last n_spatial of the three).
     cols = np.r_[np.arange(n_col), np.arange(d - n_spatial, d)]
-    modes = np.concatenate(all_modes)[:, cols]
-    intensity = np.concatenate(all_intensity)
+    modes = modes[:n_climbs, cols]
+    intensity = intensity[:n_climbs]
     X = Xt.T[inside].astype(np.float64)
     sample_climb = None if assign == "nearest" else owner[inside]
-    return _clusters(modes, intensity, np.concatenate(all_iter), sample_climb, X, split, r2_a,
-                     r2_b, np.count_nonzero(intensity), "lattice+sharing" if share else "lattice")
+    return _clusters(modes, intensity, n_iter[:n_climbs], sample_climb, X, split, r2_a, r2_b,
+                     np.count_nonzero(intensity), "lattice+sharing" if share else "lattice")

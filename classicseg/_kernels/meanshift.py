@@ -507,8 +507,9 @@ def climb_lattice(planes, shape, steps, hs2, hr2, joint, seeds, tol, max_iter,
     """Hill-climb from the lattice sites ``seeds`` (s,) int64, as :func:`climb_grid`.
 
     Trajectory sharing against the known points of earlier calls: a climb
-    whose mean equals a known point (exact: its climb from there on is that
-    point's climb, step for step; off when ``table`` is empty) or comes
+    whose mean, after its first step, equals a known point (exact: its climb
+    from there on is that point's climb, step for step; off when ``table`` is
+    empty) or comes
     within ``join_radius`` of one (approximate, see :func:`find_path`; 0
     turns it off) stops and writes that point's climb to ``joined`` (s,)
     int64 (else -1). The known points are only read, so the climbs of one
@@ -537,7 +538,7 @@ def climb_lattice(planes, shape, steps, hs2, hr2, joint, seeds, tol, max_iter,
                     for f in range(d):  # (a slice assignment would allocate)
                         path[i, stored, f] = mean[f]
                     stored += 1
-                k = find_exact(mean, table, known) if exact else -1
+                k = find_exact(mean, table, known) if exact and it > 0 else -1
                 if k < 0 and join_radius > 0.0:
                     k = find_path(mean, n_col, shape, steps, hs2, hr2, join_radius, head,
                                   following, known)
@@ -568,7 +569,9 @@ def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, s
                  table, head, following, known, known_climb, n_known):
     """Add the paths (and modes) of climbs to the known points, serially in order.
 
-    ``climbs`` (s,) int64 is the climb each path leads to. A point already
+    The first point of a path, the seed, is left out (climbs look up their
+    means only after a step). ``climbs`` (s,) int64 is the climb each path
+    leads to. A point already
     known exactly is skipped; with ``spacing > 0`` (approximate sharing) so is
     a point within ``spacing`` (scaled distance) of a known point, which
     keeps the lists short where many paths meet. ``table`` (slots, 2) is the
@@ -581,7 +584,7 @@ def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, s
     h = np.uint64(0)
     slot = np.uint64(0)
     for k in range(path.shape[0]):
-        for t in range(path_len[k] + 1):
+        for t in range(1, path_len[k] + 1):
             if n_known == capacity:
                 return n_known
             point = path[k, t] if t < path_len[k] else modes[k]
