@@ -3,15 +3,20 @@
 The lecture's algorithm (Mean Shift Segmentation): every pixel starts a mean
 at its own feature vector; the mean moves to the centroid of the points in a
 flat window of size W around it until it moves less than a threshold; the
-points whose modes lie within W/2 of each other form one cluster. A pixel
-takes the cluster of the mode its own climb reached (its basin of
-attraction, as Comaniciu & Meer (2002) define it).
+points whose modes lie within W/2 of each other form one cluster. In
+:func:`meanshift_segment` a pixel takes the cluster of the mode its own climb
+reached (its basin of attraction, as Comaniciu & Meer (2002) define it);
+:func:`mean_shift`, the counterpart of ``sklearn.cluster.MeanShift``, labels
+a sample by the nearest kept mode by default, as scikit-learn does. The two
+rules differ a good deal on fine clusterings: on the 64² astronaut at W = 21
+(653 modes for 4096 pixels) their labels agree to an adjusted Rand index of
+0.74, because a fifth of the pixels lie nearer to another kept mode than to
+the one they climb to. ``assign`` chooses the rule in both functions.
 
 By default every point climbs on the full point set, which is what
-``sklearn.cluster.MeanShift(bandwidth=W/2, bin_seeding=False)`` computes; the
-results differ only in how modes are merged (here: greedy suppression in a
-fixed order, as scikit-learn) and how points are labelled (here: by their own
-mode; scikit-learn: by the nearest kept mode). It is made fast by
+``sklearn.cluster.MeanShift(bandwidth=W/2, bin_seeding=False)`` computes,
+with the modes merged as scikit-learn merges them (greedy suppression in
+order of density). It is made fast by
 
 * a grid over feature space with cells one window wide, so that a window
   visits only neighbouring cells;
@@ -129,7 +134,7 @@ class MeanShiftResult:
 
 
 def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=False,
-               sample_weight=None, assign="attractor"):
+               sample_weight=None, assign="nearest"):
     """Mean shift clustering with a flat window of size ``window``.
 
     Parameters
@@ -145,21 +150,22 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     max_iter : int
         Most iterations of one climb.
     seeds : (n_seeds, n_features) array_like, optional
-        Start the climbs here instead of at every sample; samples then take
-        the cluster of the nearest mode (as scikit-learn).
+        Start the climbs here instead of at every sample.
     bin_seeding : bool
         Start one climb per occupied bin of a grid of cell ``W/2`` (at the
-        bin's centre, as scikit-learn's ``get_bin_seeds``); each sample
-        takes the cluster of its bin's climb. Faster, not exact.
+        bin's centre, as scikit-learn's ``get_bin_seeds``). Faster, not
+        exact.
     sample_weight : (n_samples,) array_like, optional
         Non-negative weight of each sample in the centroids (a weight ``w``
         counts as ``w`` copies).
-    assign : {"attractor", "nearest"}
-        ``"attractor"`` (default): a sample takes the cluster of the mode its
-        own climb reached (its basin of attraction, Comaniciu & Meer).
-        ``"nearest"``: the cluster of the nearest kept mode, as
-        ``sklearn.cluster.MeanShift`` labels; with it the labels equal
-        scikit-learn's.
+    assign : {"nearest", "attractor"}
+        ``"nearest"`` (default): a sample takes the cluster of the nearest
+        kept mode, as ``sklearn.cluster.MeanShift`` labels; the labels then
+        equal scikit-learn's. ``"attractor"``: the cluster of the mode its
+        own climb reached (its basin of attraction, Comaniciu & Meer; the
+        default of :func:`meanshift_segment`). With ``seeds``, samples
+        always take the nearest mode; with ``bin_seeding`` and
+        ``"attractor"``, the mode of their bin's climb.
 
     Returns
     -------
@@ -346,8 +352,10 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
         (``r = 0.1``: 1.6x faster at 512², ARI 0.91).
         ``info.n_climbs`` counts the climbs that reached a mode of their own.
     assign : {"attractor", "nearest"}
-        As in :func:`mean_shift`: a pixel takes the cluster of its own mode
-        (default) or of the nearest kept mode (scikit-learn's rule).
+        ``"attractor"`` (default, the lecture's rule): a pixel takes the
+        cluster of the mode its own climb reached. ``"nearest"``: the
+        cluster of the nearest kept mode (scikit-learn's rule, the default
+        of :func:`mean_shift`); at 512² it costs about 0.1 s more.
     start_label : {0, 1}
         Label of the first cluster; pixels outside ``mask`` get
         ``start_label - 1``.
