@@ -589,8 +589,7 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     known = np.empty((capacity, d))
     known_climb = np.empty(capacity, dtype=np.int64)
     n_known = 0
-    # One buffer per output for all climbs and one for the paths of a batch: fresh
-    # buffers for every batch would cost page faults.
+    # The outputs of all climbs, batch after batch, and the paths of one batch.
     modes = np.empty((n_points, d))
     intensity = np.empty(n_points)
     n_iter = np.empty(n_points, dtype=np.int64)

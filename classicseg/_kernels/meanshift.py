@@ -245,7 +245,7 @@ def suppress_modes(points, order, cell_keys, cell_start, origin, cell_size, n_ce
 
 @kernel
 def _axis_range(center, radius, step, size):
-    """Lattice indices ``[a, b]`` whose position ``index * step`` is within ``radius`` of ``center``."""
+    """Indices ``[a, b]`` whose position ``index * step`` lies within ``radius`` of ``center``."""
     if size == 1:
         return 0, 0
     a = math.ceil((center - radius) / step - _SLACK)
@@ -509,11 +509,10 @@ def climb_lattice(planes, shape, steps, hs2, hr2, joint, seeds, tol, max_iter,
     Trajectory sharing against the known points of earlier calls: a climb
     whose mean, after its first step, equals a known point (exact: its climb
     from there on is that point's climb, step for step; off when ``table`` is
-    empty) or comes
-    within ``join_radius`` of one (approximate, see :func:`find_path`; 0
-    turns it off) stops and writes that point's climb to ``joined`` (s,)
-    int64 (else -1). The known points are only read, so the climbs of one
-    call do not depend on each other. Writes ``modes`` (s, C + 3),
+    empty) or comes within ``join_radius`` of one (approximate, see
+    :func:`find_path`; 0 turns it off) stops and writes that point's climb
+    to ``joined`` (s,) int64 (else -1). The known points are only read, so
+    the climbs of one call do not depend on each other. Writes ``modes`` (s, C + 3),
     ``intensity`` (s,) float64, ``n_iter`` (s,) int64, and the first
     ``path.shape[1]`` means of each climb (its seed first) into ``path`` (s,
     T, C + 3) float64 with their number in ``path_len`` (s,) int64.
@@ -571,10 +570,10 @@ def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, s
 
     The first point of a path, the seed, is left out (climbs look up their
     means only after a step). ``climbs`` (s,) int64 is the climb each path
-    leads to. A point already
-    known exactly is skipped; with ``spacing > 0`` (approximate sharing) so is
-    a point within ``spacing`` (scaled distance) of a known point, which
-    keeps the lists short where many paths meet. ``table`` (slots, 2) is the
+    leads to. A point already known exactly is skipped; with ``spacing >
+    0`` (approximate sharing) so is a point within ``spacing`` (scaled
+    distance) of a known point, which keeps the lists short where many
+    paths meet. ``table`` (slots, 2) is the
     hash table of :func:`find_exact` (no slots: exact sharing off). Stops
     when ``known`` is full or the table half full. Returns the new number of
     known points.
