@@ -130,6 +130,9 @@ def test_astronaut64_lattice_equals_array_engine(astronaut64):
     assert info.path == "lattice" and info.n_climbs < 64 * 64
     np.testing.assert_array_equal(labels.reshape(-1) - 1, exact.labels)
     np.testing.assert_allclose(info.modes, exact.modes, atol=1e-6)
+    # With scikit-learn's labelling rule the image function gives scikit-learn's labels.
+    nearest = meanshift_segment(image, 21, "rgbxy", assign="nearest", start_label=0)
+    np.testing.assert_array_equal(nearest.reshape(-1), astronaut64["labels"])
 
 
 @pytest.mark.parametrize("case", ["rgb96", "gray-masked", "volume"])
