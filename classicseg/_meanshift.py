@@ -614,8 +614,9 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
                           max_iter, join_radius, table, head, following, known, known_climb,
                           modes[batch], intensity[batch], n_iter[batch], joined[:s], path[:s],
                           path_len[:s])
-            climbs = np.where(joined[:s] >= 0, joined[:s], np.arange(n_climbs, n_climbs + s))
-            intensity[batch][joined[:s] >= 0] = 0.0  # a joined climb has no mode of its own
+            hit = joined[:s] >= 0
+            climbs = np.where(hit, joined[:s], np.arange(n_climbs, n_climbs + s))
+            intensity[batch][hit] = 0.0  # a joined climb has no mode of its own
             owner[seeds] = climbs
             n_known = record_paths(path[:s], path_len[:s], modes[batch], climbs, n_col, shape,
                                    steps3, hs * hs, hr * hr, join_radius / 2, table, head,
