@@ -14,6 +14,7 @@ __version__ = "0.1.0.dev0"
 # Public name -> module that defines it (loaded on first access, PEP 562).
 _EXPORTS = {
     "ConvergenceWarning": "._validate",
+    "MemoryLimitError": "._validate",
     "FEATURE_SPACES": ".features",
     "pixel_features": ".features",
     "KMeansResult": "._kmeans",

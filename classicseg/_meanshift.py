@@ -59,6 +59,7 @@ from ._validate import (
     check_finite,
     check_float,
     check_int,
+    check_memory,
     check_rng,
     check_start_label,
     labels_to_image,
@@ -69,9 +70,6 @@ from .features import _check_spacing, feature_space_name, feature_stack
 # How samples get their cluster: the mode of their own climb (Comaniciu & Meer)
 # or the nearest kept mode (scikit-learn's MeanShift).
 ASSIGNS = ("attractor", "nearest")
-
-# The grid, neighbour tables and climb buffers may not take more than this.
-MEMORY_LIMIT = 2 * 1024**3
 
 # Trajectory sharing on the lattice. Exact (EXACT_SHARING, on unless a test
 # turns it off): a climb whose mean equals a point on an earlier path stops
@@ -176,8 +174,9 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     ------
     ValueError
         ``window <= 0``, empty or non-finite ``X`` or ``seeds``, seeds of the
-        wrong width or with no sample within ``W/2``, a grid larger than
-        :data:`MEMORY_LIMIT`.
+        wrong width or with no sample within ``W/2``; a grid and tables
+        larger than half the memory available now (a ``MemoryLimitError``,
+        also a ``ValueError``).
     TypeError
         Non-numeric input.
 
@@ -444,11 +443,7 @@ def _check_assign(assign):
 
 
 def _check_memory(n_bytes, remedy="use bin_seeding=True or fewer samples"):
-    if n_bytes > MEMORY_LIMIT:
-        raise ValueError(
-            f"mean shift would need about {n_bytes / 1024**3:.1f} GiB for its grid and "
-            f"neighbour tables, more than the limit of {MEMORY_LIMIT / 1024**3:.0f} GiB; {remedy}"
-        )
+    check_memory(n_bytes, "mean shift's grid, neighbour tables and climb buffers", remedy)
 
 
 def _grid(points, radii):

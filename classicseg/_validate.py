@@ -7,12 +7,67 @@ its input: arrays that need a new dtype or layout are copied.
 
 import numbers
 import operator
+import os
 
 import numpy as np
 
 
 class ConvergenceWarning(UserWarning):
     """An algorithm found fewer clusters than asked for, or did not converge."""
+
+
+class MemoryLimitError(MemoryError, ValueError):
+    """Work refused before allocating: it would not fit in the memory at hand.
+
+    A ``MemoryError`` (what it is) and a ``ValueError`` (the input, as given,
+    cannot be served), so that either ``except`` catches it.
+    """
+
+
+def available_memory():
+    """Bytes of memory this process can still allocate without swapping.
+
+    Read from the operating system at each call (``MemAvailable`` of
+    ``/proc/meminfo`` on Linux, free physical pages elsewhere), so that a
+    limit follows the machine and its load rather than a fixed constant.
+    The environment variable ``CLASSICSEG_MEMORY_LIMIT`` (bytes) overrides
+    it, for a shared machine or a test that forces a refusal.
+    """
+    override = os.environ.get("CLASSICSEG_MEMORY_LIMIT")
+    if override:
+        return int(float(override))
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 4 * 1024**3  # no way to ask: assume a small machine
+
+
+# Share of the available memory one call may plan to use: room is left for
+# the caller's own arrays, the output and the allocator's slack.
+MEMORY_FRACTION = 0.5
+
+
+def check_memory(n_bytes, what, remedy):
+    """Refuse, before allocating, work that needs more than the memory at hand.
+
+    ``what`` names the work ("mean shift's grid and neighbour tables") and
+    ``remedy`` tells the user what to change ("use bin_seeding=True"); both
+    go into the :class:`MemoryLimitError`'s message with the two sizes.
+    """
+    limit = MEMORY_FRACTION * available_memory()
+    if n_bytes > limit:
+        raise MemoryLimitError(
+            f"{what} would need about {n_bytes / 1024**3:.2f} GiB, more than the "
+            f"{limit / 1024**3:.2f} GiB this call may use (half the memory available "
+            f"now; set CLASSICSEG_MEMORY_LIMIT to change it); {remedy}"
+        )
 
 
 def check_rng(rng):

@@ -440,10 +440,10 @@ def test_estimate_window_bad_arguments():
 
 
 def test_memory_limit_refuses_clearly(monkeypatch):
-    monkeypatch.setattr(_meanshift, "MEMORY_LIMIT", 1000)
-    with pytest.raises(ValueError, match="GiB.*limit"):
+    monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", "1000")
+    with pytest.raises(MemoryError, match="GiB.*bin_seeding"):
         mean_shift(np.arange(200.0)[:, None], 3)
-    with pytest.raises(ValueError, match="GiB.*limit"):
+    with pytest.raises(ValueError, match="GiB.*mask or a smaller image"):
         meanshift_segment(np.zeros((20, 20, 3)), 5)
 
 
