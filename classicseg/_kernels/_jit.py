@@ -1,13 +1,39 @@
 """The one place that decides how every kernel is compiled."""
 
 import contextlib
+import sys
 
 import numba
+from numba.core import event
 
 # Fast-math flags that keep NaN/inf checks working (no ``nnan``/``ninf``) and
 # keep results independent of the thread count (no ``reassoc``: re-associated
 # sums would depend on how the loop was split).
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn"})
+
+
+class _CompileNotice(event.Listener):
+    """Say once per process, on stderr, that kernels are being compiled.
+
+    Numba fires ``numba:compile`` only on a cache miss (a load from the disk
+    cache fires nothing), so the first run after an install or an upgrade
+    explains its wait, and every later one stays silent.
+    """
+
+    said = False
+
+    def on_start(self, ev):
+        module = getattr(ev.data["dispatcher"].py_func, "__module__", "") or ""
+        if not self.said and module.startswith("classicseg"):
+            type(self).said = True
+            print("classicseg: compiling kernels, first run only (cached on disk afterwards)",
+                  file=sys.stderr, flush=True)
+
+    def on_end(self, ev):
+        pass
+
+
+event.register("numba:compile", _CompileNotice())
 
 
 def kernel(fn=None, *, parallel=False, reassoc=False):
