@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._tables import markdown_table, text_table
 from ._validate import check_int
 
 # A contingency table with more cells than this many times the number of
@@ -75,6 +76,23 @@ class RegionBenchmark:
     def n_images(self):
         """Number of images scored."""
         return self.image_pri.shape[0]
+
+    _HEADERS = ("metric", "ODS", "ODS param", "OIS", "Best")
+
+    def _rows(self):
+        return [("covering", self.covering_ods, self.covering_ods_param, self.covering_ois,
+                 self.covering_best),
+                ("PRI", self.pri_ods, self.pri_ods_param, self.pri_ois, None),
+                ("VI", self.vi_ods, self.vi_ods_param, self.vi_ois, None)]
+
+    def to_markdown(self):
+        """The ODS / OIS / Best scores as a Markdown table."""
+        return markdown_table(self._HEADERS, self._rows())
+
+    def __str__(self):
+        return text_table(self._HEADERS, self._rows(),
+                          title=f"BSDS region benchmark, {self.n_images} images, "
+                                f"{len(self.params)} parameter values")
 
 
 # --------------------------------------------------------------------------

@@ -307,3 +307,15 @@ def test_region_benchmark_consumes_a_generator():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_region_benchmark_prints_as_a_table():
+    gt = np.array([[1, 1], [2, 2]])
+    one, two = np.ones((2, 2), int), gt
+    bench = region_benchmark([([gt], [one, two]), ([gt], [two, one])], params=["a", "b"])
+    text = str(bench)
+    assert "2 images" in text and "array(" not in text
+    assert text.splitlines()[3].split() == ["covering", "0.7500", "a", "1.0000", "1.0000"]
+    markdown = bench.to_markdown().splitlines()
+    assert markdown[0] == "| metric | ODS | ODS param | OIS | Best |"
+    assert markdown[3] == "| PRI | 0.6667 | a | 1.0000 |  |"
