@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._progress import progress_bar
 from ._tables import markdown_table, text_table
 from ._validate import check_int
 
@@ -435,7 +436,7 @@ def segmentation_covering(gts, seg, *, ignore_label=0):
     return float(areas @ best_iou / areas.sum())
 
 
-def region_benchmark(results, *, params=None, ignore_label=0):
+def region_benchmark(results, *, params=None, ignore_label=0, progress=False):
     """ODS, OIS and Best of covering, PRI and VI over a set of images.
 
     Each image brings its annotators and one segmentation per parameter value
@@ -463,6 +464,9 @@ def region_benchmark(results, *, params=None, ignore_label=0):
         default ``0 .. n_params-1``.
     ignore_label : int or None, optional
         Truth label of unlabelled pixels (BSDS: 0).
+    progress : bool or dict, optional
+        Show a progress bar on stderr (a dict gives options of
+        ``tqdm.auto.tqdm``, e.g. ``{"total": 100}``).
 
     Returns
     -------
@@ -492,7 +496,9 @@ def region_benchmark(results, *, params=None, ignore_label=0):
     n_params = None if params is None else len(params)
     image_cover, image_pri, image_vi = [], [], []
     covered, truth_area, covered_best = [], [], []
-    for i, item in enumerate(results):
+    total = len(results) if hasattr(results, "__len__") else None
+    for i, item in enumerate(progress_bar(results, progress, total=total,
+                                          desc="region benchmark")):
         try:
             gts, segs = item
         except (TypeError, ValueError):

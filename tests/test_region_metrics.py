@@ -319,3 +319,14 @@ def test_region_benchmark_prints_as_a_table():
     markdown = bench.to_markdown().splitlines()
     assert markdown[0] == "| metric | ODS | ODS param | OIS | Best |"
     assert markdown[3] == "| PRI | 0.6667 | a | 1.0000 |  |"
+
+
+def test_region_benchmark_progress_bar_goes_to_the_given_stream():
+    import io
+
+    gt = np.array([[1, 1], [2, 2]])
+    stream = io.StringIO()
+    region_benchmark([([gt], [gt])] * 3, progress={"file": stream, "mininterval": 0})
+    assert "3/3" in stream.getvalue()
+    with pytest.raises(TypeError, match="progress"):
+        region_benchmark([([gt], [gt])], progress="yes")
