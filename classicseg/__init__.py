@@ -25,7 +25,7 @@ _EXPORTS = {
     "estimate_window": "._meanshift",
     "meanshift_segment": "._meanshift",
     "NcutResult": "._ncut",
-    "affinity_graph": "._ncut",
+    "affinity_graph": "._pixel_graph",
     "ncut_value": "._ncut",
     "ncut_partition": "._ncut",
     "ncut_segment": "._ncut",

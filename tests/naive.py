@@ -31,7 +31,7 @@ def lloyd_pass(X, centers, weights=None):
 
 def affinity_graph(feat, spatial_shape, radius, sigma_color, sigma_space, mask=None,
                    floor=1e-6):
-    """Mirror of ``count_edges`` + ``fill_edges`` (``classicseg._kernels.ncut``) as a dense matrix.
+    """Mirror of ``count_edges`` + ``fill_edges`` (``classicseg._kernels.pixel_graph``) as a dense matrix.
 
     ``feat`` is ``(n_pixels, d)`` over the pixels in ``mask`` (row-major);
     every pair of pixels closer than ``radius`` gets Shi & Malik's eq. 11

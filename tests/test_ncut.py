@@ -17,8 +17,9 @@ from classicseg import (
     ncut_value,
     pixel_features,
 )
-from classicseg import _ncut
-from classicseg._kernels.ncut import cut_profile, heavy_edge_matching, side_components
+from classicseg import _ncut, _pixel_graph, _spectral
+from classicseg._kernels.ncut import cut_profile, side_components
+from classicseg._kernels.spectral import heavy_edge_matching
 from conftest import block_image, num_threads
 
 
@@ -86,7 +87,7 @@ def test_affinity_graph_is_exactly_symmetric_with_unit_self_loops():
     W = affinity_graph(img, radius=4)
     assert (W != W.T).nnz == 0
     np.testing.assert_array_equal(W.diagonal(), 1.0)
-    assert W.data.min() >= _ncut.WEIGHT_FLOOR and W.data.max() <= 1.0
+    assert W.data.min() >= _pixel_graph.WEIGHT_FLOOR and W.data.max() <= 1.0
 
 
 def test_affinity_graph_same_for_one_and_two_threads():
@@ -100,7 +101,7 @@ def test_affinity_graph_same_for_one_and_two_threads():
 
 
 def test_affinity_graph_refuses_a_graph_larger_than_the_limit(monkeypatch):
-    monkeypatch.setattr(_ncut, "MAX_GRAPH_BYTES", 10_000)
+    monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", 10_000)
     with pytest.raises(ValueError, match="MAX_GRAPH_BYTES"):
         affinity_graph(np.zeros((40, 40)), channel_axis=None)
 
@@ -159,8 +160,8 @@ def test_eigenvectors_match_the_dense_generalised_problem():
     W, _ = random_block_graph(rng, [5, 4, 5], inside=(0.2, 1.0), between=(0.0, 0.2))
     D = np.diag(W.sum(axis=1))
     values, vectors = scipy.linalg.eigh(D - W, D)
-    got_values, y = _ncut._eigenvectors(scipy.sparse.csr_array(W), 3, np.random.default_rng(0),
-                                         _ncut._SolveLog())
+    got_values, y = _spectral._eigenvectors(scipy.sparse.csr_array(W), 3,
+                                            np.random.default_rng(0), _spectral._SolveLog())
     np.testing.assert_allclose(got_values, values[:3], atol=1e-10)
     for c in range(3):
         ref = vectors[:, c] / np.sqrt(vectors[:, c] @ D @ vectors[:, c])
@@ -172,13 +173,13 @@ def test_multilevel_eigenvectors_close_to_the_dense_solution():
     # A 36x36 pixel graph: coarsened below DENSE_SIZE, prolonged and refined back.
     img, _ = block_image((36, 36), noise=20.0, seed=5)
     W = affinity_graph(img, radius=2, sigma_color=40.0, data_range=255, channel_axis=None)
-    assert W.shape[0] > _ncut.DENSE_SIZE
+    assert W.shape[0] > _spectral.DENSE_SIZE
     Wd = W.toarray()
     degree = Wd.sum(axis=1)
     D = np.diag(degree)
     values, vectors = scipy.linalg.eigh(D - Wd, D, subset_by_index=[0, 2])
-    log = _ncut._SolveLog()
-    got_values, y = _ncut._eigenvectors(W, 3, np.random.default_rng(0), log)
+    log = _spectral._SolveLog()
+    got_values, y = _spectral._eigenvectors(W, 3, np.random.default_rng(0), log)
     # Ritz values bound the eigenvalues from above; the refinement gets close.
     assert np.all(got_values[1:] >= values[1:] * (1 - 1e-9))
     np.testing.assert_array_less(got_values[1:], 4 * values[1:])
@@ -202,7 +203,7 @@ def test_heavy_edge_matching_and_quotient_match_naive():
     expected, expected_n = naive.heavy_edge_matching(W, degree)
     np.testing.assert_array_equal(aggregate, expected)
     assert n_coarse == expected_n
-    Q = _ncut._quotient(Ws, aggregate, n_coarse)
+    Q = _spectral._quotient(Ws, aggregate, n_coarse)
     np.testing.assert_allclose(Q.toarray(), naive.quotient_graph(W, aggregate, n_coarse),
                                rtol=1e-12)
 
@@ -312,7 +313,7 @@ def test_result_fields_and_ncut_value_on_the_graph():
 
 def test_coarse_path_when_the_pixel_graph_does_not_fit(monkeypatch):
     img, truth = two_regions((40, 48))
-    monkeypatch.setattr(_ncut, "MAX_GRAPH_BYTES", _ncut.graph_bytes(img.size, 5) // 3)
+    monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", _pixel_graph.graph_bytes(img.size, 5) // 3)
     labels, info = ncut_segment(img, 2, channel_axis=None, return_info=True)
     assert info.path == "coarse" and info.n_vertices < img.size / 3
     assert labels.shape == img.shape
@@ -324,7 +325,7 @@ def test_superpixel_graph_is_the_quotient_of_the_pixel_graph(monkeypatch):
     superpixels = (np.arange(24)[:, None] // 3) * 10 + np.arange(30)[None, :] // 3
     W = affinity_graph(img, radius=3, channel_axis=None)
     # A small limit forces the quotient to be accumulated over several stripes of rows.
-    monkeypatch.setattr(_ncut, "MAX_GRAPH_BYTES", _ncut.graph_bytes(30, 3) * 16)
+    monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", _pixel_graph.graph_bytes(30, 3) * 16)
     labels, info = ncut_segment(img, 4, radius=3, channel_axis=None, superpixels=superpixels,
                                 return_info=True)
     assert info.path == "superpixel" and info.n_vertices == 80
@@ -428,18 +429,18 @@ def test_bad_images_and_graphs():
 
 def test_star_graph_that_cannot_be_coarsened_is_solved_by_lobpcg():
     # Heavy-edge matching pairs the hub with one leaf and stalls: LOBPCG from a seeded block.
-    n = 2 * _ncut.DENSE_SIZE
+    n = 2 * _spectral.DENSE_SIZE
     W = scipy.sparse.lil_array((n, n))
     W[0, 1:] = 1.0
     W[1:, 0] = 1.0
     W.setdiag(1.0)
     W[1, 2] = W[2, 1] = 5.0  # one pair of leaves strongly tied
     W = W.tocsr()
-    assert _ncut._coarsen(W, W.sum(axis=1)) is None
+    assert _spectral._coarsen(W, W.sum(axis=1)) is None
     D = np.diag(W.sum(axis=1))
     values = scipy.linalg.eigh(D - W.toarray(), D, subset_by_index=[0, 1])[0]
-    log = _ncut._SolveLog()
-    got, _ = _ncut._eigenvectors(W, 2, np.random.default_rng(0), log)
+    log = _spectral._SolveLog()
+    got, _ = _spectral._eigenvectors(W, 2, np.random.default_rng(0), log)
     np.testing.assert_allclose(got, values, atol=1e-6)
     assert log.n_iter > 0
     a = ncut_partition(W, 2, rng=1)
