@@ -6,11 +6,11 @@ pycocotools' and torchmetrics' results come from ``fixtures/instance_reference.n
 
 from pathlib import Path
 
+import naive
 import numpy as np
 import pytest
 from scipy.spatial.distance import cosine as cosine_distance
 
-import naive
 from classicseg import metrics
 
 FIXTURE = np.load(Path(__file__).parent / "fixtures" / "instance_reference.npz")
