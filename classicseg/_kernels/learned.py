@@ -63,6 +63,9 @@ def _resample_rows(x, row_index, row_weight, col_index, col_weight, r0, r1, out)
     loop unit-stride over the output, which lets it vectorise.
     """
     n_row_taps = row_index.shape[0]
+    if n_row_taps == 1:
+        _resample_rows_one_tap(x, row_index[0], row_weight[0], col_index, col_weight, r0, r1, out)
+        return
     lo = row_index[0, r0]
     hi = lo
     for s in range(n_row_taps):
@@ -88,6 +91,27 @@ def _resample_rows(x, row_index, row_weight, col_index, col_weight, r0, r1, out)
             src = rows[row_index[s, i] - lo]
             for j in range(dst.shape[0]):
                 dst[j] += w * src[j]
+
+
+@kernel
+def _resample_rows_one_tap(x, row_index, row_weight, col_index, col_weight, r0, r1, out):
+    """``_resample_rows`` for one row tap (nearest modes): no buffer, repeated rows copied.
+
+    An output row that reads the same source row with the same weight as
+    the row before it is a copy of it (most rows when upsampling); the
+    others are gathered straight into the output. Each element is
+    ``row_weight * (column sum)`` as in the general path.
+    """
+    for i in range(r0, r1):
+        dst = out[i]
+        w = row_weight[i]
+        if i > r0 and row_index[i] == row_index[i - 1] and w == row_weight[i - 1]:
+            dst[:] = out[i - 1]
+            continue
+        _combine_gather(x[row_index[i]], col_index, col_weight, dst)
+        if w != 1:
+            for j in range(dst.shape[0]):
+                dst[j] = w * dst[j]
 
 
 @kernel
