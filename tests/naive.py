@@ -249,3 +249,55 @@ def correspond_pixels(bmap, gt, max_dist, outlier_radii=100, scale=100):
     paired = np.flatnonzero(match[:n1] < n2)
     cost = np.rint(d[paired, match[paired]] * scale).sum()
     return paired.size, int(cost) + outlier * (n1 + n2 - 2 * paired.size)
+
+
+# ---------------------------------------------------------------- instance matching
+
+
+def label_iou(y_true, y_pred):
+    """IoU of every (true object, predicted object) pair of two label images, by masks."""
+    t_ids = [i for i in np.unique(y_true) if i != 0]
+    p_ids = [i for i in np.unique(y_pred) if i != 0]
+    iou = np.zeros((len(t_ids), len(p_ids)))
+    for a, t in enumerate(t_ids):
+        for b, p in enumerate(p_ids):
+            inter = np.sum((y_true == t) & (y_pred == p))
+            iou[a, b] = inter / np.sum((y_true == t) | (y_pred == p))
+    return iou, t_ids, p_ids
+
+
+def stardist_matching(y_true, y_pred, thresh):
+    """StarDist's ``matching`` (``stardist.matching``, criterion "iou"): tp, fp, fn, matched IoUs.
+
+    Its cost ``-(iou >= thresh) - iou / (2 n_matched)`` over all pairs, one
+    ``linear_sum_assignment``, then the assigned pairs at or above the threshold.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    iou, t_ids, p_ids = label_iou(y_true, y_pred)
+    n_matched = min(iou.shape)
+    if n_matched == 0:
+        return 0, len(p_ids), len(t_ids), np.zeros(0)
+    costs = -(iou >= thresh).astype(float) - iou / (2 * n_matched)
+    rows, cols = linear_sum_assignment(costs)
+    ok = iou[rows, cols] >= thresh
+    tp = int(ok.sum())
+    return tp, len(p_ids) - tp, len(t_ids) - tp, iou[rows, cols][ok]
+
+
+def brute_force_matching(iou, thresh):
+    """Over every one-to-one matching of pairs with IoU >= thresh: the most pairs, then the largest IoU sum.
+
+    Returns (number of pairs, IoU sum); tiny tables only.
+    """
+    import itertools
+
+    n_t, n_p = iou.shape
+    best = (0, 0.0)
+    for k in range(1, min(n_t, n_p) + 1):
+        for rows in itertools.combinations(range(n_t), k):
+            for cols in itertools.permutations(range(n_p), k):
+                values = iou[list(rows), list(cols)]
+                if (values >= thresh).all():
+                    best = max(best, (k, float(values.sum())))
+    return best

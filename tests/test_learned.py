@@ -311,14 +311,16 @@ def test_conv_transpose2d_equals_scatter_add_and_is_adjoint_of_conv(setup):
     np.testing.assert_allclose(np.vdot(linear_part, y), np.vdot(x, conv_y), rtol=1e-10, atol=1e-10)
 
 
-def test_conv_transpose2d_tap_blocks_do_not_change_the_result(monkeypatch):
+def test_conv_transpose2d_phases_without_taps_and_odd_layouts():
+    """Stride above the dilated kernel (phases with no tap give bias only), groups, strided input."""
     rng = np.random.default_rng(6)
-    x, weight = rng.normal(size=(2, 4, 5, 3)), rng.normal(size=(4, 3, 3, 2))
-    params = {"stride": (2, 1), "padding": 1, "output_padding": (1, 0), "groups": 2, "dilation": (1, 2)}
-    expected = naive_conv_transpose2d(x, weight, None, (2, 1), (1, 1), (1, 0), 2, (1, 2))
-    np.testing.assert_allclose(conv_transpose2d(x, weight, **params), expected, atol=1e-12)
-    monkeypatch.setattr(learned, "_COLUMN_BYTES", 1)  # one tap per matrix product
-    np.testing.assert_allclose(conv_transpose2d(x, weight, **params), expected, atol=1e-12)
+    x, weight, bias = rng.normal(size=(2, 4, 10, 6))[:, :, ::2], rng.normal(size=(4, 3, 2, 2)), rng.normal(size=6)
+    params = {"stride": (3, 5), "padding": (1, 0), "output_padding": (2, 1), "groups": 2, "dilation": (1, 2)}
+    expected = naive_conv_transpose2d(x, weight, bias, (3, 5), (1, 0), (2, 1), 2, (1, 2))
+    np.testing.assert_allclose(conv_transpose2d(x, weight, bias, **params), expected, atol=1e-12)
+    x32 = np.asfortranarray(x.astype(">f4"))
+    out = conv_transpose2d(x32, weight.astype(np.float32), bias.astype(np.float32), **params)
+    np.testing.assert_allclose(out, expected, atol=1e-5)
 
 
 def test_bed_of_nails_is_max_unpool_at_top_left():

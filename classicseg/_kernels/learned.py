@@ -63,6 +63,9 @@ def _resample_rows(x, row_index, row_weight, col_index, col_weight, r0, r1, out)
     loop unit-stride over the output, which lets it vectorise.
     """
     n_row_taps = row_index.shape[0]
+    if n_row_taps == 1:
+        _resample_rows_one_tap(x, row_index[0], row_weight[0], col_index, col_weight, r0, r1, out)
+        return
     lo = row_index[0, r0]
     hi = lo
     for s in range(n_row_taps):
@@ -91,6 +94,27 @@ def _resample_rows(x, row_index, row_weight, col_index, col_weight, r0, r1, out)
 
 
 @kernel
+def _resample_rows_one_tap(x, row_index, row_weight, col_index, col_weight, r0, r1, out):
+    """``_resample_rows`` for one row tap (nearest modes): no buffer, repeated rows copied.
+
+    An output row that reads the same source row with the same weight as
+    the row before it is a copy of it (most rows when upsampling); the
+    others are gathered straight into the output. Each element is
+    ``row_weight * (column sum)`` as in the general path.
+    """
+    for i in range(r0, r1):
+        dst = out[i]
+        w = row_weight[i]
+        if i > r0 and row_index[i] == row_index[i - 1] and w == row_weight[i - 1]:
+            dst[:] = out[i - 1]
+            continue
+        _combine_gather(x[row_index[i]], col_index, col_weight, dst)
+        if w != 1:
+            for j in range(dst.shape[0]):
+                dst[j] = w * dst[j]
+
+
+@kernel
 def _combine_gather(src, index, weight, dst):
     """``dst[j] = sum_t weight[t, j] * src[index[t, j]]``, taps in order."""
     idx, w = index[0], weight[0]
@@ -100,72 +124,6 @@ def _combine_gather(src, index, weight, dst):
         idx, w = index[t], weight[t]
         for j in range(dst.shape[0]):
             dst[j] += w[j] * src[idx[j]]
-
-
-@kernel
-def max_pool_planes(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, out, indices):
-    """Max pooling of a stack of planes with PyTorch's flat per-plane indices.
-
-    Parameters
-    ----------
-    x : (P, H, W) float array
-    kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w : int
-    out : (P, H_out, W_out) array of x's dtype
-    indices : (P, H_out, W_out) int64 array, ``h * W + w`` of each maximum
-
-    Mirrors ``cpu_max_pool`` (ATen ``MaxPoolKernel.cpp``): the window is
-    clipped to the plane, the running maximum starts at -inf with the index
-    of the window's first valid element, a strictly larger value or a NaN
-    replaces it (so the first of tied maxima wins, and the last NaN).
-    """
-    n_planes, h, w = x.shape
-    h_out, w_out = out.shape[1], out.shape[2]
-    for p in range(n_planes):
-        for oh in range(h_out):
-            h0 = oh * stride_h - pad_h
-            h1 = min(h0 + kernel_h, h)
-            h0 = max(h0, 0)
-            for ow in range(w_out):
-                w0 = ow * stride_w - pad_w
-                w1 = min(w0 + kernel_w, w)
-                w0 = max(w0, 0)
-                best = -np.inf
-                best_index = h0 * w + w0
-                for ih in range(h0, h1):
-                    for iw in range(w0, w1):
-                        value = x[p, ih, iw]
-                        if value > best or np.isnan(value):
-                            best = value
-                            best_index = ih * w + iw
-                out[p, oh, ow] = best
-                indices[p, oh, ow] = best_index
-
-
-@kernel(parallel=True)
-def max_unpool_planes(x, indices, out):
-    """Scatter ``x[p, k]`` to ``out[p, indices[p, k]]``; return the bad-index count.
-
-    Parameters
-    ----------
-    x : (P, K) float array
-    indices : (P, K) int64 array
-    out : (P, M) array of x's dtype, zero-filled by the caller
-
-    Within a plane the scatter runs in input order, so when two indices
-    coincide the later value wins, as in ATen's ``cpu_max_unpool``.
-    Indices outside ``[0, M)`` are skipped and counted.
-    """
-    n_planes, n = x.shape
-    size = out.shape[1]
-    bad = np.zeros(n_planes, dtype=np.int64)
-    for p in numba.prange(n_planes):
-        for k in range(n):
-            target = indices[p, k]
-            if target < 0 or target >= size:
-                bad[p] += 1
-            else:
-                out[p, target] = x[p, k]
-    return bad.sum()
 
 
 @kernel
