@@ -55,6 +55,7 @@ from ._kernels.meanshift import (
 from ._kmeans import _check_weights
 from ._regions import merge_small_clusters
 from ._validate import (
+    ConvergenceWarning,
     check_array,
     check_finite,
     check_float,
@@ -180,6 +181,11 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     TypeError
         Non-numeric input.
 
+    Warns
+    -----
+    ConvergenceWarning
+        A climb was stopped by ``max_iter`` before it moved less than ``tol``.
+
     Notes
     -----
     Identical samples climb once, weighted by their number, which is exact.
@@ -222,7 +228,17 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
             raise ValueError(f"seeds must have {d} columns like X, got shape {seeds.shape}")
     elif bin_seeding:
         seeds, sample_climb = _bin_seeds(X, h)
-    return _shift_samples(X, weights, d, h * h, h * h, tol, max_iter, assign, seeds, sample_climb)
+    result = _shift_samples(X, weights, d, h * h, h * h, tol, max_iter, assign, seeds,
+                            sample_climb)
+    _warn_max_iter(result, max_iter)
+    return result
+
+
+def _warn_max_iter(result, max_iter):
+    """Warn when a climb was stopped by ``max_iter`` rather than by ``tol``."""
+    if result.n_iter >= max_iter:
+        warnings.warn(f"mean shift: a climb stopped at max_iter={max_iter} before it moved "
+                      "less than tol; raise max_iter (or tol)", ConvergenceWarning, stacklevel=3)
 
 
 def _shift_samples(X, weights, split, r2_a, r2_b, tol, max_iter, assign, seeds=None,
@@ -414,6 +430,7 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
         steps = np.array(_check_spacing(spacing, len(spatial))) * spatial_scale
         info = _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_iter,
                                 join_radius, assign)
+        _warn_max_iter(info, max_iter)  # (mean_shift warns for itself)
     else:
         info = mean_shift(Xt.T, 2 * hs, tol=tol, max_iter=max_iter, assign=assign)
     inside_features = Xt if not with_position or mask is None else Xt[:, mask.reshape(-1)]
@@ -457,10 +474,16 @@ def _grid(points, radii):
     m, d = points.shape
     width = 2 * np.asarray(radii, dtype=np.float64)
     origin = points.min(axis=0)
-    n_cells = np.floor((points.max(axis=0) - origin) / width).astype(np.int64) + 1
-    cells = np.minimum(np.floor((points - origin) / width).astype(np.int64), n_cells - 1)
-    # Python ints: the product must fit in int64 keys.
-    brute = np.prod([int(c) for c in n_cells]) >= 2**62
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        span = (points.max(axis=0) - origin) / width
+    # A window tiny against the data's range (window=1e-300) has more cells than int64
+    # keys can number (or an infinite count): one cell, scanned, instead.
+    brute = not np.all(span < 2**62)
+    if not brute:
+        n_cells = np.floor(span).astype(np.int64) + 1
+        cells = np.minimum(np.floor((points - origin) / width).astype(np.int64), n_cells - 1)
+        # Python ints: the product must fit in int64 keys.
+        brute = np.prod([int(c) for c in n_cells]) >= 2**62
     if not brute:
         strides = np.ones(d, dtype=np.int64)
         for f in range(d - 2, -1, -1):

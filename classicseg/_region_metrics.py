@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_int
+from ._validate import check_int, check_labels
 
 # A contingency table with more cells than this many times the number of
 # pixels is counted by sorting its keys instead of allocating every cell.
@@ -82,11 +82,7 @@ class RegionBenchmark:
 
 
 def _check_labels(labels, name, shape=None):
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "biu":
-        raise TypeError(f"{name} must be an integer label array, got dtype {labels.dtype}")
-    if labels.size == 0:
-        raise ValueError(f"{name} is empty (shape {labels.shape})")
+    labels = check_labels(labels, name)
     if shape is not None and labels.shape != shape:
         raise ValueError(f"{name} must have the shape of seg {shape}, got {labels.shape}")
     return labels
@@ -100,9 +96,12 @@ def _compact(labels):
     lo, hi = int(x.min()), int(x.max())
     if hi - lo <= 4 * x.size:
         # A lookup table over the label range costs O(n), a sort O(n log n).
-        offset = x.astype(np.intp) - lo
+        # Subtracting in the labels' own dtype cannot overflow (uint64 ids
+        # near 2**64 included): the range hi - lo is small here.
+        low = x.min()
+        offset = (x - low).astype(np.intp)
         present = np.bincount(offset, minlength=hi - lo + 1) > 0
-        values = np.flatnonzero(present) + lo
+        values = np.flatnonzero(present).astype(x.dtype) + low
         ids = (np.cumsum(present) - 1)[offset]
         return ids, values.size, values
     values, ids = np.unique(x, return_inverse=True)

@@ -452,9 +452,13 @@ def _prepare_dask_image(image, channel_axis):
     """A channel-last dask array with the channel axis in one chunk, and is_color."""
     da = _import_dask_array()
     img = image if _is_dask_array(image) else da.asarray(image)
-    # The checks of prepare_image, on a zero-size stand-in of the same shape and dtype.
-    probe = np.lib.stride_tricks.as_strided(np.zeros(1, img.dtype), img.shape, (0,) * img.ndim)
-    _, is_color, _ = prepare_image(probe, channel_axis)
+    # The checks of prepare_image, on a one-pixel stand-in of the same ndim, dtype and
+    # number of channels: nothing of the image's size is allocated (a zero-stride view
+    # of full shape was, by the finite check).
+    shape = [min(size, 1) for size in img.shape]
+    if isinstance(channel_axis, (int, np.integer)) and -img.ndim <= channel_axis < img.ndim:
+        shape[channel_axis] = img.shape[channel_axis]
+    _, is_color, _ = prepare_image(np.zeros(shape, img.dtype), channel_axis)
     img = img[..., np.newaxis] if channel_axis is None else da.moveaxis(img, channel_axis, -1)
     return img.rechunk({img.ndim - 1: -1}), is_color
 

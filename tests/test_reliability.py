@@ -1,0 +1,227 @@
+"""Issue 12: input bugs found in review, thread safety, memory refusals.
+
+Each test here failed before its fix; the comment above it says which item.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+import classicseg
+from classicseg import metrics
+from classicseg._validate import ConvergenceWarning, MemoryLimitError
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_python(code, env=None, timeout=300):
+    """Run ``code`` in a fresh interpreter; return its completed process."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, env=full_env, cwd=REPO, timeout=timeout)
+
+
+# --------------------------------------------------------------------------
+# Item 1: uint8 label images with ignore_index=255 (Pascal VOC's format)
+
+
+CLASS_METRICS = [metrics.iou_score, metrics.dice_score, metrics.f1_score,
+                 metrics.precision_score, metrics.recall_score]
+
+
+@pytest.mark.parametrize("score", CLASS_METRICS)
+def test_uint8_labels_with_ignore_index_255(score):
+    truth = np.array([[0, 1, 255], [2, 1, 255]], dtype=np.uint8)
+    pred = np.array([[0, 1, 7], [1, 1, 200]], dtype=np.uint8)
+    kept = truth != 255
+    expected = {metrics.iou_score: skm.jaccard_score}.get(score, None)
+    got = score(truth, pred, ignore_index=255, average="macro")
+    ref = score(truth[kept].astype(np.int64), pred[kept].astype(np.int64), average="macro")
+    assert got == ref
+    if expected is not None:
+        assert got == pytest.approx(expected(truth[kept], pred[kept], average="macro"))
+
+
+def test_confusion_matrix_uint8_every_pixel_ignored():
+    truth = np.full((2, 2), 255, np.uint8)
+    assert metrics.confusion_matrix(truth, truth, ignore_index=255).tolist() == [[0]]
+    assert np.isnan(metrics.pixel_accuracy(truth, truth, ignore_index=255))
+    np.testing.assert_array_equal(metrics.mean_iou(truth[:1], truth[:1], ignore_index=255),
+                                  np.nan)
+
+
+# --------------------------------------------------------------------------
+# Item 2: big-endian label arrays
+
+
+def test_big_endian_labels():
+    truth = np.array([[0, 1, 1], [2, 2, 0]])
+    pred = np.array([[0, 1, 2], [2, 2, 1]])
+    big_t, big_p = truth.astype(">i4"), pred.astype(">i4")
+    np.testing.assert_array_equal(metrics.confusion_matrix(big_t, big_p),
+                                  skm.confusion_matrix(truth.ravel(), pred.ravel()))
+    assert metrics.mean_iou(big_t, big_p) == metrics.mean_iou(truth, pred)
+    np.testing.assert_array_equal(metrics.match_labels(big_t, big_p),
+                                  metrics.match_labels(truth, pred))
+    assert metrics.rand_index(big_t + 1, big_p) == metrics.rand_index(truth + 1, pred)
+
+
+# --------------------------------------------------------------------------
+# Item 3: region metrics with uint64 ids near 2**64
+
+
+def test_region_metrics_uint64_ids_near_top():
+    gt = np.array([[1, 1, 2, 2], [1, 1, 2, 2]])
+    seg = np.array([[5, 5, 5, 6], [5, 5, 5, 6]])
+    top = np.uint64(2**64 - 1)
+    big_gt = (top - gt.astype(np.uint64))          # ids 2**64-2, 2**64-3, no 0
+    big_seg = (top - seg.astype(np.uint64))
+    for fn in (metrics.rand_index, metrics.variation_of_information):
+        assert fn(big_gt, big_seg) == fn(gt, seg)
+    assert metrics.segmentation_covering([big_gt], big_seg) == \
+        metrics.segmentation_covering([gt], seg)
+    # ids spread over the whole uint64 range (the sorting path)
+    spread = np.array([[0, 0, 2**63, 2**64 - 1]] * 2, dtype=np.uint64)
+    assert metrics.rand_index(gt, spread) == metrics.rand_index(gt, np.array([[0, 0, 1, 2]] * 2))
+
+
+# --------------------------------------------------------------------------
+# Item 10: errors for huge label ids name the array
+
+
+@pytest.mark.parametrize("which", ["y_true", "y_pred"])
+def test_huge_label_error_names_the_array(which):
+    small = np.array([0, 1, 1, 0])
+    huge = np.array([0, 1, 2**40, 0])
+    args = {"y_true": small, "y_pred": small, which: huge}
+    with pytest.raises(ValueError, match=which):
+        metrics.confusion_matrix(args["y_true"], args["y_pred"])
+    with pytest.raises(ValueError, match=which):
+        metrics.iou_score(args["y_true"], args["y_pred"])
+
+
+# --------------------------------------------------------------------------
+# Item 4: k-means on data far from the origin
+
+
+def test_kmeans_far_from_origin_keeps_the_spread():
+    from sklearn.cluster import KMeans
+
+    rng = np.random.default_rng(0)
+    X = 1e7 + np.sort(rng.uniform(0, 1, size=(400, 1)), axis=0)
+    res = classicseg.kmeans(X, 2, rng=0, tol=0)
+    ref = KMeans(2, n_init=4, random_state=0).fit(X - 1e7)
+    assert len(np.unique(res.labels)) == 2
+    np.testing.assert_allclose(np.sort(res.centers[:, 0]) - 1e7,
+                               np.sort(ref.cluster_centers_[:, 0]), atol=2e-3)
+    # labels: a split of the sorted samples near 0.5, as scikit-learn's
+    assert skm.adjusted_rand_score(ref.labels_, res.labels) > 0.95
+
+
+# --------------------------------------------------------------------------
+# Item 5: a dask image larger than memory is never allocated whole
+
+
+def test_dask_image_larger_than_memory_is_not_allocated():
+    pytest.importorskip("dask.array")
+    # 43 GB of float32 pixels under a 3 GiB address-space limit: any full-size
+    # temporary (the finite check's boolean arrays) fails with MemoryError.
+    proc = run_python("""
+        import resource
+        import numpy as np, dask.array as da
+        from classicseg.batch import assign_labels, _prepare_dask_image
+        img = da.zeros((60_000, 60_000, 3), dtype=np.float32, chunks=(2_000, 2_000, 3))
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))
+        _prepare_dask_image(img, -1)
+        labels = assign_labels(img, [[0, 0, 0], [255, 255, 255]], "rgb")
+        assert labels.shape == (60_000, 60_000)
+        print(labels[:2, :3].compute().tolist())
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[[1, 1, 1], [1, 1, 1]]"
+
+
+# --------------------------------------------------------------------------
+# Item 9: a tiny window does not break the grid arithmetic
+
+
+def test_mean_shift_tiny_window_no_warning():
+    X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 2.0], [5.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = classicseg.mean_shift(X, 1e-300)
+    # Every distinct sample is its own mode (analytic: no other point is in its window).
+    assert res.labels.tolist()[:2] == [res.labels[0]] * 2
+    assert len(res.modes) == 3 and res.counts.tolist() == [2, 1, 1]
+    np.testing.assert_array_equal(np.sort(res.modes, axis=0), np.sort(np.unique(X, axis=0), axis=0))
+
+
+# --------------------------------------------------------------------------
+# Item 13: a 3-D grayscale volume with the default channel_axis
+
+
+def test_volume_with_default_channel_axis_warns():
+    vol = np.random.default_rng(0).random((6, 5, 64))
+    with pytest.warns(UserWarning, match="channel_axis=None"):
+        classicseg.pixel_features(vol)
+    with pytest.warns(UserWarning, match="channel_axis=None"):
+        classicseg.kmeans_segment(vol, 2, rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        classicseg.pixel_features(vol[..., :4])       # RGBA: no warning
+        classicseg.pixel_features(vol, channel_axis=None)
+
+
+# --------------------------------------------------------------------------
+# Item 14: mean shift says when climbs stop at max_iter
+
+
+def test_mean_shift_warns_at_max_iter():
+    X = np.linspace(0, 10, 41)[:, None] ** 2 / 10
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        classicseg.mean_shift(X, 4.0, max_iter=1, tol=0)
+    img = np.linspace(0, 255, 64).reshape(8, 8).astype(np.uint8)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        classicseg.meanshift_segment(img, 9, channel_axis=None, max_iter=1, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        classicseg.mean_shift(X, 4.0)
+        classicseg.meanshift_segment(img, 9, channel_axis=None)
+
+
+# --------------------------------------------------------------------------
+# Item 6: parallel kernels from Python threads on Numba's workqueue layer
+
+
+def test_parallel_kernel_from_threads_on_workqueue():
+    proc = run_python("""
+        import concurrent.futures
+        import numpy as np
+        from classicseg import learned, kmeans
+
+        x = np.random.default_rng(0).random((2, 8, 96, 96)).astype(np.float32)
+        X = np.random.default_rng(1).random((20_000, 3)).astype(np.float32)
+        serial_up = learned.interpolate(x, scale_factor=2, mode="bilinear")
+        serial_km = kmeans(X, 5, rng=0).labels
+
+        def work(i):
+            ok = True
+            for _ in range(10):
+                ok &= np.array_equal(learned.interpolate(x, scale_factor=2, mode="bilinear"),
+                                     serial_up)
+                ok &= np.array_equal(kmeans(X, 5, rng=0).labels, serial_km)
+            return ok
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(work, range(4)))
+        import numba
+        print(numba.threading_layer(), all(results))
+    """, env={"NUMBA_THREADING_LAYER": "workqueue", "NUMBA_NUM_THREADS": "2"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["workqueue", "True"]
