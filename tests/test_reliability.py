@@ -225,3 +225,33 @@ def test_parallel_kernel_from_threads_on_workqueue():
     """, env={"NUMBA_THREADING_LAYER": "workqueue", "NUMBA_NUM_THREADS": "2"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["workqueue", "True"]
+
+
+# --------------------------------------------------------------------------
+# Item 7: the Ncut solver without threadpoolctl gives the same result
+
+
+NCUT_RUN = """
+    import sys
+    if {block}:
+        sys.modules["threadpoolctl"] = None  # import threadpoolctl -> ImportError
+    import numpy as np
+    from skimage import data
+    import classicseg
+    img = data.astronaut()[::8, ::8]
+    labels, info = classicseg.ncut_segment(img, 6, rng=0, return_info=True)
+    print(np.asarray(info.eigenvalues, dtype=np.float64).tobytes().hex())
+    print(np.asarray(info.split_ncuts, dtype=np.float64).tobytes().hex())
+    print(labels.astype(np.int64).tobytes().hex())
+"""
+
+
+def test_ncut_same_result_with_and_without_threadpoolctl():
+    pytest.importorskip("threadpoolctl")
+    env = {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2"}
+    outputs = []
+    for block in (False, True):
+        proc = run_python(NCUT_RUN.format(block=block), env=env)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        outputs.append(proc.stdout.split())
+    assert outputs[0] == outputs[1]
