@@ -27,6 +27,7 @@ from ._validate import (
     check_start_label,
     labels_to_image,
     prepare_image,
+    prepare_mask,
 )
 from .features import _check_spacing, feature_space_name, feature_stack
 
@@ -65,8 +66,10 @@ def segment_many(images_or_paths, method, *, scheduler=None, **params):
     images_or_paths : sequence of ndarray, str or os.PathLike
         Images, or files read (where the work runs) with
         :func:`skimage.io.imread` (``.npy`` with :func:`numpy.load`). A 2-D
-        image is taken as grayscale (``channel_axis=None``) unless
-        ``channel_axis`` is given.
+        image is taken as grayscale (``channel_axis=None``) and a 4-channel
+        one as RGBA, unless ``channel_axis`` is given: alpha is no feature,
+        and pixels of alpha 0 are outside the mask (label ``start_label -
+        1``).
     method : {"kmeans", "meanshift", "ncut"} or callable
         :func:`classicseg.kmeans_segment`, :func:`classicseg.meanshift_segment`,
         :func:`classicseg.ncut_segment`, or any ``f(image, **params)``
@@ -151,9 +154,20 @@ def iter_segments(images_or_paths, method, *, scheduler=None, on_error="raise", 
 def segment_one(item, method, params):
     """Read ``item`` if it is a path, then segment it (the task run by each worker)."""
     image = read_image(item) if isinstance(item, (str, os.PathLike)) else item
-    if isinstance(method, str) and np.ndim(image) == 2 and "channel_axis" not in params:
-        params = {**params, "channel_axis": None}
+    if isinstance(method, str) and "channel_axis" not in params:
+        if np.ndim(image) == 2:
+            params = {**params, "channel_axis": None}
+        elif np.ndim(image) == 3 and np.shape(image)[-1] == 4:
+            image, params = _split_alpha(np.asarray(image), params)
     return resolve_method(method)(image, **params)
+
+
+def _split_alpha(image, params):
+    """RGBA: the colour is the image; alpha is no feature, its zeros are outside the mask."""
+    inside = image[..., 3] > 0
+    if params.get("mask") is not None:
+        inside = inside & prepare_mask(params["mask"], inside.shape)
+    return image[..., :3], {**params, "mask": inside}
 
 
 def _check_items(images_or_paths):

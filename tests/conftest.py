@@ -5,6 +5,7 @@ import contextlib
 import numba
 import numpy as np
 import pytest
+import scipy.io
 
 
 @contextlib.contextmanager
@@ -37,3 +38,27 @@ def astronaut32():
     from skimage import data
 
     return data.astronaut()[::16, ::16].copy()
+
+
+def fake_bsds(root, images, n_annotators=2, split="val"):
+    """A BSDS500 layout (images/<split>/<id>.jpg, groundTruth/<split>/<id>.mat) of small images.
+
+    Annotator ``a`` splits the image into a top and a bottom half and each of
+    them at column ``w // (a + 2)``; returns ``{id: [annotators' label maps]}``.
+    """
+    from skimage import io as skio
+
+    (root / "images" / split).mkdir(parents=True, exist_ok=True)
+    (root / "groundTruth" / split).mkdir(parents=True, exist_ok=True)
+    truths = {}
+    for image_id, img in images.items():
+        skio.imsave(root / "images" / split / f"{image_id}.jpg", img, check_contrast=False)
+        h, w = img.shape[:2]
+        gts = [((np.arange(h)[:, None] >= h // 2) * 2 + (np.arange(w) >= w // (a + 2)) + 1)
+               .astype(np.uint16) for a in range(n_annotators)]
+        cells = np.empty((1, n_annotators), dtype=object)
+        for a, gt in enumerate(gts):
+            cells[0, a] = {"Segmentation": gt, "Boundaries": np.zeros((h, w), bool)}
+        scipy.io.savemat(root / "groundTruth" / split / f"{image_id}.mat", {"groundTruth": cells})
+        truths[image_id] = gts
+    return truths

@@ -255,3 +255,60 @@ def test_ncut_same_result_with_and_without_threadpoolctl():
         assert proc.returncode == 0, proc.stderr[-2000:]
         outputs.append(proc.stdout.split())
     assert outputs[0] == outputs[1]
+
+
+# --------------------------------------------------------------------------
+# Item 8: the command line's evaluate (folder "0", npy and tif) and RGBA input
+
+
+def test_evaluate_reads_npy_and_tif_and_keeps_parameter_zero(tmp_path, capsys):
+    from conftest import fake_bsds
+    from skimage import data
+
+    from classicseg._io import write_labels
+    from classicseg.cli import _sweep_folders, main
+
+    images = {"1": data.astronaut()[::16, ::16], "2": data.coffee()[::16, ::20]}
+    truths = fake_bsds(tmp_path / "bsds", images)
+    segs = {0: {}, 3: {}}
+    for k in segs:
+        for image_id, img in images.items():
+            segs[k][image_id] = classicseg.kmeans_segment(img, k + 2, rng=0)
+    for k, fmt in ((0, "npy"), (3, "tif")):   # as `classicseg segment --format` writes them
+        folder = tmp_path / "pred" / str(k)
+        folder.mkdir(parents=True)
+        for image_id in images:
+            write_labels(segs[k][image_id], folder / f"{image_id}.{fmt}", fmt)
+    assert main(["evaluate", str(tmp_path / "pred"), "--bsds", str(tmp_path / "bsds")]) == 0
+    out = capsys.readouterr().out
+    bench = metrics.region_benchmark(
+        ((truths[i], [segs[0][i], segs[3][i]]) for i in images), params=(0, 3))
+    assert "(2 images)" in out
+    assert f"| 0 | {bench.covering[0]:.3f} | {bench.pri[0]:.3f} | {bench.vi[0]:.3f} |" in out
+    assert f"| 3 | {bench.covering[1]:.3f} |" in out
+    assert f"| ODS | {bench.covering_ods:.3f} ({bench.covering_ods_param}) |" in out
+    params = _sweep_folders(tmp_path / "pred")[0]
+    assert params == (0, 3) and all(type(p) is int for p in params)
+
+
+def test_rgba_alpha_is_a_mask_not_a_colour(tmp_path):
+    from skimage import data
+    from skimage import io as skio
+
+    from classicseg.batch import segment_many
+    from classicseg.cli import main
+
+    rgb = data.coffee()[::16, ::20]
+    alpha = np.full(rgb.shape[:2], 255, np.uint8)
+    alpha[:, : rgb.shape[1] // 3] = 0                  # a transparent band
+    alpha[0, -1] = 128                                 # half transparent: inside
+    rgba = np.dstack([rgb, alpha])
+    skio.imsave(tmp_path / "rgba.png", rgba, check_contrast=False)
+    expected = classicseg.kmeans_segment(rgb, 3, rng=0, mask=alpha > 0)
+    assert (expected[:, : rgb.shape[1] // 3] == 0).all()
+    (got,) = segment_many([rgba], "kmeans", k=3, rng=0)
+    np.testing.assert_array_equal(got, expected)
+    out = tmp_path / "out"
+    assert main(["segment", str(tmp_path / "rgba.png"), "--k", "3", "--rng", "0", "--out",
+                 str(out), "--quiet", "--format", "npy"]) == 0
+    np.testing.assert_array_equal(np.load(out / "rgba.npy"), expected)
