@@ -3,10 +3,6 @@
 Each test here failed before its fix; the comment above it says which item.
 """
 
-import os
-import subprocess
-import sys
-import textwrap
 import warnings
 
 import numpy as np
@@ -16,15 +12,7 @@ from sklearn import metrics as skm
 import classicseg
 from classicseg import metrics
 from classicseg._validate import ConvergenceWarning, MemoryLimitError
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def run_python(code, env=None, timeout=300):
-    """Run ``code`` in a fresh interpreter; return its completed process."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, env=full_env, cwd=REPO, timeout=timeout)
+from conftest import outputs_per_thread_count, run_python
 
 
 # --------------------------------------------------------------------------
