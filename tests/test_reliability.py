@@ -300,3 +300,25 @@ def test_rgba_alpha_is_a_mask_not_a_colour(tmp_path):
     assert main(["segment", str(tmp_path / "rgba.png"), "--k", "3", "--rng", "0", "--out",
                  str(out), "--quiet", "--format", "npy"]) == 0
     np.testing.assert_array_equal(np.load(out / "rgba.npy"), expected)
+
+
+# --------------------------------------------------------------------------
+# Item 12: estimate_window on a photo's rgbxy features
+
+
+def test_estimate_window_on_photo_features():
+    from skimage import data, transform
+
+    photo = (transform.resize(data.astronaut(), (321, 481)) * 255).astype(np.uint8)
+    X = classicseg.pixel_features(photo, "rgbxy")
+    window = classicseg.estimate_window(X)    # default arguments: a subsample, no positions
+    # The same rule by hand on the colour columns of every pixel (scikit-learn's
+    # estimate_bandwidth at quantile 0.1, doubled): the subsample estimates it.
+    colours = X[:, :3].astype(np.float64)
+    from sklearn.cluster import estimate_bandwidth
+    reference = 2 * estimate_bandwidth(colours, quantile=0.1, n_samples=3000, random_state=0)
+    assert window == pytest.approx(reference, rel=0.15)
+    n_regions = classicseg.meanshift_segment(photo, window, "rgbxy").max()
+    assert 10 <= n_regions <= 2000
+    # Explicit n_spatial=0 keeps sklearn's rule on every column (positions dominate).
+    assert classicseg.estimate_window(X, n_spatial=0, rng=0) > 4 * window
