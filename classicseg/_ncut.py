@@ -52,7 +52,9 @@ from ._validate import (
     check_float,
     check_int,
     check_rng,
+    check_memory,
     check_start_label,
+    graph_budget,
     labels_to_image,
     prepare_image,
 )
@@ -69,6 +71,10 @@ WEIGHT_FLOOR = 1e-6
 # builds the superpixel graph in stripes). 481x321 BSDS images need 55 MB at
 # radius 3, 150 MB at radius 5.
 MAX_GRAPH_BYTES = 1 << 29
+# The solve holds about this many graphs of the pixel graph's size at once: a
+# graph is built in one piece only if that many fit in the memory at hand
+# (classicseg._validate.graph_budget), else the coarser path is taken.
+GRAPH_COPIES = 4
 # Graphs up to this many vertices are solved densely (scipy.linalg.eigh).
 DENSE_SIZE = 300
 # Coarsening stops when a matching pass removes fewer than this share of vertices.
@@ -218,6 +224,9 @@ def affinity_graph(image, *, features=None, radius=3, sigma_color=None, sigma_sp
     radius, sigma_color, sigma_space = _check_graph_args(radius, sigma_color, sigma_space)
     feat = _colour_features(img, is_color, features, data_range, mask)
     nbytes = graph_bytes(_n_vertices(img, mask), radius)
+    check_memory(GRAPH_COPIES * nbytes, f"the pixel graph (radius={radius}) and its solve",
+                 "use a smaller radius, a downsampled image, or ncut_segment (which chooses a "
+                 "coarser path)")
     if nbytes > MAX_GRAPH_BYTES:
         raise ValueError(
             f"the pixel graph would need about {nbytes / 2**20:.0f} MiB (radius={radius}); "
@@ -915,7 +924,8 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     ``"superpixel"`` when ``superpixels`` is given; ``"pixel"`` when the
     pixel graph fits in ``MAX_GRAPH_BYTES`` (512 MiB: 1.5 megapixels at
     radius 3, 0.5 at radius 5; the solve holds a few graphs of that size at
-    once); otherwise ``"coarse"``: the image is block-averaged by the
+    once, and less is used when the memory available now cannot hold
+    ``GRAPH_COPIES`` of them); otherwise ``"coarse"``: the image is block-averaged by the
     least integer factor whose graph fits (radius and ``sigma_space``
     divided by it), segmented, and the labels repeated back to full size.
 
@@ -954,7 +964,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
         W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space)
         info = _partition(W, *args, path="superpixel")
         labels0 = info.labels[sp]
-    elif graph_bytes(n, radius) <= MAX_GRAPH_BYTES:
+    elif graph_bytes(n, radius) <= graph_budget(MAX_GRAPH_BYTES, GRAPH_COPIES):
         W = _build_graph(vertex, feat, radius, sigma_color, sigma_space)
         info = _partition(W, *args, path="pixel")
         labels0 = info.labels
@@ -983,7 +993,7 @@ def _superpixel_graph(vertex, feat, sp, n_sp, radius, sigma_color, sigma_space):
     """Quotient ``P^T W P`` of the pixel graph over superpixels, built a stripe of rows at a time."""
     height, width = vertex.shape
     per_row = graph_bytes(width, radius)
-    stripe = max(1, min(height, MAX_GRAPH_BYTES // 4 // per_row))
+    stripe = max(1, min(height, graph_budget(MAX_GRAPH_BYTES, GRAPH_COPIES) // 4 // per_row))
     P = scipy.sparse.csr_array((np.ones(sp.size), sp, np.arange(sp.size + 1)),
                                shape=(sp.size, n_sp))
     Q = scipy.sparse.csr_array((n_sp, n_sp))
@@ -1001,8 +1011,13 @@ def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space,
     """Segment the graph of block-averaged features that fits, and repeat the labels back."""
     n = feat.shape[1]
     factor = 2
-    while graph_bytes(-(-n // factor**2), max(1, round(radius / factor))) > MAX_GRAPH_BYTES:
+    budget = graph_budget(MAX_GRAPH_BYTES, GRAPH_COPIES)
+    while graph_bytes(-(-n // factor**2), max(1, round(radius / factor))) > budget:
         factor += 1
+        if factor > max(spatial_shape):  # not even a one-pixel image's graph fits
+            check_memory(GRAPH_COPIES * graph_bytes(1, 1), "the coarsest pixel graph",
+                         "free memory or raise CLASSICSEG_MEMORY_LIMIT")
+            break
     height, width = spatial_shape
     hc, wc = -(-height // factor), -(-width // factor)
     pad = ((0, hc * factor - height), (0, wc * factor - width))

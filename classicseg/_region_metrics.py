@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_int, check_labels
+from ._validate import check_int, check_labels, check_memory
 
 # A contingency table with more cells than this many times the number of
 # pixels is counted by sorting its keys instead of allocating every cell.
@@ -138,6 +138,8 @@ def _contingency(truth, seg_ids, n_seg):
     n_cells = truth.n_ids * n_seg
     keys = truth.ids.astype(np.int64) * n_seg + seg_ids
     if n_cells <= max(_DENSE_CELLS_PER_PIXEL * keys.size, 1 << 16):
+        check_memory(8 * (n_cells + 2 * keys.size), "the contingency table",
+                     "score a downsampled pair of label maps")
         table = np.bincount(keys, minlength=n_cells)
         cells = np.flatnonzero(table)
         counts = table[cells]

@@ -75,6 +75,16 @@ def check_memory(n_bytes, what, remedy):
         )
 
 
+def graph_budget(cap, copies):
+    """Bytes one piece of work may take: ``cap``, or less when ``copies`` of it would
+    not fit in the share of the memory available now that :func:`check_memory` allows.
+
+    For work that can take a coarser path (a downsampled graph, stripes)
+    rather than be refused.
+    """
+    return min(int(cap), int(MEMORY_FRACTION * available_memory() / copies))
+
+
 def check_rng(rng):
     """Return a :class:`numpy.random.Generator` from ``None``, an int or a Generator."""
     if rng is None or isinstance(rng, (numbers.Integral, np.random.Generator, np.random.SeedSequence)):

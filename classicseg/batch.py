@@ -23,6 +23,7 @@ from ._validate import (
     check_array,
     check_finite,
     check_int,
+    check_memory,
     check_rng,
     check_start_label,
     labels_to_image,
@@ -433,6 +434,9 @@ def kmeans_segment_blocks(image, k, features=None, *, sample_size=100_000, init=
     n_pixels = int(np.prod(spatial))
     k = check_int(k, "k", minimum=1, maximum=min(n_pixels, sample_size))
 
+    n_sample = min(sample_size, n_pixels)
+    check_memory(n_sample * (img.shape[-1] + len(spatial) + 8) * 8,
+                 f"k-means' sample of {n_sample} pixels", "use a smaller sample_size")
     # Sorted flat indices read each chunk once, in storage order.
     picked = np.sort(rng.choice(n_pixels, size=min(sample_size, n_pixels), replace=False))
     coords = np.unravel_index(picked, spatial)
@@ -509,6 +513,8 @@ def _nearest_center(Xt, centers):
     each pixel's result depends on its own features only, so any block of an
     image gets the labels of the whole image. Ties go to the lower index.
     """
+    check_memory(Xt.shape[1] * (Xt.shape[0] + 4) * 8, "the distances to the centres",
+                 "label the image block by block (a dask array, kmeans_segment_blocks)")
     X = Xt.astype(np.float64)
     best = np.full(X.shape[1], np.inf)
     nearest = np.zeros(X.shape[1], dtype=np.intp)

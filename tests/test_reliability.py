@@ -322,3 +322,64 @@ def test_estimate_window_on_photo_features():
     assert 10 <= n_regions <= 2000
     # Explicit n_spatial=0 keeps sklearn's rule on every column (positions dominate).
     assert classicseg.estimate_window(X, n_spatial=0, rng=0) > 4 * window
+
+
+# --------------------------------------------------------------------------
+# Memory: every method checks its working memory against the memory available
+# now; CLASSICSEG_MEMORY_LIMIT (bytes) stands for a machine with that little.
+
+
+def _img():
+    return np.random.default_rng(0).integers(0, 256, (12, 10, 3), dtype=np.uint8)
+
+
+MEMORY_CALLS = {
+    "pixel_features": lambda: classicseg.pixel_features(_img(), "rgbxy"),
+    "kmeans": lambda: classicseg.kmeans(np.random.default_rng(0).random((5000, 3)), 2),
+    "kmeans_segment": lambda: classicseg.kmeans_segment(_img(), 2),
+    "mean_shift": lambda: classicseg.mean_shift(np.arange(4000.0).reshape(-1, 2), 3.0),
+    "meanshift_segment": lambda: classicseg.meanshift_segment(_img(), 21, "rgbxy"),
+    "affinity_graph": lambda: classicseg.affinity_graph(_img(), radius=3),
+    "confusion_matrix": lambda: metrics.confusion_matrix([0, 1], [0, 5000]),
+    "match_labels": lambda: metrics.match_labels([0, 5000], [3, 4]),
+    "rand_index": lambda: metrics.rand_index(np.arange(600) % 7 + 1, np.arange(600) % 5),
+    "segment_many": lambda: classicseg.batch.segment_many([_img()], "kmeans", k=2),
+    "assign_labels": lambda: classicseg.batch.assign_labels(_img(), np.zeros((2, 3)), "rgb"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MEMORY_CALLS))
+def test_memory_refusal_names_what_and_the_remedy(name, monkeypatch):
+    MEMORY_CALLS[name]()                                  # fits by default
+    monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", "2000")  # a 2 kB machine
+    with pytest.raises(MemoryLimitError, match="CLASSICSEG_MEMORY_LIMIT") as info:
+        MEMORY_CALLS[name]()
+    assert isinstance(info.value, ValueError) and isinstance(info.value, MemoryError)
+
+
+def test_kmeans_segment_blocks_refuses_a_sample_too_large(monkeypatch):
+    da = pytest.importorskip("dask.array")
+    img = da.from_array(_img(), chunks=(6, 5, 3))
+    classicseg.batch.kmeans_segment_blocks(img, 2, "rgb", sample_size=100, rng=0)
+    monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", str(100 * 30 * 8))
+    with pytest.raises(MemoryLimitError, match="sample_size"):
+        classicseg.batch.kmeans_segment_blocks(img, 2, "rgb", sample_size=10**6, rng=0)
+
+
+def test_ncut_segment_takes_the_coarse_path_when_memory_is_short(monkeypatch):
+    from classicseg import _ncut
+
+    img = np.zeros((40, 48))
+    img[:, 20:] = 1
+    args = {"channel_axis": None, "radius": 5, "rng": 0}
+    full, info = classicseg.ncut_segment(img, 2, return_info=True, **args)
+    assert info.path == "pixel"
+    graph = _ncut.graph_bytes(img.size, 5)
+    # Half the memory may be used; the pixel graph's solve (GRAPH_COPIES graphs) does not fit.
+    monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", str(2 * _ncut.GRAPH_COPIES * graph // 2))
+    coarse, info = classicseg.ncut_segment(img, 2, return_info=True, **args)
+    assert info.path == "coarse"
+    np.testing.assert_array_equal(coarse, full)  # a step edge on the block grid: same cut
+    monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", "100")  # not even the features fit
+    with pytest.raises(MemoryLimitError, match="CLASSICSEG_MEMORY_LIMIT"):
+        classicseg.ncut_segment(img, 2, **args)
