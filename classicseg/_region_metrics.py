@@ -480,7 +480,12 @@ def region_benchmark(results, *, params=None, ignore_label=0):
             gts, segs = item
         except (TypeError, ValueError):
             raise ValueError(f"results[{i}] must be a pair (gts, segs)") from None
-        segs = [_prepare_seg(seg) for seg in segs]
+        try:
+            segs = [_prepare_seg(seg) for seg in segs]
+            if segs:
+                truths = _prepare_truths(gts, segs[0][0], ignore_label)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"results[{i}]: {exc}") from exc
         if not segs:
             raise ValueError(f"results[{i}] has no segmentation")
         if any(seg[0] != segs[0][0] for seg in segs):
@@ -492,7 +497,6 @@ def region_benchmark(results, *, params=None, ignore_label=0):
                 f"results[{i}] has {len(segs)} segmentations, expected {n_params} "
                 "(one per parameter value, as in the other images and params)"
             )
-        truths = _prepare_truths(gts, segs[0][0], ignore_label)
         scores = [_image_scores(truths, seg) for seg in segs]
         areas = scores[0][2]
         best_iou = np.array([s[3] for s in scores])         # (n_params, n_regions)

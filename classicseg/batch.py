@@ -469,6 +469,9 @@ def _is_dask_array(x):
 def _prepare_dask_image(image, channel_axis):
     """A channel-last dask array with the channel axis in one chunk, and is_color."""
     da = _import_dask_array()
+    dtype = np.dtype(image.dtype if hasattr(image, "dtype") else np.asarray(image).dtype)
+    if dtype.kind not in "biuf":  # (dask cannot even chunk an object array)
+        raise TypeError(f"image must be a real-valued numeric array, got dtype {dtype}")
     img = image if _is_dask_array(image) else da.asarray(image)
     # The checks of prepare_image, on a one-pixel stand-in of the same ndim, dtype and
     # number of channels: nothing of the image's size is allocated (a zero-stride view

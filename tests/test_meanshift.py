@@ -441,6 +441,7 @@ def test_memory_limit_refuses_clearly(monkeypatch):
     monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", "1000")
     with pytest.raises(MemoryError, match="GiB.*bin_seeding"):
         mean_shift(np.arange(200.0)[:, None], 3)
+    monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", "20000")  # the pixel features fit
     with pytest.raises(ValueError, match="GiB.*mask or a smaller image"):
         meanshift_segment(np.zeros((20, 20, 3)), 5)
 
