@@ -147,10 +147,14 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
     # its spread), one feature at a time to keep the float64 temporary small.
     check_memory(n * (4 * d + 8 + 12 + 8), "k-means' features, labels and bounds",
                  "cluster a random subset of the samples (or use kmeans_segment_blocks)")
-    offset = X.mean(axis=0, dtype=np.float64)
+    # Each column's mean from a contiguous float64 copy: the same bits whatever
+    # X's memory layout (a mean over axis 0 sums C and Fortran arrays in other orders).
+    offset = np.empty(d)
     Xt = np.empty((d, n), dtype=np.float32)
     for f in range(d):
-        Xt[f] = X[:, f].astype(np.float64) - offset[f]
+        column = X[:, f].astype(np.float64)
+        offset[f] = column.mean()
+        Xt[f] = column - offset[f]
     if explicit:
         # Shifted like the samples, so that a centre on a sample stays on it.
         centers0 = (_check_init_array(init, k, d) - offset).astype(np.float32).astype(np.float64)

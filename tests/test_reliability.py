@@ -383,3 +383,30 @@ def test_ncut_segment_takes_the_coarse_path_when_memory_is_short(monkeypatch):
     monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", "100")  # not even the features fit
     with pytest.raises(MemoryLimitError, match="CLASSICSEG_MEMORY_LIMIT"):
         classicseg.ncut_segment(img, 2, **args)
+
+
+def test_import_compiles_nothing_and_starts_no_threads():
+    proc = run_python("""
+        import importlib, pkgutil
+        import numba
+        from numba.core.registry import CPUDispatcher
+        from numba.np.ufunc import parallel
+        import classicseg
+        for name in classicseg.__all__:
+            if name != "warmup":
+                getattr(classicseg, name)      # loads every module
+        import classicseg._kernels as kernels
+        compiled, n = [], 0
+        for info in pkgutil.iter_modules(kernels.__path__):
+            module = importlib.import_module(f"classicseg._kernels.{info.name}")
+            for attr in vars(module).values():
+                fn = getattr(attr, "dispatcher", attr)
+                if isinstance(fn, CPUDispatcher):
+                    n += 1
+                    if fn.signatures:
+                        compiled.append(fn.__name__)
+        print(n, compiled, parallel._is_initialized)
+    """)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    n, rest = proc.stdout.split(" ", 1)
+    assert int(n) > 10 and rest.strip() == "[] False"
