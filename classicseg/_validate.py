@@ -157,9 +157,7 @@ def check_labels(labels, name):
     labels = np.asarray(labels)
     if labels.dtype.kind not in "biu":
         raise TypeError(f"{name} must be an integer label array, got dtype {labels.dtype}")
-    if labels.size == 0:
-        raise ValueError(f"{name} is empty (shape {labels.shape})")
-    return native(labels)
+    return check_array(labels, name)
 
 
 def check_finite(x, name, mask=None):
