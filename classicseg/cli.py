@@ -62,8 +62,9 @@ def build_parser():
         "segment", help="segment image files or folders, one label image per input",
         description="Segment image files (or every image in the given folders) and write one "
                     "label image per input to OUT, named after the input. Inputs are read "
-                    "with scikit-image (png, jpg, tif, bmp, gif) or NumPy (npy). An image that "
-                    "fails is reported and skipped; the exit status is then 1.",
+                    "with scikit-image (png, jpg, tif, bmp, gif) or NumPy (npy); in an RGBA "
+                    "image, pixels of alpha 0 are left out (label 0) and alpha is no feature. "
+                    "An image that fails is reported and skipped; the exit status is then 1.",
         epilog="Label formats: png (16-bit, labels up to 65535), npy (np.intp as computed), "
                "tif (tifffile, installed with scikit-image). Example: classicseg segment "
                "images/val --method meanshift --window 21 --out seg-out --overlay")
@@ -103,8 +104,8 @@ def build_parser():
         "evaluate", help="region benchmark (covering, PRI, VI) of saved segmentations",
         description="Score saved segmentations against BSDS500 ground truth. PRED_DIR holds "
                     "one sub-folder per parameter value (PRED_DIR/<param>/<id>.png, .npy or "
-                    ".tif, one sweep value per folder), or the label images themselves for a single "
-                    "parameter. Prints covering, PRI and VI per parameter, then ODS (one "
+                    ".tif, one sweep value per folder), or the label images themselves for a "
+                    "single parameter. Prints covering, PRI and VI per parameter, then ODS (one "
                     "parameter for the set), OIS (the best parameter per image) and Best.")
     ev.add_argument("pred_dir", type=Path, metavar="PRED_DIR", help="folder of segmentations")
     ev.add_argument("--bsds", required=True, type=Path, metavar="ROOT",
@@ -246,7 +247,8 @@ def run_evaluate(args, parser):
 
 
 def _label_files(folder):
-    """``{image id: path}`` of the label images (png, npy, tif as ``segment`` writes) in ``folder``."""
+    """``{image id: path}`` of the label images in ``folder`` (png, npy, tif: what
+    ``segment`` writes)."""
     files = {}
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.suffix.lower().lstrip(".") in LABEL_FORMATS + ("tiff",):

@@ -64,7 +64,8 @@ SPECS = {
     # -- images --------------------------------------------------------------
     "pixel_features": Spec(
         classicseg.pixel_features, {"image": RGB}, "image", volume=True, mask=True,
-        bad=[("features", "nope", ValueError), ("features", 3, ValueError), ("features", {"a": 1}, TypeError),
+        bad=[("features", "nope", ValueError), ("features", 3, ValueError),
+             ("features", {"a": 1}, TypeError),
              ("spatial_scale", 0, ValueError), ("data_range", -1, ValueError),
              ("spacing", (1, 2, 3), ValueError)]),
     "kmeans_segment": Spec(
@@ -607,7 +608,8 @@ def test_features_equal_for_every_dtype_order_and_layout(img, dtype, fortran):
 
 
 @settings(max_examples=25, deadline=None)
-@given(arrays(np.int64, st.tuples(st.integers(1, 6), st.integers(1, 6)), elements=st.integers(0, 4)),
+@given(arrays(np.int64, st.tuples(st.integers(1, 6), st.integers(1, 6)),
+              elements=st.integers(0, 4)),
        st.sampled_from([np.uint8, np.int16, ">i4", np.uint64]), st.data())
 def test_metrics_equal_for_every_integer_dtype(truth, dtype, data):
     """Class and region metrics do not depend on the integer dtype or byte order."""
