@@ -194,7 +194,8 @@ SPECS = {
                   + ([("average", "mean", ValueError)] if "average" in
                      inspect.signature(getattr(metrics, name)).parameters else []))
        for name in ("confusion_matrix", "iou_score", "dice_score", "precision_score",
-                    "recall_score", "f1_score", "mean_iou", "pixel_accuracy")},
+                    "recall_score", "f1_score", "mean_iou", "pixel_accuracy", "cosine_score")
+       if hasattr(metrics, name)},
     "match_labels": Spec(metrics.match_labels, {"y_true": LABELS, "y_pred": PRED * 7},
                          "label_pair", bad=[("ignore_index", 1.5, TypeError)]),
     **{name: Spec(getattr(metrics, name), {"gt": LABELS + 1, "seg": PRED}, "region_pair",
@@ -244,6 +245,53 @@ SPECS = {
         skip=("nan", "inf", "nan_outside_mask"),  # (a lazy image is not scanned for NaN)
     ),
 }
+
+# Rows of functions on other branches (hierarchy, boundary and instance metrics), checked
+# against main's code; they take effect once the functions are there.
+BOUNDARY = np.zeros((6, 7), bool)
+BOUNDARY[3] = True
+INSTANCES = np.where(LABELS > 0, LABELS + 10 * (np.arange(7) > 3), 0)
+N_INSTANCES = len(np.unique(INSTANCES)) - 1
+PANOPTIC = np.stack([np.where(LABELS > 1, 2, 1), np.where(LABELS > 1, 0, INSTANCES)], axis=-1)
+LATER = {
+    "region_graph": lambda fn: Spec(
+        fn, {"labels": LABELS, "boundary": RGB[..., 0].astype(float)}, "other",
+        bad=[("labels", LABELS.astype(float), TypeError), ("labels", LABELS[:0], ValueError),
+             ("boundary", np.ones((2, 2)), ValueError),
+             ("boundary", np.full((6, 7), np.nan), ValueError), ("connectivity", 3, ValueError)]),
+    "merge_hierarchy": lambda fn: Spec(
+        fn, {"labels": LABELS, "boundary": RGB[..., 0].astype(float), "linkage": "boundary"},
+        "other",
+        bad=[("labels", LABELS.astype(float), TypeError), ("boundary", RGB[:2, :, 0], ValueError),
+             ("boundary", RGB[..., 0].astype(complex), TypeError),
+             ("linkage", "nope", ValueError), ("mask", np.zeros((6, 7), bool), ValueError)]),
+    "boundaries": lambda fn: Spec(fn, {"labels": LABELS}, "other",
+                                  bad=[("labels", LABELS.astype(float), TypeError),
+                                       ("labels", LABELS[:0], ValueError)]),
+    "boundary_pr": lambda fn: Spec(
+        fn, {"gt_boundaries": [BOUNDARY], "boundary_map": RGB[..., 0] / 255}, "other",
+        bad=[("boundary_map", np.full((6, 7), np.nan), ValueError),
+             ("boundary_map", np.ones((2, 2)), ValueError), ("gt_boundaries", [], ValueError),
+             ("thresholds", 0, ValueError), ("max_dist", -1.0, ValueError)]),
+    "boundary_benchmark": lambda fn: Spec(
+        fn, {"results": [([BOUNDARY], RGB[..., 0] / 255)], "thresholds": 3}, "other",
+        bad=[("results", [], ValueError), ("thresholds", 0, ValueError)]),
+    "match_instances": lambda fn: Spec(
+        fn, {"y_true": INSTANCES, "y_pred": INSTANCES[::-1]}, "label_pair",
+        bad=[("iou_threshold", 1.5, ValueError), ("iou_threshold", -0.1, ValueError)],
+        skip=("bool",)),  # (a boolean array is a stack of masks)
+    "instance_average_precision": lambda fn: Spec(
+        fn, {"results": [(INSTANCES, INSTANCES, [0.9] * N_INSTANCES)]}, "other",
+        bad=[("results", [], ValueError), ("max_detections", 0, ValueError),
+             ("results", [(INSTANCES, INSTANCES, [0.9])], ValueError, "pred_scores of image 0")]),
+    "panoptic_quality": lambda fn: Spec(
+        fn, {"y_true": PANOPTIC, "y_pred": PANOPTIC[::-1], "things": {1}, "stuffs": {2}},
+        "other",
+        bad=[("y_true", LABELS, ValueError), ("y_pred", PANOPTIC[:2], ValueError),
+             ("y_pred", PANOPTIC.astype(float), TypeError), ("things", {1, 2}, ValueError)]),
+}
+SPECS.update({name: make(getattr(module, name)) for name, make in LATER.items()
+              for module in (classicseg, metrics) if hasattr(module, name)})
 
 
 # --------------------------------------------------------------------------
