@@ -19,6 +19,7 @@ from ._validate import (
     check_finite,
     check_float,
     check_int,
+    check_memory,
     check_rng,
     check_start_label,
     labels_to_image,
@@ -141,12 +142,22 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
     if min_distance is not None:
         min_distance = check_float(min_distance, "min_distance", nonnegative=True)
 
-    # Centring keeps float32 distances accurate for data far from the origin.
-    offset = X.mean(axis=0, dtype=np.float64).astype(np.float32)
-    Xt = np.ascontiguousarray(X.T, dtype=np.float32) - offset[:, None]
+    # Centring keeps float32 distances accurate for data far from the origin:
+    # the mean is subtracted in float64 before the cast (1e7 + U(0, 1) keeps
+    # its spread), one feature at a time to keep the float64 temporary small.
+    check_memory(n * (4 * d + 8 + 12 + 8), "k-means' features, labels and bounds",
+                 "cluster a random subset of the samples (or use kmeans_segment_blocks)")
+    # Each column's mean from a contiguous float64 copy: the same bits whatever
+    # X's memory layout (a mean over axis 0 sums C and Fortran arrays in other orders).
+    offset = np.empty(d)
+    Xt = np.empty((d, n), dtype=np.float32)
+    for f in range(d):
+        column = X[:, f].astype(np.float64)
+        offset[f] = column.mean()
+        Xt[f] = column - offset[f]
     if explicit:
         # Shifted like the samples, so that a centre on a sample stays on it.
-        centers0 = (_check_init_array(init, k, d).astype(np.float32) - offset).astype(np.float64)
+        centers0 = (_check_init_array(init, k, d) - offset).astype(np.float32).astype(np.float64)
         n_init = 1
 
     best = None

@@ -34,8 +34,10 @@ from ._validate import (
     ConvergenceWarning,
     check_float,
     check_int,
+    check_memory,
     check_rng,
     check_start_label,
+    graph_budget,
     labels_to_image,
     prepare_image,
 )
@@ -477,7 +479,8 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     ``"superpixel"`` when ``superpixels`` is given; ``"pixel"`` when the
     pixel graph fits in ``MAX_GRAPH_BYTES`` (512 MiB: 1.5 megapixels at
     radius 3, 0.5 at radius 5; the solve holds a few graphs of that size at
-    once); otherwise ``"coarse"``: the image is block-averaged by the
+    once, and less is used when the memory available now cannot hold
+    ``GRAPH_COPIES`` of them); otherwise ``"coarse"``: the image is block-averaged by the
     least integer factor whose graph fits (radius and ``sigma_space``
     divided by it), segmented, and the labels repeated back to full size.
 
@@ -516,7 +519,8 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
         W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space)
         info = _partition(W, *args, path="superpixel")
         labels0 = info.labels[sp]
-    elif graph_bytes(n, radius) <= _pixel_graph.MAX_GRAPH_BYTES:
+    elif graph_bytes(n, radius) <= graph_budget(_pixel_graph.MAX_GRAPH_BYTES,
+                                                _pixel_graph.GRAPH_COPIES):
         W = _build_graph(vertex, feat, radius, sigma_color, sigma_space)
         info = _partition(W, *args, path="pixel")
         labels0 = info.labels
@@ -543,9 +547,13 @@ def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space,
     """Segment the graph of block-averaged features that fits, and repeat the labels back."""
     n = feat.shape[1]
     factor = 2
-    while (graph_bytes(-(-n // factor**2), max(1, round(radius / factor)))
-           > _pixel_graph.MAX_GRAPH_BYTES):
+    budget = graph_budget(_pixel_graph.MAX_GRAPH_BYTES, _pixel_graph.GRAPH_COPIES)
+    while graph_bytes(-(-n // factor**2), max(1, round(radius / factor))) > budget:
         factor += 1
+        if factor > max(spatial_shape):  # not even a one-pixel image's graph fits
+            check_memory(_pixel_graph.GRAPH_COPIES * graph_bytes(1, 1), "the coarsest pixel graph",
+                         "free memory or raise CLASSICSEG_MEMORY_LIMIT")
+            break
     height, width = spatial_shape
     hc, wc = -(-height // factor), -(-width // factor)
     pad = ((0, hc * factor - height), (0, wc * factor - width))

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse
 
 from ._kernels.pixel_graph import count_edges, fill_edges
-from ._validate import check_float, check_int, prepare_image
+from ._validate import check_float, check_int, check_memory, graph_budget, prepare_image
 from .features import feature_stack
 
 # Least edge weight of the pixel graph (as scikit-learn's eps in its coins
@@ -27,6 +27,10 @@ WEIGHT_FLOOR = 1e-6
 # builds the superpixel graph in stripes). 481x321 BSDS images need 55 MB at
 # radius 3, 150 MB at radius 5.
 MAX_GRAPH_BYTES = 1 << 29
+# The solve holds about this many graphs of the pixel graph's size at once: a
+# graph is built in one piece only if that many fit in the memory at hand
+# (classicseg._validate.graph_budget), else the coarser path is taken.
+GRAPH_COPIES = 4
 # Default colour scale: sigma_color = SIGMA_COLOR_FACTOR * the features' spread.
 # Shi & Malik's 0.1 of the range; on BSDS500 train images (6 images, 8
 # segments, radius 3) spread factors 0.15 / 0.2 / 0.25 / 0.3 gave covering
@@ -100,6 +104,9 @@ def affinity_graph(image, *, features=None, radius=3, sigma_color=None, sigma_sp
     radius, sigma_color, sigma_space = _check_graph_args(radius, sigma_color, sigma_space)
     feat = _colour_features(img, is_color, features, data_range, mask)
     nbytes = graph_bytes(_n_vertices(img, mask), radius)
+    check_memory(GRAPH_COPIES * nbytes, f"the pixel graph (radius={radius}) and its solve",
+                 "use a smaller radius, a downsampled image, or ncut_segment (which chooses a "
+                 "coarser path)")
     if nbytes > MAX_GRAPH_BYTES:
         raise ValueError(
             f"the pixel graph would need about {nbytes / 2**20:.0f} MiB (radius={radius}); "
@@ -141,7 +148,7 @@ def _superpixel_graph(vertex, feat, sp, n_sp, radius, sigma_color, sigma_space):
     """Quotient ``P^T W P`` of the pixel graph over superpixels, built a stripe of rows at a time."""
     height, width = vertex.shape
     per_row = graph_bytes(width, radius)
-    stripe = max(1, min(height, MAX_GRAPH_BYTES // 4 // per_row))
+    stripe = max(1, min(height, graph_budget(MAX_GRAPH_BYTES, GRAPH_COPIES) // 4 // per_row))
     P = scipy.sparse.csr_array((np.ones(sp.size), sp, np.arange(sp.size + 1)),
                                shape=(sp.size, n_sp))
     Q = scipy.sparse.csr_array((n_sp, n_sp))

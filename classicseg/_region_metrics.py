@@ -21,7 +21,7 @@ import numpy as np
 
 from ._progress import progress_bar
 from ._tables import markdown_table, text_table
-from ._validate import check_int
+from ._validate import check_int, check_labels, check_memory
 
 # A contingency table with more cells than this many times the number of
 # pixels is counted by sorting its keys instead of allocating every cell.
@@ -101,11 +101,7 @@ class RegionBenchmark:
 
 
 def _check_labels(labels, name, shape=None):
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "biu":
-        raise TypeError(f"{name} must be an integer label array, got dtype {labels.dtype}")
-    if labels.size == 0:
-        raise ValueError(f"{name} is empty (shape {labels.shape})")
+    labels = check_labels(labels, name)
     if shape is not None and labels.shape != shape:
         raise ValueError(f"{name} must have the shape of seg {shape}, got {labels.shape}")
     return labels
@@ -119,9 +115,12 @@ def _compact(labels):
     lo, hi = int(x.min()), int(x.max())
     if hi - lo <= 4 * x.size:
         # A lookup table over the label range costs O(n), a sort O(n log n).
-        offset = x.astype(np.intp) - lo
+        # Subtracting in the labels' own dtype cannot overflow (uint64 ids
+        # near 2**64 included): the range hi - lo is small here.
+        low = x.min()
+        offset = (x - low).astype(np.intp)
         present = np.bincount(offset, minlength=hi - lo + 1) > 0
-        values = np.flatnonzero(present) + lo
+        values = np.flatnonzero(present).astype(x.dtype) + low
         ids = (np.cumsum(present) - 1)[offset]
         return ids, values.size, values
     values, ids = np.unique(x, return_inverse=True)
@@ -158,6 +157,8 @@ def _contingency(truth, seg_ids, n_seg):
     n_cells = truth.n_ids * n_seg
     keys = truth.ids.astype(np.int64) * n_seg + seg_ids
     if n_cells <= max(_DENSE_CELLS_PER_PIXEL * keys.size, 1 << 16):
+        check_memory(8 * (n_cells + 2 * keys.size), "the contingency table",
+                     "score a downsampled pair of label maps")
         table = np.bincount(keys, minlength=n_cells)
         cells = np.flatnonzero(table)
         counts = table[cells]
@@ -503,7 +504,12 @@ def region_benchmark(results, *, params=None, ignore_label=0, progress=False):
             gts, segs = item
         except (TypeError, ValueError):
             raise ValueError(f"results[{i}] must be a pair (gts, segs)") from None
-        segs = [_prepare_seg(seg) for seg in segs]
+        try:
+            segs = [_prepare_seg(seg) for seg in segs]
+            if segs:
+                truths = _prepare_truths(gts, segs[0][0], ignore_label)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"results[{i}]: {exc}") from exc
         if not segs:
             raise ValueError(f"results[{i}] has no segmentation")
         if any(seg[0] != segs[0][0] for seg in segs):
@@ -515,7 +521,6 @@ def region_benchmark(results, *, params=None, ignore_label=0, progress=False):
                 f"results[{i}] has {len(segs)} segmentations, expected {n_params} "
                 "(one per parameter value, as in the other images and params)"
             )
-        truths = _prepare_truths(gts, segs[0][0], ignore_label)
         scores = [_image_scores(truths, seg) for seg in segs]
         areas = scores[0][2]
         best_iou = np.array([s[3] for s in scores])         # (n_params, n_regions)

@@ -16,7 +16,6 @@ Where a graph cannot be coarsened (a star), ``scipy.sparse.linalg.lobpcg``
 runs from a start block drawn from ``rng``.
 """
 
-import contextlib
 import time
 import warnings
 
@@ -48,12 +47,16 @@ def _single_threaded_blas():
     The solver's dense work is small (eigenproblems of a few hundred rows,
     products of tall-thin blocks): threads cost more than they give there,
     and on a busy machine OpenBLAS's spinning threads made a 300 x 300
-    ``eigh`` 50 times slower. The results do not depend on it.
+    ``eigh`` 50 times slower; threaded sums also changed the labels. Without
+    threadpoolctl, :func:`classicseg._blas.one_blas_thread` does the same by
+    ctypes, so the results do not depend on whether it is installed.
     """
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        return contextlib.nullcontext()
+        from ._blas import one_blas_thread
+
+        return one_blas_thread()
     return threadpool_limits(1, user_api="blas")
 
 class _SolveLog:

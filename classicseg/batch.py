@@ -23,10 +23,12 @@ from ._validate import (
     check_array,
     check_finite,
     check_int,
+    check_memory,
     check_rng,
     check_start_label,
     labels_to_image,
     prepare_image,
+    prepare_mask,
 )
 from .features import _check_spacing, feature_space_name, feature_stack
 
@@ -65,8 +67,10 @@ def segment_many(images_or_paths, method, *, scheduler=None, **params):
     images_or_paths : sequence of ndarray, str or os.PathLike
         Images, or files read (where the work runs) with
         :func:`skimage.io.imread` (``.npy`` with :func:`numpy.load`). A 2-D
-        image is taken as grayscale (``channel_axis=None``) unless
-        ``channel_axis`` is given.
+        image is taken as grayscale (``channel_axis=None``) and a 4-channel
+        one as RGBA, unless ``channel_axis`` is given: alpha is no feature,
+        and pixels of alpha 0 are outside the mask (label ``start_label -
+        1``).
     method : {"kmeans", "meanshift", "ncut"} or callable
         :func:`classicseg.kmeans_segment`, :func:`classicseg.meanshift_segment`,
         :func:`classicseg.ncut_segment`, or any ``f(image, **params)``
@@ -151,9 +155,20 @@ def iter_segments(images_or_paths, method, *, scheduler=None, on_error="raise", 
 def segment_one(item, method, params):
     """Read ``item`` if it is a path, then segment it (the task run by each worker)."""
     image = read_image(item) if isinstance(item, (str, os.PathLike)) else item
-    if isinstance(method, str) and np.ndim(image) == 2 and "channel_axis" not in params:
-        params = {**params, "channel_axis": None}
+    if isinstance(method, str) and "channel_axis" not in params:
+        if np.ndim(image) == 2:
+            params = {**params, "channel_axis": None}
+        elif np.ndim(image) == 3 and np.shape(image)[-1] == 4:
+            image, params = _split_alpha(np.asarray(image), params)
     return resolve_method(method)(image, **params)
+
+
+def _split_alpha(image, params):
+    """RGBA: the colour is the image; alpha is no feature, its zeros are outside the mask."""
+    inside = image[..., 3] > 0
+    if params.get("mask") is not None:
+        inside = inside & prepare_mask(params["mask"], inside.shape)
+    return image[..., :3], {**params, "mask": inside}
 
 
 def _check_items(images_or_paths):
@@ -419,6 +434,9 @@ def kmeans_segment_blocks(image, k, features=None, *, sample_size=100_000, init=
     n_pixels = int(np.prod(spatial))
     k = check_int(k, "k", minimum=1, maximum=min(n_pixels, sample_size))
 
+    n_sample = min(sample_size, n_pixels)
+    check_memory(n_sample * (img.shape[-1] + len(spatial) + 8) * 8,
+                 f"k-means' sample of {n_sample} pixels", "use a smaller sample_size")
     # Sorted flat indices read each chunk once, in storage order.
     picked = np.sort(rng.choice(n_pixels, size=min(sample_size, n_pixels), replace=False))
     coords = np.unravel_index(picked, spatial)
@@ -451,10 +469,17 @@ def _is_dask_array(x):
 def _prepare_dask_image(image, channel_axis):
     """A channel-last dask array with the channel axis in one chunk, and is_color."""
     da = _import_dask_array()
+    dtype = np.dtype(image.dtype if hasattr(image, "dtype") else np.asarray(image).dtype)
+    if dtype.kind not in "biuf":  # (dask cannot even chunk an object array)
+        raise TypeError(f"image must be a real-valued numeric array, got dtype {dtype}")
     img = image if _is_dask_array(image) else da.asarray(image)
-    # The checks of prepare_image, on a zero-size stand-in of the same shape and dtype.
-    probe = np.lib.stride_tricks.as_strided(np.zeros(1, img.dtype), img.shape, (0,) * img.ndim)
-    _, is_color, _ = prepare_image(probe, channel_axis)
+    # The checks of prepare_image, on a one-pixel stand-in of the same ndim, dtype and
+    # number of channels: nothing of the image's size is allocated (a zero-stride view
+    # of full shape was, by the finite check).
+    shape = [min(size, 1) for size in img.shape]
+    if isinstance(channel_axis, (int, np.integer)) and -img.ndim <= channel_axis < img.ndim:
+        shape[channel_axis] = img.shape[channel_axis]
+    _, is_color, _ = prepare_image(np.zeros(shape, img.dtype), channel_axis)
     img = img[..., np.newaxis] if channel_axis is None else da.moveaxis(img, channel_axis, -1)
     return img.rechunk({img.ndim - 1: -1}), is_color
 
@@ -491,6 +516,8 @@ def _nearest_center(Xt, centers):
     each pixel's result depends on its own features only, so any block of an
     image gets the labels of the whole image. Ties go to the lower index.
     """
+    check_memory(Xt.shape[1] * (Xt.shape[0] + 4) * 8, "the distances to the centres",
+                 "label the image block by block (a dask array, kmeans_segment_blocks)")
     X = Xt.astype(np.float64)
     best = np.full(X.shape[1], np.inf)
     nearest = np.zeros(X.shape[1], dtype=np.intp)

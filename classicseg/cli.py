@@ -62,8 +62,9 @@ def build_parser():
         "segment", help="segment image files or folders, one label image per input",
         description="Segment image files (or every image in the given folders) and write one "
                     "label image per input to OUT, named after the input. Inputs are read "
-                    "with scikit-image (png, jpg, tif, bmp, gif) or NumPy (npy). An image that "
-                    "fails is reported and skipped; the exit status is then 1.",
+                    "with scikit-image (png, jpg, tif, bmp, gif) or NumPy (npy); in an RGBA "
+                    "image, pixels of alpha 0 are left out (label 0) and alpha is no feature. "
+                    "An image that fails is reported and skipped; the exit status is then 1.",
         epilog="Label formats: png (16-bit, labels up to 65535), npy (np.intp as computed), "
                "tif (tifffile, installed with scikit-image). Example: classicseg segment "
                "images/val --method meanshift --window 21 --out seg-out --overlay")
@@ -102,9 +103,9 @@ def build_parser():
     ev = commands.add_parser(
         "evaluate", help="region benchmark (covering, PRI, VI) of saved segmentations",
         description="Score saved segmentations against BSDS500 ground truth. PRED_DIR holds "
-                    "one sub-folder per parameter value (PRED_DIR/<param>/<id>.png, one "
-                    "sweep value per folder), or the label images themselves for a single "
-                    "parameter. Prints covering, PRI and VI per parameter, then ODS (one "
+                    "one sub-folder per parameter value (PRED_DIR/<param>/<id>.png, .npy or "
+                    ".tif, one sweep value per folder), or the label images themselves for a "
+                    "single parameter. Prints covering, PRI and VI per parameter, then ODS (one "
                     "parameter for the set), OIS (the best parameter per image) and Best.")
     ev.add_argument("pred_dir", type=Path, metavar="PRED_DIR", help="folder of segmentations")
     ev.add_argument("--bsds", required=True, type=Path, metavar="ROOT",
@@ -236,7 +237,7 @@ def run_evaluate(args, parser):
         params, folders = _sweep_folders(args.pred_dir)
         ids = _image_ids(folders)
         # One image at a time: its annotators and its segmentation at every parameter.
-        results = ((item.gts, [read_image(folder / f"{item.id}.png") for folder in folders])
+        results = ((item.gts, [read_image(files[item.id]) for files in folders])
                    for item in load_bsds500(args.bsds, args.split, ids=ids))
         bench = region_benchmark(results, params=params)
     except (OSError, ValueError, TypeError) as exc:
@@ -245,17 +246,37 @@ def run_evaluate(args, parser):
     return 0
 
 
+def _label_files(folder):
+    """``{image id: path}`` of the label images in ``folder`` (png, npy, tif: what
+    ``segment`` writes)."""
+    files = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower().lstrip(".") in LABEL_FORMATS + ("tiff",):
+            if path.stem in files:
+                raise ValueError(f"{folder} holds two label images of {path.stem!r}: "
+                                 f"{files[path.stem].name} and {path.name}")
+            files[path.stem] = path
+    return files
+
+
 def _sweep_folders(pred_dir):
-    """Parameter names and folders: the sub-folders holding PNGs, or PRED_DIR itself."""
+    """Parameter values and, per parameter, its label files: the sub-folders holding label
+    images, or PRED_DIR itself. A folder name that reads as a number is that number."""
     if not pred_dir.is_dir():
         raise ValueError(f"PRED_DIR {str(pred_dir)!r} is not a folder")
-    subs = [p for p in pred_dir.iterdir() if p.is_dir() and any(p.glob("*.png"))]
+    subs = [(p, _label_files(p)) for p in pred_dir.iterdir()
+            if p.is_dir() and p.name != OVERLAY_DIR]
+    subs = [(p, files) for p, files in subs if files]
     if not subs:
-        if not any(pred_dir.glob("*.png")):
-            raise ValueError(f"PRED_DIR {str(pred_dir)!r} holds no PNG label image")
-        return (pred_dir.name,), [pred_dir]
-    subs.sort(key=lambda p: (_as_number(p.name) is None, _as_number(p.name) or 0, p.name))
-    return tuple(_as_number(p.name) or p.name for p in subs), subs
+        files = _label_files(pred_dir)
+        if not files:
+            raise ValueError(f"PRED_DIR {str(pred_dir)!r} holds no label image "
+                             f"({', '.join(LABEL_FORMATS)})")
+        return (pred_dir.name,), [files]
+    numbers = {p: _as_number(p.name) for p, _ in subs}
+    subs.sort(key=lambda item: (numbers[item[0]] is None, numbers[item[0]] or 0, item[0].name))
+    params = tuple(p.name if numbers[p] is None else numbers[p] for p, _ in subs)
+    return params, [files for _, files in subs]
 
 
 def _as_number(text):
@@ -269,11 +290,12 @@ def _as_number(text):
 
 
 def _image_ids(folders):
-    ids = sorted(p.stem for p in folders[0].glob("*.png"))
-    for folder in folders[1:]:
-        other = sorted(p.stem for p in folder.glob("*.png"))
-        if other != ids:
-            raise ValueError(f"{folder} and {folders[0]} do not hold the same images "
+    ids = sorted(folders[0])
+    for files in folders[1:]:
+        if sorted(files) != ids:
+            folder = next(iter(files.values())).parent
+            first = next(iter(folders[0].values())).parent
+            raise ValueError(f"{folder} and {first} do not hold the same images "
                              "(every parameter folder needs one segmentation per image)")
     return ids
 

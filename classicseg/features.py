@@ -14,7 +14,7 @@ levels and 21 pixels:
 import numpy as np
 from skimage import color as skcolor
 
-from ._validate import check_finite, check_float, prepare_image
+from ._validate import check_finite, check_float, check_memory, prepare_image
 
 _COLOURS = ("rgb", "lab", "gray", "color")
 FEATURE_SPACES = _COLOURS + tuple(c + "xy" for c in _COLOURS)
@@ -140,6 +140,9 @@ def feature_stack(img, is_color, features=None, *, spatial_scale=1.0, spacing=No
             step = np.float32(spacing[axis] * spatial_scale)
             rows.append(np.broadcast_to(grid[axis] * step, spatial))
     n = img[..., 0].size if mask is None else int(np.count_nonzero(mask))
+    check_memory(len(rows) * n * 4, f"the {len(rows)} pixel features of {n} pixels",
+                 "segment a downsampled image, a masked part, or use "
+                 "classicseg.batch.kmeans_segment_blocks")
     out = np.empty((len(rows), n), dtype=np.float32)
     for i, row in enumerate(rows):
         out[i] = row.reshape(-1) if mask is None else row[mask]

@@ -133,6 +133,11 @@ def _source_map(n_in, n_out, scale_factor, mode, align_corners, dtype):
     return index, weight.astype(dtype, copy=False)
 
 
+def _check_mode(mode):
+    if not isinstance(mode, str) or mode not in INTERPOLATION_MODES:
+        raise ValueError(f"mode must be one of {INTERPOLATION_MODES}, got {mode!r}")
+
+
 def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
     """Resize channel-first images as ``torch.nn.functional.interpolate`` does.
 
@@ -195,8 +200,7 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
            [3., 3., 4.]])
     """
     x4, batched = _as_planes(x, "x")
-    if mode not in INTERPOLATION_MODES:
-        raise ValueError(f"mode must be one of {INTERPOLATION_MODES}, got {mode!r}")
+    _check_mode(mode)
     if mode in ("nearest", "nearest-exact"):
         if align_corners is not None:
             raise ValueError(
@@ -318,6 +322,7 @@ def logits_to_labels(logits, size=None, mode="bilinear", *, align_corners=None):
     array([[0, 0, 1, 1]])
     """
     x4, batched = _as_planes(logits, "logits")
+    _check_mode(mode)  # also when there is nothing to resample
     if size is not None:
         x4 = interpolate(x4, size=size, mode=mode, align_corners=align_corners)
     labels = x4.argmax(axis=1).astype(np.intp, copy=False)

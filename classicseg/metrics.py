@@ -57,7 +57,7 @@ from ._region_metrics import (
     segmentation_covering,
     variation_of_information,
 )
-from ._validate import check_int
+from ._validate import check_int, check_labels, check_memory
 
 __all__ = [
     "confusion_matrix",
@@ -92,34 +92,26 @@ __all__ = [
 
 AVERAGES = (None, "binary", "macro", "micro", "weighted")
 
-# A count table beyond this many entries (2 GiB of int64) is refused: it means
-# label ids far larger than the number of classes, usually a wrong argument.
-_MAX_TABLE_ENTRIES = 2**28
-
 
 def _check_label_pair(y_true, y_pred):
     """Return both label arrays flattened, after checking dtypes and shapes."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
-        if y.dtype.kind not in "biu":
-            raise TypeError(f"{name} must be an integer label array, got dtype {y.dtype}")
-    if y_pred.shape != y_true.shape:
+    y_true, y_pred = check_labels(y_true, "y_true"), np.asarray(y_pred)
+    if y_pred.dtype.kind in "biu" and y_pred.shape != y_true.shape:
         raise ValueError(f"y_pred must have the shape of y_true {y_true.shape}, got {y_pred.shape}")
-    if y_true.size == 0:
-        raise ValueError(f"y_true is empty (shape {y_true.shape})")
-    return y_true.ravel(), y_pred.ravel()
+    return y_true.ravel(), check_labels(y_pred, "y_pred").ravel()
 
 
 def _count_pairs(y_true, y_pred, n_true, n_pred, ignore_index, what):
     """Table of pixel counts ``[truth, prediction]`` by the histogram kernel.
 
-    Raises a ValueError naming the array and the first label outside its range.
+    ``what`` names the table and what set its size (the array with the
+    largest label). The table's memory is checked first (a largest label far
+    beyond the number of classes is usually a wrong argument). Raises a
+    ValueError naming the array and the first label outside its range.
     """
-    if n_true * n_pred > _MAX_TABLE_ENTRIES:
-        raise ValueError(
-            f"{what} would have {n_true} x {n_pred} entries; label ids must be small "
-            f"integers 0 .. n-1 (got a largest label of {max(n_true, n_pred) - 1})"
-        )
+    check_memory(8 * n_true * n_pred, f"{what}, a {n_true} x {n_pred} table,",
+                 "label ids must be small integers 0 .. n-1: renumber them "
+                 "(np.unique(labels, return_inverse=True)) or pass ignore_index")
     use_ignore = ignore_index is not None
     counts, n_bad = confusion_counts(
         y_true, y_pred, n_true, n_pred, ignore_index if use_ignore else 0, use_ignore
@@ -138,11 +130,16 @@ def _count_pairs(y_true, y_pred, n_true, n_pred, ignore_index, what):
 
 
 def _largest_label(y_true, y_pred, ignore_index):
-    """Largest label of the kept pixels (-1 if none is kept)."""
-    if ignore_index is None:
-        return int(max(y_true.max(), y_pred.max()))
-    kept = y_true != ignore_index
-    return int(max(y_true.max(where=kept, initial=-1), y_pred.max(where=kept, initial=-1)))
+    """Largest label of the kept pixels and the array that holds it (-1, None if none is kept)."""
+    if ignore_index is not None:
+        kept = y_true != ignore_index
+        if not kept.all():
+            y_true, y_pred = y_true[kept], y_pred[kept]
+    if y_true.size == 0:
+        return -1, None
+    # Python ints: no dtype's range can overflow (uint8 labels, uint64 ids).
+    top_true, top_pred = int(y_true.max()), int(y_pred.max())
+    return (top_true, "y_true") if top_true >= top_pred else (top_pred, "y_pred")
 
 
 def confusion_matrix(y_true, y_pred, *, n_classes=None, ignore_index=None):
@@ -187,10 +184,13 @@ def confusion_matrix(y_true, y_pred, *, n_classes=None, ignore_index=None):
     if ignore_index is not None:
         ignore_index = check_int(ignore_index, "ignore_index")
     if n_classes is None:
-        n_classes = max(_largest_label(y_true, y_pred, ignore_index) + 1, 1)
+        largest, holder = _largest_label(y_true, y_pred, ignore_index)
+        n_classes = max(largest + 1, 1)
+        what = f"the confusion matrix up to the largest label {largest} of {holder}"
     else:
         n_classes = check_int(n_classes, "n_classes", minimum=1)
-    return _count_pairs(y_true, y_pred, n_classes, n_classes, ignore_index, f"n_classes={n_classes}")
+        what = f"the confusion matrix of n_classes={n_classes}"
+    return _count_pairs(y_true, y_pred, n_classes, n_classes, ignore_index, what)
 
 
 def _average_scores(y_true, y_pred, kind, average, n_classes, ignore_index):
@@ -509,7 +509,8 @@ def match_labels(y_true, y_pred, *, ignore_index=None):
     kept = t if ignore_index is None else t[t != ignore_index]
     n_classes = max(int(kept.max()) + 1, 1) if kept.size else 1
     overlap = _count_pairs(
-        t, cluster_ids.ravel(), n_classes, len(clusters), ignore_index, "the class x cluster table"
+        t, cluster_ids.ravel(), n_classes, len(clusters), ignore_index,
+        f"the class x cluster table up to the largest label {n_classes - 1} of y_true",
     )
     classes, matched = linear_sum_assignment(overlap, maximize=True)
     mapping = np.empty(len(clusters), dtype=np.intp)

@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-import scipy.io
 import tifffile
 from skimage import data
 from skimage import io as skio
@@ -14,6 +13,7 @@ from skimage import io as skio
 from classicseg import kmeans_segment
 from classicseg.cli import Progress, main
 from classicseg.metrics import region_benchmark
+from conftest import fake_bsds
 
 
 @pytest.fixture(scope="module")
@@ -137,24 +137,6 @@ def test_same_name_from_two_folders_is_refused(folder, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["segment", str(root), str(other), "--out", str(tmp_path / "o")])
     assert "astro.png" in capsys.readouterr().err
-
-
-def fake_bsds(root, images, n_annotators=2):
-    """A BSDS500 layout (images/val/<id>.jpg, groundTruth/val/<id>.mat) of small images."""
-    (root / "images" / "val").mkdir(parents=True)
-    (root / "groundTruth" / "val").mkdir(parents=True)
-    truths = {}
-    for image_id, img in images.items():
-        skio.imsave(root / "images" / "val" / f"{image_id}.jpg", img, check_contrast=False)
-        h, w = img.shape[:2]
-        gts = [((np.arange(h)[:, None] >= h // 2) * 2 + (np.arange(w) >= w // (a + 2)) + 1)
-               .astype(np.uint16) for a in range(n_annotators)]
-        cells = np.empty((1, n_annotators), dtype=object)
-        for a, gt in enumerate(gts):
-            cells[0, a] = {"Segmentation": gt, "Boundaries": np.zeros((h, w), bool)}
-        scipy.io.savemat(root / "groundTruth" / "val" / f"{image_id}.mat", {"groundTruth": cells})
-        truths[image_id] = gts
-    return truths
 
 
 def test_evaluate_prints_the_region_benchmark_of_a_sweep(tmp_path, capsys):
