@@ -281,9 +281,9 @@ def test_matching_equals_the_dense_assignment(seed):
     human = rng.random(shape) < 0.15
     max_dist = 2.5 / np.hypot(*shape)
     matcher = _boundary_metrics._Matcher([human], max_dist)
-    ids, n_human = matcher.humans[0]
+    ids, near, n_human = matcher.humans[0]
     m_match, h_match, cost = kernels.correspond(
-        np.flatnonzero(machine).astype(np.int64), ids, n_human, shape[1], shape[0],
+        np.flatnonzero(machine).astype(np.int64), ids, near, n_human, shape[1], shape[0],
         matcher.off_y, matcher.off_x, matcher.off_cost, matcher.outlier_cost)
     pairs, oracle_cost = naive.correspond_pixels(machine, human, max_dist)
     assert m_match.sum() == h_match.sum() == pairs
