@@ -442,7 +442,7 @@ def boundary_pr(gt_boundaries, boundary_map, *, thresholds=99, max_dist=0.0075, 
         images (the thresholds are then 1..len(boundary_map)).
     max_dist : float, optional
         Largest distance of a matched pair, as a fraction of the image
-        diagonal (BSDS: 0.0075).
+        diagonal (BSDS: 0.0075); > 0.
     thin : bool, optional
         Thin each thresholded map to one pixel width first (BSDS: True).
 
@@ -471,7 +471,7 @@ def boundary_pr(gt_boundaries, boundary_map, *, thresholds=99, max_dist=0.0075, 
     0.0
     """
     thresholds = _check_thresholds(thresholds)
-    max_dist = check_float(max_dist, "max_dist", nonnegative=True)
+    max_dist = check_float(max_dist, "max_dist", positive=True)
     truths = _check_truths(gt_boundaries)
     thresholds, counts = _image_counts(truths, boundary_map, thresholds, max_dist, bool(thin),
                                        "boundary_map")
@@ -542,7 +542,7 @@ def boundary_benchmark(results, *, thresholds=99, max_dist=0.0075, thin=True):
     ([1.0, 1.0], [0.5, 1.0])
     """
     thresholds = _check_thresholds(thresholds)
-    max_dist = check_float(max_dist, "max_dist", nonnegative=True)
+    max_dist = check_float(max_dist, "max_dist", positive=True)
     thin = bool(thin)
     per_image, reported = [], None
     for i, item in enumerate(results):
