@@ -147,6 +147,11 @@ def main(argv=None):
         f"| OIS | {bench.ois_f:.4f} | {bench.ois_recall:.4f} | {bench.ois_precision:.4f} | |",
         f"| AP | {bench.ap:.4f} | | | |",
         "",
+        "For scale, the paper's figures for gPb-owt-ucm on the *test* split (Arbelaez et al., "
+        "TPAMI 2011, table 1): ODS 0.73, OIS 0.76, AP 0.73. On the benchmark's own five-image "
+        "example this implementation is within 0.0013 of every figure of the official files "
+        "(`tests/test_boundary_metrics.py`).",
+        "",
         "| time | total | per image |",
         "|---|---:|---:|",
         f"| wall | {wall:.1f} s | {wall / n:.3f} s |",
