@@ -294,37 +294,44 @@ def correspond(machine, human_id, near_human, n_human, width, height, off_y, off
     """
     n1 = machine.shape[0]
     n_off = off_y.shape[0]
+    reach = 0
+    flat = np.empty(n_off, np.int64)
+    for k in range(n_off):
+        reach = max(reach, abs(off_y[k]), abs(off_x[k]))
+        flat[k] = off_y[k] * width + off_x[k]
+    n_near = 0
+    for i in range(n1):
+        n_near += near_human[machine[i]]
+    # One pass into lists long enough for every offset of every near pixel.
     ptr = np.zeros(n1 + 1, np.int64)
+    adj = np.empty(n_near * n_off, np.int64)
+    cost = np.empty(n_near * n_off, np.int64)
+    e = 0
     for i in range(n1):
-        ptr[i + 1] = ptr[i]
-        if not near_human[machine[i]]:
-            continue
-        y = machine[i] // width
-        x = machine[i] - y * width
-        count = 0
-        for k in range(n_off):
-            yy = y + off_y[k]
-            xx = x + off_x[k]
-            if 0 <= yy < height and 0 <= xx < width and human_id[yy * width + xx] >= 0:
-                count += 1
-        ptr[i + 1] += count
-    adj = np.empty(ptr[n1], np.int64)
-    cost = np.empty(ptr[n1], np.int64)
-    for i in range(n1):
-        if ptr[i + 1] == ptr[i]:
-            continue
-        y = machine[i] // width
-        x = machine[i] - y * width
-        e = ptr[i]
-        for k in range(n_off):
-            yy = y + off_y[k]
-            xx = x + off_x[k]
-            if 0 <= yy < height and 0 <= xx < width:
-                h = human_id[yy * width + xx]
-                if h >= 0:
-                    adj[e] = h
-                    cost[e] = off_cost[k]
-                    e += 1
+        p = machine[i]
+        if near_human[p]:
+            y = p // width
+            x = p - y * width
+            if reach <= y < height - reach and reach <= x < width - reach:
+                for k in range(n_off):
+                    h = human_id[p + flat[k]]
+                    if h >= 0:
+                        adj[e] = h
+                        cost[e] = off_cost[k]
+                        e += 1
+            else:
+                for k in range(n_off):
+                    yy = y + off_y[k]
+                    xx = x + off_x[k]
+                    if 0 <= yy < height and 0 <= xx < width:
+                        h = human_id[yy * width + xx]
+                        if h >= 0:
+                            adj[e] = h
+                            cost[e] = off_cost[k]
+                            e += 1
+        ptr[i + 1] = e
+    adj = adj[:e]
+    cost = cost[:e]
     t_ptr, t_adj, t_cost = _transpose(ptr, adj, cost, n_human)
 
     # Assignment state of both orientations; a component uses one of them.
