@@ -312,6 +312,8 @@ def test_min_size_is_passed_to_the_method(folder, tmp_path):
 
 def boundary_bsds(root, truths):
     """A BSDS500 layout whose annotators' Boundaries are given (Segmentation: ones)."""
+    import scipy.io
+
     (root / "images" / "val").mkdir(parents=True)
     (root / "groundTruth" / "val").mkdir(parents=True)
     for image_id, maps in truths.items():
