@@ -30,6 +30,7 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage as ndi
 
 from ._kernels import boundary as _kernels
 from ._validate import check_float, check_int, check_memory
@@ -356,23 +357,27 @@ class _Matcher:
             pixels = np.flatnonzero(gt)
             ids = np.full(h * w, -1, np.int32)
             ids[pixels] = np.arange(pixels.size, dtype=np.int32)
-            self.humans.append((ids, pixels.size))
+            # Machine pixels farther than the radius from every human pixel
+            # have no pair: one look-up rules them out.
+            near = (ndi.distance_transform_edt(~gt) <= radius + 1e-9).ravel() if pixels.size else \
+                np.zeros(h * w, bool)
+            self.humans.append((ids, near, pixels.size))
 
-    def counts(self, bmap):
-        """(matched human, human, matched machine, machine) of one thinned map."""
+    def counts(self, machine):
+        """(matched human, human, matched machine, machine) of the flat indices of a thinned map."""
         h, w = self.shape
-        machine = np.flatnonzero(bmap).astype(np.int64)
+        machine = machine.astype(np.int64, copy=False)
         # The kernel's edge lists hold up to one entry per machine pixel and offset.
         check_memory(4 * 8 * machine.size * self.off_y.size,
                      "the boundary matching's edge lists", "pass a sparser boundary map")
         any_match = np.zeros(machine.size, bool)
         matched_human = human = 0
-        for ids, n_human in self.humans:
+        for ids, near, n_human in self.humans:
             human += n_human
             if machine.size == 0 or n_human == 0:
                 continue
             m_match, h_match, _ = _kernels.correspond(
-                machine, ids, n_human, w, h, self.off_y, self.off_x, self.off_cost,
+                machine, ids, near, n_human, w, h, self.off_y, self.off_x, self.off_cost,
                 self.outlier_cost)
             any_match |= m_match
             matched_human += int(np.count_nonzero(h_match))
@@ -399,6 +404,7 @@ def _image_counts(truths, prediction, thresholds, max_dist, thin, name):
         keys = [None] + [k - 1 if sizes[k] == sizes[k - 1] else None
                          for k in range(1, thresholds.size)]
     counts = np.zeros((thresholds.size, 4), np.int64)
+    previous = None
     for k in range(thresholds.size):
         if keys[k] is not None:
             counts[k] = counts[keys[k]]
@@ -406,7 +412,13 @@ def _image_counts(truths, prediction, thresholds, max_dist, thin, name):
         bmap = bmaps[k] if bmaps is not None else pb >= thresholds[k]
         if thin:
             bmap = _thin(bmap)
-        counts[k] = matcher.counts(bmap)
+        machine = np.flatnonzero(bmap)
+        # Different maps can thin to the same pixels.
+        if k > 0 and previous is not None and np.array_equal(machine, previous):
+            counts[k] = counts[k - 1]
+            continue
+        counts[k] = matcher.counts(machine)
+        previous = machine
     return thresholds, counts
 
 
@@ -430,7 +442,7 @@ def boundary_pr(gt_boundaries, boundary_map, *, thresholds=99, max_dist=0.0075, 
         images (the thresholds are then 1..len(boundary_map)).
     max_dist : float, optional
         Largest distance of a matched pair, as a fraction of the image
-        diagonal (BSDS: 0.0075).
+        diagonal (BSDS: 0.0075); > 0.
     thin : bool, optional
         Thin each thresholded map to one pixel width first (BSDS: True).
 
@@ -459,7 +471,7 @@ def boundary_pr(gt_boundaries, boundary_map, *, thresholds=99, max_dist=0.0075, 
     0.0
     """
     thresholds = _check_thresholds(thresholds)
-    max_dist = check_float(max_dist, "max_dist", nonnegative=True)
+    max_dist = check_float(max_dist, "max_dist", positive=True)
     truths = _check_truths(gt_boundaries)
     thresholds, counts = _image_counts(truths, boundary_map, thresholds, max_dist, bool(thin),
                                        "boundary_map")
@@ -530,7 +542,7 @@ def boundary_benchmark(results, *, thresholds=99, max_dist=0.0075, thin=True):
     ([1.0, 1.0], [0.5, 1.0])
     """
     thresholds = _check_thresholds(thresholds)
-    max_dist = check_float(max_dist, "max_dist", nonnegative=True)
+    max_dist = check_float(max_dist, "max_dist", positive=True)
     thin = bool(thin)
     per_image, reported = [], None
     for i, item in enumerate(results):

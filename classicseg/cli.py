@@ -111,6 +111,17 @@ def build_parser():
     ev.add_argument("--bsds", required=True, type=Path, metavar="ROOT",
                     help="BSDS500 root folder (holding images/ and groundTruth/)")
     ev.add_argument("--split", default="val", help="data split (default: val)")
+    ev.add_argument("--boundary", action="store_true",
+                    help="boundary benchmark instead (precision, recall, F at ODS/OIS, AP): "
+                         "PRED_DIR holds one boundary map per image (<id>.png, 8- or 16-bit, "
+                         "scaled to [0, 1]; <id>.npy in [0, 1] or a double-size ucm2; <id>.mat "
+                         "with a ucm2 or segs field), or sub-folders of segmentations as above "
+                         "(their boundaries, one sub-folder per threshold); writes the official "
+                         "eval_bdry.txt, eval_bdry_thr.txt and eval_bdry_img.txt")
+    ev.add_argument("--thresholds", type=_positive(int), default=99, metavar="N",
+                    help="--boundary: number of thresholds on boundary maps (default 99)")
+    ev.add_argument("--out", type=Path, metavar="DIR",
+                    help="--boundary: folder of the eval_bdry*.txt files (default: PRED_DIR)")
     ev.set_defaults(run=run_evaluate, command_parser=ev)
     return parser
 
@@ -230,6 +241,8 @@ def _message(exc, path):
 
 
 def run_evaluate(args, parser):
+    if args.boundary:
+        return run_evaluate_boundary(args, parser)
     from .datasets import load_bsds500
     from .metrics import region_benchmark
 
@@ -312,6 +325,93 @@ def benchmark_table(bench, pred_dir, split):
               f"{bench.vi_ods:.3f} ({bench.vi_ods_param}) |",
               f"| OIS | {bench.covering_ois:.3f} | {bench.pri_ois:.3f} | {bench.vi_ois:.3f} |",
               f"| Best | {bench.covering_best:.3f} | | |"]
+    return "\n".join(lines)
+
+
+BOUNDARY_MAP_SUFFIXES = (".png", ".npy", ".mat")
+
+
+def run_evaluate_boundary(args, parser):
+    from .datasets import load_bsds500
+    from .metrics import boundary_benchmark
+
+    try:
+        if not args.pred_dir.is_dir():
+            raise ValueError(f"PRED_DIR {str(args.pred_dir)!r} is not a folder")
+        if any(p.is_dir() and any(p.glob("*.png")) for p in args.pred_dir.iterdir()):
+            params, folders = _sweep_folders(args.pred_dir)
+            ids = _image_ids(folders)
+
+            def prediction(image_id):
+                return [read_image(folder / f"{image_id}.png") for folder in folders]
+        else:
+            params = None
+            maps = {p.stem: p for p in sorted(args.pred_dir.iterdir())
+                    if p.is_file() and p.suffix.lower() in BOUNDARY_MAP_SUFFIXES}
+            if not maps:
+                raise ValueError(f"PRED_DIR {str(args.pred_dir)!r} holds no boundary map "
+                                 f"({', '.join(BOUNDARY_MAP_SUFFIXES)}) and no folder of "
+                                 "segmentations")
+            ids = sorted(maps)
+
+            def prediction(image_id):
+                return read_boundary_map(maps[image_id])
+        out_dir = check_output_dir(args.pred_dir if args.out is None else args.out)
+        results = ((item.boundaries, prediction(item.id))
+                   for item in load_bsds500(args.bsds, args.split, ids=ids, boundaries=True))
+        bench = boundary_benchmark(results, thresholds=args.thresholds)
+        for name, text in bench.official_tables().items():
+            _write_text(out_dir / name, text)
+    except (OSError, ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    print(boundary_table(bench, args.pred_dir, args.split, params))
+    print(f"\nwrote {', '.join(bench.official_tables())} to {out_dir}")
+    return 0
+
+
+def read_boundary_map(path):
+    """A boundary map from a file: an image scaled to [0, 1], an array, or a .mat ucm2/segs."""
+    path = Path(path)
+    if path.suffix.lower() == ".mat":
+        import scipy.io
+
+        try:
+            fields = scipy.io.loadmat(path)
+        except Exception as exc:
+            raise OSError(f"cannot read {str(path)!r}: {exc}") from exc
+        if "ucm2" in fields:
+            return np.asarray(fields["ucm2"], dtype=np.float64)
+        if "segs" in fields:
+            return list(fields["segs"].ravel())
+        raise ValueError(f"{str(path)!r} holds neither a ucm2 nor a segs field")
+    image = read_image(path)
+    if path.suffix.lower() != ".npy" and image.dtype.kind in "ui":
+        # As the official benchmark reads its PNGs: value / 255 for 8 bits.
+        image = image / np.iinfo(image.dtype).max
+    return image
+
+
+def _write_text(path, text):
+    from ._io import _write_atomic
+
+    _write_atomic(path, lambda name: Path(name).write_text(text))
+
+
+def boundary_table(bench, pred_dir, split, params=None):
+    """The boundary benchmark as Markdown: ODS, OIS and AP, then the curve when it is short."""
+    unit = "segmentation" if params is not None else "threshold"
+    lines = [f"Boundary benchmark of {pred_dir} on BSDS500 {split} ({bench.n_images} images, "
+             f"{bench.thresholds.size} {unit}s)", "",
+             f"| | F | recall | precision | {unit} |", "|---|---:|---:|---:|---:|",
+             f"| ODS | {bench.ods_f:.3f} | {bench.ods_recall:.3f} | {bench.ods_precision:.3f} | "
+             f"{bench.ods_threshold:.3g} |",
+             f"| OIS | {bench.ois_f:.3f} | {bench.ois_recall:.3f} | {bench.ois_precision:.3f} | |",
+             f"| AP | {bench.ap:.3f} | | | |"]
+    if bench.thresholds.size <= 25:
+        names = params if params is not None else [f"{t:.3g}" for t in bench.thresholds]
+        lines += ["", f"| {unit} | F | recall | precision |", "|---|---:|---:|---:|"]
+        lines += [f"| {name} | {f:.3f} | {r:.3f} | {p:.3f} |"
+                  for name, f, r, p in zip(names, bench.f, bench.recall, bench.precision)]
     return "\n".join(lines)
 
 

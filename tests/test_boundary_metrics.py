@@ -281,9 +281,42 @@ def test_matching_equals_the_dense_assignment(seed):
     human = rng.random(shape) < 0.15
     max_dist = 2.5 / np.hypot(*shape)
     matcher = _boundary_metrics._Matcher([human], max_dist)
-    ids, n_human = matcher.humans[0]
+    ids, near, n_human = matcher.humans[0]
     m_match, h_match, cost = kernels.correspond(
-        np.flatnonzero(machine).astype(np.int64), ids, n_human, shape[1], shape[0],
+        np.flatnonzero(machine).astype(np.int64), ids, near, n_human, shape[1], shape[0],
+        matcher.off_y, matcher.off_x, matcher.off_cost, matcher.outlier_cost)
+    pairs, oracle_cost = naive.correspond_pixels(machine, human, max_dist)
+    assert m_match.sum() == h_match.sum() == pairs
+    assert cost == oracle_cost
+
+
+def _walk(rng, shape, n_steps):
+    """A random 8-connected curve: the shape of a contour."""
+    y, x = shape[0] // 2, shape[1] // 2
+    out = np.zeros(shape, bool)
+    heading = rng.integers(8)
+    steps = [(0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1), (1, 0), (1, 1)]
+    for _ in range(n_steps):
+        heading = (heading + rng.integers(-1, 2)) % 8
+        y = min(max(y + steps[heading][0], 0), shape[0] - 1)
+        x = min(max(x + steps[heading][1], 0), shape[1] - 1)
+        out[y, x] = True
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_matching_of_contours_equals_the_dense_assignment(seed):
+    # Two nearby curves of different lengths: long chains of shifted pairs.
+    rng = np.random.default_rng(seed)
+    shape = (40, 40)
+    human = _walk(rng, shape, 150)
+    machine = np.roll(_walk(np.random.default_rng(seed), shape, 170), (1, 2), axis=(0, 1))
+    machine |= rng.random(shape) < 0.02
+    max_dist = 0.0075 * 8                 # 2.4 pixels
+    matcher = _boundary_metrics._Matcher([human], max_dist)
+    ids, near, n_human = matcher.humans[0]
+    m_match, h_match, cost = kernels.correspond(
+        np.flatnonzero(machine).astype(np.int64), ids, near, n_human, shape[1], shape[0],
         matcher.off_y, matcher.off_x, matcher.off_cost, matcher.outlier_cost)
     pairs, oracle_cost = naive.correspond_pixels(machine, human, max_dist)
     assert m_match.sum() == h_match.sum() == pairs
@@ -337,6 +370,7 @@ def test_unusual_inputs_work_and_are_not_modified():
     (lambda gt, pb: boundary_pr([gt], []), ValueError, "boundary_map holds no segmentation"),
     (lambda gt, pb: boundary_pr([gt], pb, thresholds=0), ValueError, "thresholds"),
     (lambda gt, pb: boundary_pr([gt], pb, max_dist=-1), ValueError, "max_dist"),
+    (lambda gt, pb: boundary_pr([gt], pb, max_dist=0), ValueError, "max_dist must be > 0"),
     (lambda gt, pb: boundary_benchmark([]), ValueError, "results holds no image"),
     (lambda gt, pb: boundary_benchmark([([gt], pb * 3)]), ValueError,
      "results\\[0\\]: prediction"),
@@ -349,3 +383,16 @@ def test_bad_input(call, error, match):
     gt, pb = _two_threshold_image()
     with pytest.raises(error, match=match):
         call(gt, pb)
+
+
+def test_two_python_threads_give_the_serial_counts():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    cases = [(_walk(rng, (30, 30), 80), rng.random((30, 30))) for _ in range(4)]
+    serial = [boundary_pr([gt], pb, thresholds=5) for gt, pb in cases]
+    with ThreadPoolExecutor(2) as pool:
+        threaded = list(pool.map(lambda c: boundary_pr([c[0]], c[1], thresholds=5), cases))
+    for a, b in zip(serial, threaded):
+        np.testing.assert_array_equal(a.matched_machine, b.matched_machine)
+        np.testing.assert_array_equal(a.matched_human, b.matched_human)

@@ -3,6 +3,7 @@
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -289,3 +290,88 @@ def test_min_size_is_passed_to_the_method(folder, tmp_path):
     expected = expected_labels(images["astro"], k=5, rng=0, min_size=12)
     np.testing.assert_array_equal(skio.imread(out / "astro.png"), expected)
     assert not np.array_equal(expected, expected_labels(images["astro"], k=5, rng=0))
+
+
+def boundary_bsds(root, truths):
+    """A BSDS500 layout whose annotators' Boundaries are given (Segmentation: ones)."""
+    import scipy.io
+
+    (root / "images" / "val").mkdir(parents=True)
+    (root / "groundTruth" / "val").mkdir(parents=True)
+    for image_id, maps in truths.items():
+        h, w = maps[0].shape
+        skio.imsave(root / "images" / "val" / f"{image_id}.jpg", np.zeros((h, w, 3), np.uint8),
+                    check_contrast=False)
+        cells = np.empty((1, len(maps)), dtype=object)
+        for a, bdry in enumerate(maps):
+            cells[0, a] = {"Segmentation": np.ones((h, w), np.uint16), "Boundaries": bdry}
+        scipy.io.savemat(root / "groundTruth" / "val" / f"{image_id}.mat", {"groundTruth": cells})
+
+
+def test_evaluate_boundary_maps_and_segmentations(tmp_path, capsys):
+    from classicseg.metrics import boundaries
+
+    labels = np.ones((12, 12), np.uint16)
+    labels[6:] = 2
+    human = boundaries(labels)                      # row 5
+    boundary_bsds(tmp_path / "bsds", {"1": [human], "2": [human, human]})
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    soft = np.zeros((12, 12), np.uint8)
+    soft[5] = 255                                   # on the human boundary
+    soft[1] = 100                                   # 0.39: kept at low thresholds only
+    for image_id in ("1", "2"):
+        skio.imsave(maps / f"{image_id}.png", soft, check_contrast=False)
+    assert main(["evaluate", str(maps), "--bsds", str(tmp_path / "bsds"), "--boundary",
+                 "--thresholds", "3", "--out", str(tmp_path / "res")]) == 0
+    out = capsys.readouterr().out
+    # t = 0.25: 24 machine pixels, 12 matched; t = 0.5, 0.75: 12 of 12.
+    assert "(2 images, 3 thresholds)" in out
+    assert "| ODS | 1.000 | 1.000 | 1.000 |" in out
+    assert "| 0.25 | 0.667 | 1.000 | 0.500 |" in out
+    thr = np.loadtxt(tmp_path / "res" / "eval_bdry_thr.txt")
+    np.testing.assert_allclose(thr, [[0.25, 1, 0.5, 2 / 3], [0.5, 1, 1, 1], [0.75, 1, 1, 1]],
+                               atol=1e-6)
+    assert np.loadtxt(tmp_path / "res" / "eval_bdry_img.txt").shape == (2, 5)
+    assert np.loadtxt(tmp_path / "res" / "eval_bdry.txt").shape == (8,)
+
+    # Sub-folders of segmentations: one threshold each, reported as 1..n.
+    for name, seg in (("a", labels), ("b", np.ones((12, 12), np.uint16))):
+        (tmp_path / "segs" / name).mkdir(parents=True)
+        for image_id in ("1", "2"):
+            skio.imsave(tmp_path / "segs" / name / f"{image_id}.png", seg, check_contrast=False)
+    assert main(["evaluate", str(tmp_path / "segs"), "--bsds", str(tmp_path / "bsds"),
+                 "--boundary"]) == 0
+    out = capsys.readouterr().out
+    assert "(2 images, 2 segmentations)" in out
+    assert "| a | 1.000 | 1.000 | 1.000 |" in out and "| b | 0.000 | 0.000 | 0.000 |" in out
+    assert (tmp_path / "segs" / "eval_bdry.txt").is_file()
+
+
+def test_evaluate_boundary_errors(tmp_path, capsys):
+    boundary_bsds(tmp_path / "bsds", {"1": [np.eye(8, dtype=bool)]})
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "bad").mkdir()
+    np.save(tmp_path / "bad" / "1.npy", np.full((8, 8), 2.0))
+    for pred, message in ((tmp_path / "empty", "holds no boundary map"),
+                          (tmp_path / "bad", "[0, 1]")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["evaluate", str(pred), "--bsds", str(tmp_path / "bsds"), "--boundary"])
+        assert exit_.value.code == 2
+        assert message in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not (Path(__file__).resolve().parents[1].parent / "shared" / "data"
+                         / "bsds_bench" / "test_1").is_dir(),
+                    reason="the official BSDS example is not in ../shared/data/bsds_bench")
+def test_evaluate_boundary_writes_the_official_files(tmp_path, capsys):
+    bench = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bsds_bench"
+    for kind in ("images", "groundTruth"):
+        (tmp_path / "root" / kind).mkdir(parents=True)
+        (tmp_path / "root" / kind / "test").symlink_to(bench / kind)
+    assert main(["evaluate", str(bench / "ucm2"), "--bsds", str(tmp_path / "root"), "--split",
+                 "test", "--boundary", "--thresholds", "5", "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    for name in ("eval_bdry.txt", "eval_bdry_thr.txt", "eval_bdry_img.txt"):
+        ours, official = np.loadtxt(tmp_path / "out" / name), np.loadtxt(bench / "test_1" / name)
+        np.testing.assert_allclose(ours, official, rtol=0, atol=0.002, err_msg=name)

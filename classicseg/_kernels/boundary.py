@@ -9,7 +9,8 @@ tables of the two subiterations indexed by the 8-neighbourhood code
 
 ``correspond``: ``machine`` (n1,) int64 flat indices (row-major, width
 ``width``) of the machine boundary pixels; ``human_id`` (H*W,) int32, the
-0-based index of each human boundary pixel, -1 elsewhere; ``off_y``,
+0-based index of each human boundary pixel, -1 elsewhere; ``near_human``
+(H*W,) bool, True within the match radius of a human pixel; ``off_y``,
 ``off_x``, ``off_cost`` (k,) int64, the pixel offsets within the match
 radius and their integer costs; ``outlier_cost`` int64, the cost of leaving
 a pixel unmatched (larger than any path of matches could save). Serial: the
@@ -242,14 +243,46 @@ def _transpose(ptr, adj, cost, n_cols):
 
 
 @kernel
-def correspond(machine, human_id, n_human, width, height, off_y, off_x, off_cost,
-               outlier_cost):
+def _order_rows(nodes, n, ptr, cost, n_total, keys):
+    """Sort ``nodes[:n]`` by their cheapest edge, then by id (``keys`` is scratch).
+
+    Rows that have a human pixel on them, then those one pixel away, ...:
+    the cheap pairs are placed first and later rows seldom have to move
+    them far, which keeps the shortest-path searches short.
+    """
+    for q in range(n):
+        node = nodes[q]
+        cheapest = cost[ptr[node]]
+        for e in range(ptr[node] + 1, ptr[node + 1]):
+            cheapest = min(cheapest, cost[e])
+        keys[q] = cheapest * n_total + node
+    if n > 32:
+        order = np.argsort(keys[:n])
+        nodes[:n] = nodes[:n][order]
+        return
+    for q in range(1, n):  # insertion sort: most components are small
+        key = keys[q]
+        node = nodes[q]
+        p = q - 1
+        while p >= 0 and keys[p] > key:
+            keys[p + 1] = keys[p]
+            nodes[p + 1] = nodes[p]
+            p -= 1
+        keys[p + 1] = key
+        nodes[p + 1] = node
+
+
+@kernel
+def correspond(machine, human_id, near_human, n_human, width, height, off_y, off_x,
+               off_cost, outlier_cost):
     """Match machine and human boundary pixels one to one at least total cost.
 
     The cost of a pair is ``off_cost`` of their offset (only offsets within
-    the radius are listed); an unmatched pixel costs ``outlier_cost``. The
-    graph splits into connected components, each solved apart with its
-    smaller side as the rows.
+    the radius are listed); an unmatched pixel costs ``outlier_cost``.
+    ``near_human`` (H*W,) bool marks the pixels within the radius of a human
+    pixel: the others have no pair and are not searched. The graph splits
+    into connected components, each solved apart with its smaller side as
+    the rows.
 
     Returns
     -------
@@ -261,32 +294,44 @@ def correspond(machine, human_id, n_human, width, height, off_y, off_x, off_cost
     """
     n1 = machine.shape[0]
     n_off = off_y.shape[0]
+    reach = 0
+    flat = np.empty(n_off, np.int64)
+    for k in range(n_off):
+        reach = max(reach, abs(off_y[k]), abs(off_x[k]))
+        flat[k] = off_y[k] * width + off_x[k]
+    n_near = 0
+    for i in range(n1):
+        n_near += near_human[machine[i]]
+    # One pass into lists long enough for every offset of every near pixel.
     ptr = np.zeros(n1 + 1, np.int64)
+    adj = np.empty(n_near * n_off, np.int64)
+    cost = np.empty(n_near * n_off, np.int64)
+    e = 0
     for i in range(n1):
-        y = machine[i] // width
-        x = machine[i] - y * width
-        count = 0
-        for k in range(n_off):
-            yy = y + off_y[k]
-            xx = x + off_x[k]
-            if 0 <= yy < height and 0 <= xx < width and human_id[yy * width + xx] >= 0:
-                count += 1
-        ptr[i + 1] = ptr[i] + count
-    adj = np.empty(ptr[n1], np.int64)
-    cost = np.empty(ptr[n1], np.int64)
-    for i in range(n1):
-        y = machine[i] // width
-        x = machine[i] - y * width
-        e = ptr[i]
-        for k in range(n_off):
-            yy = y + off_y[k]
-            xx = x + off_x[k]
-            if 0 <= yy < height and 0 <= xx < width:
-                h = human_id[yy * width + xx]
-                if h >= 0:
-                    adj[e] = h
-                    cost[e] = off_cost[k]
-                    e += 1
+        p = machine[i]
+        if near_human[p]:
+            y = p // width
+            x = p - y * width
+            if reach <= y < height - reach and reach <= x < width - reach:
+                for k in range(n_off):
+                    h = human_id[p + flat[k]]
+                    if h >= 0:
+                        adj[e] = h
+                        cost[e] = off_cost[k]
+                        e += 1
+            else:
+                for k in range(n_off):
+                    yy = y + off_y[k]
+                    xx = x + off_x[k]
+                    if 0 <= yy < height and 0 <= xx < width:
+                        h = human_id[yy * width + xx]
+                        if h >= 0:
+                            adj[e] = h
+                            cost[e] = off_cost[k]
+                            e += 1
+        ptr[i + 1] = e
+    adj = adj[:e]
+    cost = cost[:e]
     t_ptr, t_adj, t_cost = _transpose(ptr, adj, cost, n_human)
 
     # Assignment state of both orientations; a component uses one of them.
@@ -343,10 +388,12 @@ def correspond(machine, human_id, n_human, width, height, off_y, off_x, off_cost
                         m_list[n_m] = i
                         n_m += 1
         if n_m <= n_h:
+            _order_rows(m_list, n_m, ptr, cost, n1, dist)
             search = _assign(m_list, n_m, ptr, adj, cost, outlier_cost, m_col, h_row,
                              u_m, v_h, dist, seen, done, pred, scanned, heap_keys,
                              heap_vals, search)
         else:
+            _order_rows(h_list, n_h, t_ptr, t_cost, n_human, dist)
             search = _assign(h_list, n_h, t_ptr, t_adj, t_cost, outlier_cost, h_col,
                              m_row, u_h, v_m, dist, seen, done, pred, scanned, heap_keys,
                              heap_vals, search)
