@@ -544,7 +544,10 @@ def _colour_gradient(lab):
 
 
 def leaf_regions(labels, mask=None, connectivity=1):
-    """Connected components of ``labels`` (inside ``mask``) numbered 0.., -1 outside: int64."""
+    """Connected components of ``labels`` (inside ``mask``), numbered 0.. in raster order; -1 outside.
+
+    Returns an int64 array of the labels' shape.
+    """
     shifted = labels.astype(np.int64)
     shifted -= shifted.min() - 1
     if mask is not None:
@@ -568,15 +571,18 @@ def _merge(ids, boundary, linkage, sums, connectivity, **costs):
 
 def _graph(ids, n, shape, boundary, connectivity):
     """Kernel call of :func:`region_graph` on compact ids (-1: no region)."""
-    structure = ndi.generate_binary_structure(len(shape), connectivity)
-    offsets = np.argwhere(structure) - 1
-    # Half of the neighbourhood, so that each pixel pair is seen once.
-    offsets = np.array([o for o in offsets if tuple(o) > (0,) * len(shape)], dtype=np.int64)
     use = boundary is not None
     flat_boundary = (np.ascontiguousarray(boundary).reshape(-1) if use
                      else np.zeros(1, np.float32))
     return _k.region_graph_edges(np.ascontiguousarray(ids, dtype=np.int64).reshape(-1), n,
-                                 np.array(shape, np.int64), offsets, flat_boundary, use)
+                                 *_rows(shape, connectivity), flat_boundary, use)
+
+
+def _rows(shape, connectivity):
+    """Row segments of the neighbour pairs (the forward half of the neighbourhood)."""
+    offsets = np.argwhere(ndi.generate_binary_structure(len(shape), connectivity)) - 1
+    offsets = np.array([o for o in offsets if tuple(o) > (0,) * len(shape)], dtype=np.int64)
+    return _k.neighbour_rows(np.array(shape, np.int64), offsets.reshape(-1, len(shape)))
 
 
 def _compact(labels):

@@ -18,14 +18,14 @@ FUSION = 1
 
 
 @kernel
-def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, out_w, fill):
-    """Count (``fill`` False) or write the pixel pairs ``(p, p + offset)`` that cross regions.
+def neighbour_rows(shape, offsets):
+    """Row segments of the pixel pairs ``(p, p + offset)`` inside an image of ``shape``.
 
-    Every pair of neighbours is seen once: ``offsets`` is the forward half of
-    the neighbourhood. For each offset, the pixels whose neighbour lies
-    inside form a box, walked row by row (last axis innermost, contiguous):
-    no bounds test per pixel. ``out_a < out_b`` are the two regions,
-    ``out_w`` the mean of ``boundary`` at the two pixels.
+    For each offset (the forward half of a neighbourhood, so that each pair
+    is seen once), the pixels whose neighbour lies inside form a box; each of
+    its rows along the last (contiguous) axis is one segment: flat indices
+    ``start <= i < stop``, neighbour ``i + step``. The kernels below walk
+    them with no bounds test per pixel.
     """
     ndim = shape.shape[0]
     strides = np.empty(ndim, np.int64)
@@ -33,11 +33,15 @@ def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, 
     for ax in range(ndim - 1, -1, -1):
         strides[ax] = s
         s *= shape[ax]
+    rows_per_offset = s // shape[ndim - 1]
+    starts = np.empty(offsets.shape[0] * rows_per_offset, np.int64)
+    stops = np.empty_like(starts)
+    steps = np.empty_like(starts)
     lo = np.empty(ndim, np.int64)
     hi = np.empty(ndim, np.int64)
     coord = np.empty(ndim, np.int64)
     last = ndim - 1
-    m = 0
+    r = 0
     for j in range(offsets.shape[0]):
         step = 0
         empty = False
@@ -54,17 +58,10 @@ def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, 
             base = 0
             for ax in range(last):
                 base += coord[ax] * strides[ax]
-            for i in range(base + lo[last], base + hi[last]):
-                a = ids[i]
-                b = ids[i + step]
-                if a == b or a < 0 or b < 0:
-                    continue
-                if fill:
-                    out_a[m] = min(a, b)
-                    out_b[m] = max(a, b)
-                    if use_boundary:
-                        out_w[m] = 0.5 * (np.float64(boundary[i]) + np.float64(boundary[i + step]))
-                m += 1
+            starts[r] = base + lo[last]
+            stops[r] = base + hi[last]
+            steps[r] = step
+            r += 1
             ax = last - 1
             while ax >= 0:  # next row of the box
                 coord[ax] += 1
@@ -74,11 +71,36 @@ def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, 
                 ax -= 1
             if ax < 0:
                 break
+    return starts[:r], stops[:r], steps[:r]
+
+
+@kernel
+def _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, out_a, out_b, out_w,
+                     fill):
+    """Count (``fill`` False) or write the neighbour pairs of the rows that cross regions.
+
+    ``out_a < out_b`` are the two regions, ``out_w`` the mean of ``boundary``
+    at the two pixels.
+    """
+    m = 0
+    for r in range(starts.shape[0]):
+        step = steps[r]
+        for i in range(starts[r], stops[r]):
+            a = ids[i]
+            b = ids[i + step]
+            if a == b or a < 0 or b < 0:
+                continue
+            if fill:
+                out_a[m] = min(a, b)
+                out_b[m] = max(a, b)
+                if use_boundary:
+                    out_w[m] = 0.5 * (np.float64(boundary[i]) + np.float64(boundary[i + step]))
+            m += 1
     return m
 
 
 @kernel
-def region_graph_edges(ids, n, shape, offsets, boundary, use_boundary):
+def region_graph_edges(ids, n, starts, stops, steps, boundary, use_boundary):
     """The adjacency of the ``n`` regions of ``ids``.
 
     Returns ``(a, b, length, total, sizes)``: unique pairs ``a < b`` sorted
@@ -89,12 +111,12 @@ def region_graph_edges(ids, n, shape, offsets, boundary, use_boundary):
     """
     dummy_i = np.empty(0, np.int64)
     dummy_f = np.empty(0, np.float64)
-    m = _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, dummy_i, dummy_i,
+    m = _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, dummy_i, dummy_i,
                          dummy_f, False)
     pa = np.empty(m, np.int64)
     pb = np.empty(m, np.int64)
     pw = np.zeros(m, np.float64)
-    _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, pa, pb, pw, True)
+    _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, pa, pb, pw, True)
     sizes = np.zeros(n, np.int64)
     for i in range(ids.shape[0]):
         if ids[i] >= 0:
