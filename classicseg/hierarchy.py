@@ -548,10 +548,12 @@ def leaf_regions(labels, mask=None, connectivity=1):
 
     Returns an int64 array of the labels' shape.
     """
-    shifted = labels.astype(np.int64)
-    shifted -= shifted.min() - 1
-    if mask is not None:
-        shifted[~mask] = 0
+    shifted = labels
+    if mask is not None or labels.min() < 1:  # 0 is skimage's background: make room for it
+        shifted = labels.astype(np.int64)
+        shifted -= shifted.min() - 1
+        if mask is not None:
+            shifted[~mask] = 0
     return connected_components(shifted, background=0, connectivity=connectivity) - 1
 
 

@@ -209,13 +209,8 @@ def _heap_push(hc, he, hs, n, cost, edge, stamp):
 
 
 @kernel
-def _heap_pop(hc, he, hs, n):
-    """Remove the top of a heap of ``n`` entries (the caller has read it)."""
-    n -= 1
-    cost = hc[n]
-    edge = he[n]
-    stamp = hs[n]
-    i = 0
+def _sift_down(hc, he, hs, i, n, cost, edge, stamp):
+    """Place (cost, edge, stamp) at ``i`` of a heap of ``n`` entries, moving it down."""
     while True:
         c = 2 * i + 1
         if c >= n:
@@ -229,6 +224,12 @@ def _heap_pop(hc, he, hs, n):
     hc[i] = cost
     he[i] = edge
     hs[i] = stamp
+
+
+@kernel
+def _heap_pop(hc, he, hs, n):
+    """Remove the top of a heap of ``n`` entries (the caller has read it)."""
+    _sift_down(hc, he, hs, 0, n - 1, hc[n - 1], he[n - 1], hs[n - 1])
 
 
 @kernel
@@ -283,12 +284,14 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
     hc = np.empty(e_count + 16, np.float64)
     he = np.empty(e_count + 16, np.int64)
     hs = np.empty(e_count + 16, np.int64)
-    h = 0
     for e in range(e_count):
-        c = _cost(linkage, ea[e], eb[e], length[e], total[e], size, feat, edge_weight,
-                  size_scale, size_power)
-        hc, he, hs = _heap_push(hc, he, hs, h, c, e, 0)
-        h += 1
+        hc[e] = _cost(linkage, ea[e], eb[e], length[e], total[e], size, feat, edge_weight,
+                      size_scale, size_power)
+        he[e] = e
+        hs[e] = 0
+    h = e_count
+    for i in range(h // 2 - 1, -1, -1):  # heapify in linear time
+        _sift_down(hc, he, hs, i, h, hc[i], he[i], hs[i])
     mark = np.full(n_nodes, -1, np.int64)
     slot = np.empty(n_nodes, np.int64)
     changed = np.zeros(e_count, np.bool_)
