@@ -78,7 +78,7 @@ def main():
         f"Shared 2-core machine, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at "
         "the start: wall times are inflated by other jobs. Each cell: CPU time of this "
         "process (all three chains run on one thread), then wall time, in ms; ratios of CPU "
-        "times. Median of 7 interleaved runs (scikit-image: one run).", "",
+        "times. Median of 7 interleaved runs (scikit-image: median of 3 runs).", "",
         "## Merge tree from label image and boundary map (`linkage=\"boundary\"`)", "",
         "| leaves | regions | classicseg | Higra | Higra / classicseg | "
         "scikit-image | scikit-image / classicseg | sorted altitudes equal Higra's | "
