@@ -20,6 +20,8 @@ import numpy as np
 from . import __version__
 from ._io import (
     LABEL_FORMATS,
+    _encode,
+    _write_atomic,
     check_output_dir,
     find_images,
     label_file_name,
@@ -34,9 +36,12 @@ METHOD_OPTIONS = {
     "k": ("k", "kmeans"),
     "window": ("window", "meanshift"),
     "n_segments": ("n_segments", "ncut"),
+    "n_regions": ("n_regions", "hierarchy"),
+    "threshold": ("threshold", "hierarchy"),
 }
 DEFAULT_K = 8
 OVERLAY_DIR = "overlays"
+CONTOUR_DIR = "contours"
 
 
 def main(argv=None):
@@ -69,14 +74,23 @@ def build_parser():
                "tif (tifffile, installed with scikit-image). Example: classicseg segment "
                "images/val --method meanshift --window 21 --out seg-out --overlay")
     seg.add_argument("paths", nargs="+", metavar="PATHS", help="image files or folders")
-    seg.add_argument("--method", choices=tuple(METHODS), default="kmeans",
-                     help="segmentation method (default: kmeans)")
+    seg.add_argument("--method", choices=(*METHODS, "hierarchy"), default="kmeans",
+                     help="segmentation method (default: kmeans); hierarchy: "
+                          "hierarchical_segment's merge tree, cut at --threshold or --n-regions")
     seg.add_argument("--k", type=_positive(int), metavar="K",
                      help=f"kmeans: number of clusters (default {DEFAULT_K})")
     seg.add_argument("--window", type=_positive(float), metavar="W",
                      help="meanshift: window size W in feature units (levels and pixels)")
     seg.add_argument("--n-segments", type=_positive(int), metavar="N",
                      help="ncut: number of segments")
+    seg.add_argument("--n-regions", type=_positive(int), metavar="N",
+                     help="hierarchy: cut into N regions")
+    seg.add_argument("--threshold", type=_positive(float), metavar="T",
+                     help="hierarchy: cut at altitude T in [0, 1] (default 0.5, where BSDS500 "
+                          "train images are best cut)")
+    seg.add_argument("--contours", action="store_true",
+                     help=f"hierarchy: also write each contour map (all scales at once, 8-bit "
+                          f"PNG) to DIR/{CONTOUR_DIR}/")
     seg.add_argument("--features", metavar="SPACE",
                      help="feature space: rgb, rgbxy, lab, labxy, gray, grayxy, color, colorxy "
                           "(default: colour + position)")
@@ -169,8 +183,14 @@ def method_params(args, parser):
         params["min_size"] = args.min_size
     if args.rng is not None:
         params["rng"] = args.rng
+    if args.method == "hierarchy":
+        if "n_regions" in params and "threshold" in params:
+            parser.error("give only one of --n-regions and --threshold")
+        params["contours"] = args.contours
+    elif args.contours:
+        parser.error(f"--contours applies to --method hierarchy, not {args.method}")
     try:
-        accepted = inspect.signature(resolve_method(args.method)).parameters
+        accepted = inspect.signature(_method_function(args.method)).parameters
     except ImportError as exc:
         parser.error(f"--method {args.method} is not available in this installation: {exc}")
     for name in params:
@@ -198,7 +218,10 @@ def run_segment(args, parser):
     progress = Progress(len(paths), enabled=not args.quiet)
     failed, written, start = [], 0, time.perf_counter()
     try:
-        results = iter_segments([str(p) for p in paths], args.method, scheduler=scheduler,
+        if args.contours:
+            check_output_dir(out_dir / CONTOUR_DIR)
+        method = hierarchy_labels if args.method == "hierarchy" else args.method
+        results = iter_segments([str(p) for p in paths], method, scheduler=scheduler,
                                 on_error="return", **params)
         for index, labels in results:
             path = paths[index]
@@ -223,8 +246,36 @@ def run_segment(args, parser):
     return 1 if failed else 0
 
 
+def _method_function(method):
+    return hierarchy_labels if method == "hierarchy" else resolve_method(method)
+
+
+def hierarchy_labels(image, *, n_regions=None, threshold=None, contours=False,
+                     channel_axis=-1):
+    """``hierarchical_segment(image)`` cut at ``threshold`` (default 0.5) or into ``n_regions``.
+
+    With ``contours``, returns ``(labels, contour map as uint8)``.
+    """
+    from .hierarchy import hierarchical_segment
+
+    if np.ndim(image) == 2:
+        channel_axis = None
+    elif np.shape(image)[-1] == 4:
+        image = np.asarray(image)[..., :3]  # RGBA: the colour
+    hierarchy = hierarchical_segment(image, channel_axis=channel_axis)
+    labels = (hierarchy.cut(n_regions=min(n_regions, hierarchy.n_leaves)) if n_regions
+              else hierarchy.cut(0.5 if threshold is None else threshold))
+    if not contours:
+        return labels
+    return labels, np.round(255 * np.clip(hierarchy.contour_map(), 0, 1)).astype(np.uint8)
+
+
 def save_outputs(path, labels, label_path, args):
     """Write the label image (and overlay); on failure, remove what was written."""
+    if isinstance(labels, tuple):  # hierarchy --contours: (labels, contour map)
+        labels, contour_map = labels
+        _write_atomic(label_path.parent / CONTOUR_DIR / f"{path.stem}.png",
+                      lambda f: _encode(contour_map, f, "png"))
     write_labels(labels, label_path, args.format)
     if not args.overlay:
         return

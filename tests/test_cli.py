@@ -375,3 +375,32 @@ def test_evaluate_boundary_writes_the_official_files(tmp_path, capsys):
     for name in ("eval_bdry.txt", "eval_bdry_thr.txt", "eval_bdry_img.txt"):
         ours, official = np.loadtxt(tmp_path / "out" / name), np.loadtxt(bench / "test_1" / name)
         np.testing.assert_allclose(ours, official, rtol=0, atol=0.002, err_msg=name)
+
+
+def test_hierarchy_cut_and_contour_maps(folder, tmp_path, capsys):
+    from classicseg import hierarchical_segment
+
+    root, images = folder
+    out = tmp_path / "out"
+    assert main(["segment", str(root), "--method", "hierarchy", "--n-regions", "4",
+                 "--contours", "--out", str(out), "--quiet"]) == 0
+    for name, img in images.items():
+        h = hierarchical_segment(img, channel_axis=None if img.ndim == 2 else -1)
+        got = skio.imread(out / f"{name}.png")
+        np.testing.assert_array_equal(got, h.cut(n_regions=min(4, h.n_leaves)))
+        contours = skio.imread(out / "contours" / f"{name}.png")
+        assert contours.dtype == np.uint8 and contours.shape == img.shape[:2]
+        np.testing.assert_array_equal(contours, np.round(255 * h.contour_map()))
+    assert main(["segment", str(root / "astro.png"), "--method", "hierarchy", "--threshold",
+                 "0.3", "--out", str(out), "--quiet"]) == 0
+    h = hierarchical_segment(images["astro"])
+    np.testing.assert_array_equal(skio.imread(out / "astro.png"), h.cut(0.3))
+    for argv, message in ((["--n-regions", "3", "--threshold", "0.5"], "only one of"),
+                          (["--k", "3"], "applies to --method kmeans"),
+                          (["--rng", "0"], "does not apply")):
+        with pytest.raises(SystemExit):
+            main(["segment", str(root), "--method", "hierarchy", *argv, "--out", str(out)])
+        assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["segment", str(root), "--contours", "--out", str(out)])
+    assert "--contours applies to --method hierarchy" in capsys.readouterr().err

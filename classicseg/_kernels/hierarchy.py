@@ -18,60 +18,89 @@ FUSION = 1
 
 
 @kernel
-def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, out_w, fill):
-    """Count (``fill`` False) or write the pixel pairs ``(p, p + offset)`` that cross regions.
+def neighbour_rows(shape, offsets):
+    """Row segments of the pixel pairs ``(p, p + offset)`` inside an image of ``shape``.
 
-    Every pair of neighbours is seen once: ``offsets`` is the forward half of
-    the neighbourhood. ``out_a < out_b`` are the two regions, ``out_w`` the
-    mean of ``boundary`` at the two pixels.
+    For each offset (the forward half of a neighbourhood, so that each pair
+    is seen once), the pixels whose neighbour lies inside form a box; each of
+    its rows along the last (contiguous) axis is one segment: flat indices
+    ``start <= i < stop``, neighbour ``i + step``. The kernels below walk
+    them with no bounds test per pixel.
     """
     ndim = shape.shape[0]
-    k = offsets.shape[0]
     strides = np.empty(ndim, np.int64)
     s = 1
     for ax in range(ndim - 1, -1, -1):
         strides[ax] = s
         s *= shape[ax]
-    step = np.zeros(k, np.int64)
-    for j in range(k):
+    rows_per_offset = s // shape[ndim - 1]
+    starts = np.empty(offsets.shape[0] * rows_per_offset, np.int64)
+    stops = np.empty_like(starts)
+    steps = np.empty_like(starts)
+    lo = np.empty(ndim, np.int64)
+    hi = np.empty(ndim, np.int64)
+    coord = np.empty(ndim, np.int64)
+    last = ndim - 1
+    r = 0
+    for j in range(offsets.shape[0]):
+        step = 0
+        empty = False
         for ax in range(ndim):
-            step[j] += offsets[j, ax] * strides[ax]
-    coord = np.zeros(ndim, np.int64)
-    m = 0
-    for i in range(ids.shape[0]):
-        a = ids[i]
-        if a >= 0:
-            for j in range(k):
-                inside = True
-                for ax in range(ndim):
-                    c = coord[ax] + offsets[j, ax]
-                    if c < 0 or c >= shape[ax]:
-                        inside = False
-                        break
-                if not inside:
-                    continue
-                q = i + step[j]
-                b = ids[q]
-                if b < 0 or b == a:
-                    continue
-                if fill:
-                    out_a[m] = min(a, b)
-                    out_b[m] = max(a, b)
-                    if use_boundary:
-                        out_w[m] = 0.5 * (np.float64(boundary[i]) + np.float64(boundary[q]))
-                m += 1
-        ax = ndim - 1
-        while ax >= 0:  # next pixel's coordinates (C order)
-            coord[ax] += 1
-            if coord[ax] < shape[ax]:
+            o = offsets[j, ax]
+            step += o * strides[ax]
+            lo[ax] = max(0, -o)
+            hi[ax] = shape[ax] - max(0, o)
+            empty = empty or lo[ax] >= hi[ax]
+        if empty:
+            continue
+        coord[:] = lo
+        while True:
+            base = 0
+            for ax in range(last):
+                base += coord[ax] * strides[ax]
+            starts[r] = base + lo[last]
+            stops[r] = base + hi[last]
+            steps[r] = step
+            r += 1
+            ax = last - 1
+            while ax >= 0:  # next row of the box
+                coord[ax] += 1
+                if coord[ax] < hi[ax]:
+                    break
+                coord[ax] = lo[ax]
+                ax -= 1
+            if ax < 0:
                 break
-            coord[ax] = 0
-            ax -= 1
+    return starts[:r], stops[:r], steps[:r]
+
+
+@kernel
+def _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, out_a, out_b, out_w,
+                     fill):
+    """Count (``fill`` False) or write the neighbour pairs of the rows that cross regions.
+
+    ``out_a < out_b`` are the two regions, ``out_w`` the mean of ``boundary``
+    at the two pixels.
+    """
+    m = 0
+    for r in range(starts.shape[0]):
+        step = steps[r]
+        for i in range(starts[r], stops[r]):
+            a = ids[i]
+            b = ids[i + step]
+            if a == b or a < 0 or b < 0:
+                continue
+            if fill:
+                out_a[m] = min(a, b)
+                out_b[m] = max(a, b)
+                if use_boundary:
+                    out_w[m] = 0.5 * (np.float64(boundary[i]) + np.float64(boundary[i + step]))
+            m += 1
     return m
 
 
 @kernel
-def region_graph_edges(ids, n, shape, offsets, boundary, use_boundary):
+def region_graph_edges(ids, n, starts, stops, steps, boundary, use_boundary):
     """The adjacency of the ``n`` regions of ``ids``.
 
     Returns ``(a, b, length, total, sizes)``: unique pairs ``a < b`` sorted
@@ -82,12 +111,12 @@ def region_graph_edges(ids, n, shape, offsets, boundary, use_boundary):
     """
     dummy_i = np.empty(0, np.int64)
     dummy_f = np.empty(0, np.float64)
-    m = _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, dummy_i, dummy_i,
+    m = _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, dummy_i, dummy_i,
                          dummy_f, False)
     pa = np.empty(m, np.int64)
     pb = np.empty(m, np.int64)
     pw = np.zeros(m, np.float64)
-    _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, pa, pb, pw, True)
+    _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, pa, pb, pw, True)
     sizes = np.zeros(n, np.int64)
     for i in range(ids.shape[0]):
         if ids[i] >= 0:
@@ -180,13 +209,8 @@ def _heap_push(hc, he, hs, n, cost, edge, stamp):
 
 
 @kernel
-def _heap_pop(hc, he, hs, n):
-    """Remove the top of a heap of ``n`` entries (the caller has read it)."""
-    n -= 1
-    cost = hc[n]
-    edge = he[n]
-    stamp = hs[n]
-    i = 0
+def _sift_down(hc, he, hs, i, n, cost, edge, stamp):
+    """Place (cost, edge, stamp) at ``i`` of a heap of ``n`` entries, moving it down."""
     while True:
         c = 2 * i + 1
         if c >= n:
@@ -200,6 +224,12 @@ def _heap_pop(hc, he, hs, n):
     hc[i] = cost
     he[i] = edge
     hs[i] = stamp
+
+
+@kernel
+def _heap_pop(hc, he, hs, n):
+    """Remove the top of a heap of ``n`` entries (the caller has read it)."""
+    _sift_down(hc, he, hs, 0, n - 1, hc[n - 1], he[n - 1], hs[n - 1])
 
 
 @kernel
@@ -254,12 +284,14 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
     hc = np.empty(e_count + 16, np.float64)
     he = np.empty(e_count + 16, np.int64)
     hs = np.empty(e_count + 16, np.int64)
-    h = 0
     for e in range(e_count):
-        c = _cost(linkage, ea[e], eb[e], length[e], total[e], size, feat, edge_weight,
-                  size_scale, size_power)
-        hc, he, hs = _heap_push(hc, he, hs, h, c, e, 0)
-        h += 1
+        hc[e] = _cost(linkage, ea[e], eb[e], length[e], total[e], size, feat, edge_weight,
+                      size_scale, size_power)
+        he[e] = e
+        hs[e] = 0
+    h = e_count
+    for i in range(h // 2 - 1, -1, -1):  # heapify in linear time
+        _sift_down(hc, he, hs, i, h, hc[i], he[i], hs[i])
     mark = np.full(n_nodes, -1, np.int64)
     slot = np.empty(n_nodes, np.int64)
     changed = np.zeros(e_count, np.bool_)
