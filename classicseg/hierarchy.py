@@ -20,8 +20,8 @@ from skimage import color, filters, transform
 from skimage.measure import label as connected_components
 
 from ._kernels import hierarchy as _k
-from ._validate import (check_array, check_finite, check_float, check_int, check_start_label,
-                        prepare_image, prepare_mask)
+from ._validate import (check_array, check_finite, check_float, check_int, check_labels,
+                        check_start_label, prepare_image, prepare_mask)
 from .features import _data_range
 
 __all__ = ["RegionGraph", "Hierarchy", "region_graph", "merge_hierarchy", "fusion_features",
@@ -418,7 +418,7 @@ def fusion_features(image, *, sigma=4.0, texture_weight=6.0, texture_sigma=6.0,
     Parameters
     ----------
     image : (M, N[, P][, C]) ndarray
-        RGB (3 channels) or grayscale (``channel_axis=None``).
+        RGB, RGBA (alpha ignored) or grayscale (``channel_axis=None``).
     sigma, texture_weight, texture_sigma : float
     channel_axis, data_range, mask
         As in :func:`classicseg.pixel_features`; pixels outside ``mask``
@@ -453,7 +453,7 @@ def hierarchical_segment(image, *, leaves="meanshift", channel_axis=-1, data_ran
     Parameters
     ----------
     image : (M, N[, C]) ndarray
-        RGB or grayscale (``channel_axis=None``) image.
+        RGB, RGBA (alpha ignored) or grayscale (``channel_axis=None``) image.
     leaves : {"meanshift", "kmeans"} or int ndarray
         The fine segmentation whose connected regions are merged:
         ``"meanshift"``: :func:`classicseg.meanshift_segment` with a joint
@@ -489,7 +489,7 @@ def hierarchical_segment(image, *, leaves="meanshift", channel_axis=-1, data_ran
     elif isinstance(leaves, str):
         raise ValueError(f"leaves must be 'meanshift', 'kmeans' or a label image, got {leaves!r}")
     else:
-        labels = _check_labels(leaves)
+        labels = _check_labels(leaves, "leaves")
         if labels.shape != spatial:
             raise ValueError(f"leaves must have the image's spatial shape {spatial}, "
                              f"got {labels.shape}")
@@ -521,10 +521,16 @@ def _kmeans_leaves(img):
 
 
 def _unit_image(image, channel_axis, data_range, mask):
-    """Channel-last float64 image in [0, 1] (intensities over ``data_range``), 0 outside ``mask``."""
+    """Channel-last float64 image in [0, 1] (intensities over ``data_range``), 0 outside ``mask``.
+
+    RGBA keeps its colour: alpha is no feature (pass ``mask=`` for the
+    transparent pixels).
+    """
     img, _, mask = prepare_image(image, channel_axis, mask)
+    if img.shape[-1] == 4:
+        img = img[..., :3]
     if img.shape[-1] not in (1, 3):
-        raise ValueError(f"image must be RGB or grayscale, got {img.shape[-1]} channels")
+        raise ValueError(f"image must be RGB(A) or grayscale, got {img.shape[-1]} channels")
     out = img.astype(np.float64) / _data_range(img.dtype, data_range)
     if mask is not None:
         out[~mask] = 0.0
@@ -609,10 +615,10 @@ def _check_threshold(threshold):
     return float(threshold)
 
 
-def _check_labels(labels):
-    labels = check_array(labels, "labels", dtype_kind="iub")
+def _check_labels(labels, name="labels"):
+    labels = check_labels(labels, name)
     if labels.ndim < 1:
-        raise ValueError(f"labels must be an array of at least 1 dimension, got shape {labels.shape}")
+        raise ValueError(f"{name} must be an array of at least 1 dimension, got shape {labels.shape}")
     return labels.astype(np.int64) if labels.dtype.kind == "b" else labels
 
 

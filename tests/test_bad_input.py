@@ -93,6 +93,14 @@ SPECS = {
              ("method", "nope", ValueError), ("thresh", -1, ValueError),
              ("superpixels", np.zeros((2, 2), int), ValueError),
              ("superpixels", np.zeros((6, 7)), TypeError), ("start_label", -1, ValueError)]),
+    "fusion_features": Spec(
+        classicseg.fusion_features, {"image": RGB}, "image", volume=True, mask=True,
+        bad=[("sigma", -1, ValueError), ("texture_weight", float("nan"), ValueError),
+             ("texture_sigma", "a", TypeError)]),
+    "hierarchical_segment": Spec(
+        classicseg.hierarchical_segment, {"image": RGB}, "image", mask=True,
+        bad=[("leaves", "nope", ValueError), ("leaves", np.zeros((2, 2), int), ValueError),
+             ("leaves", np.zeros((6, 7)), TypeError)]),
     "merge_small_regions": Spec(
         classicseg.merge_small_regions,
         {"labels": LABELS, "features": RGB.astype(float), "min_size": 3}, "other",
