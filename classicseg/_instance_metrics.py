@@ -172,7 +172,7 @@ def match_instances(y_true, y_pred, *, iou_threshold=0.5):
     it has the largest number of such pairs and, among those matchings, the
     largest total IoU (the Hungarian algorithm, ``linear_sum_assignment``,
     on each connected group of candidate pairs). This is StarDist's
-    ``matching`` [3]_; for thresholds >= 0.5 each object has at most one
+    ``matching`` [1]_; for thresholds >= 0.5 each object has at most one
     candidate above the threshold (non-overlapping objects), so the matching
     is unique.
 
@@ -202,6 +202,11 @@ def match_instances(y_true, y_pred, *, iou_threshold=0.5):
         `iou_threshold` is outside (0, 1].
     TypeError
         If an input is neither an integer nor a boolean array.
+
+    References
+    ----------
+    .. [1] Schmidt, Weigert, Broaddus and Myers, "Cell Detection with
+       Star-convex Polygons", MICCAI 2018 (StarDist's ``matching``).
 
     Examples
     --------
@@ -330,6 +335,11 @@ def instance_average_precision(results, *, iou_thresholds=None, max_detections=1
         outside (0, 1].
     TypeError
         If an input has the wrong type.
+
+    References
+    ----------
+    .. [1] Lin et al., "Microsoft COCO: Common Objects in Context", ECCV
+       2014; its evaluation code ``pycocotools.cocoeval.COCOeval``.
 
     Examples
     --------
@@ -478,8 +488,9 @@ def _segments(category, instance, known, position, n_cat, thing_at):
 
 
 def panoptic_quality(y_true, y_pred, *, things, stuffs, allow_unknown_preds_category=False):
-    """Panoptic quality PQ = SQ x RQ of a panoptic segmentation (Kirillov et al. [2]_).
+    """Panoptic quality PQ = SQ x RQ of a panoptic segmentation.
 
+    The metric of Kirillov et al. [1]_.
     Per image, a predicted segment matches a true segment of the same
     category when their IoU exceeds 0.5 (which makes matches unique). Per
     category, with the matched pairs TP, the unmatched predicted segments FP
@@ -529,6 +540,11 @@ def panoptic_quality(y_true, y_pred, *, things, stuffs, allow_unknown_preds_cate
     TypeError
         If a label array is not of an integer dtype or a category id is not
         an integer.
+
+    References
+    ----------
+    .. [1] Kirillov, He, Girshick, Rother and Dollar, "Panoptic
+       Segmentation", CVPR 2019.
 
     Examples
     --------
