@@ -425,9 +425,14 @@ def test_unpool_places_every_maximum_at_its_index(shape, kernel, dtype):
 def test_results_do_not_depend_on_thread_count():
     x = np.random.default_rng(3).normal(size=(1, 3, 37, 29)).astype(np.float32)
     results = []
+    w = np.random.default_rng(5).normal(size=(3, 2, 4, 4)).astype(np.float32)
+    pooled, idx = max_pool2d(x, 2, return_indices=True)
     for n in (1, 2):
         with num_threads(n):
-            results.append([interpolate(x, size=(101, 75), mode=m) for m in ("bilinear", "bicubic")])
+            results.append(
+                [interpolate(x, size=(101, 75), mode=m) for m in ("bilinear", "bicubic", "nearest")]
+                + [conv_transpose2d(x, w, stride=2, padding=1), max_unpool2d(pooled, idx, 2, output_size=x.shape)]
+            )
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 
