@@ -312,13 +312,19 @@ def conv_transpose2d_output_size(h_in, kernel_size, stride=1, padding=0, output_
 
 # A transposed convolution with stride s is s_h * s_w ordinary convolutions,
 # one per output phase (row mod s_h, column mod s_w), each with the taps of
-# that phase ("sub-pixel convolution", Shi et al., CVPR 2016): tap ky lands on
+# that phase (Shi et al., "Is the deconvolution layer the same as a
+# convolutional layer?", arXiv:1609.07009, 2016): tap ky lands on
 # full row ``iy * s + ky * d``, i.e. on phase ``(ky * d) % s`` at ``iy + (ky * d) // s``.
 # All phases come from one matrix product of the weights, arranged
 # (phases x C_out, shifts x C_in), with the input shifted by each distinct
 # offset ``(ky * d) // s``; a kernel then interleaves the phases and crops.
 # Unlike scatter-adding k_h * k_w strided copies, every output element is
 # written once.
+
+
+def _shift_counts(kernel, stride, dilation):
+    """Distinct input offsets ``(k * d) // s`` along each axis."""
+    return tuple((k - 1) * d // s + 1 for k, s, d in zip(kernel, stride, dilation))
 
 
 def _phase_grid(out_size, padding, stride):
@@ -330,7 +336,7 @@ def _phase_weights(weight, groups, stride, dilation):
     """Weights as (groups, sH * sW * C_out/g, shifts * C_in/g) matrices, zero where a phase has no tap."""
     c_in, c_out_g, kh, kw = weight.shape
     (sh, sw), (dh, dw) = stride, dilation
-    n_a, n_b = (kh - 1) * dh // sh + 1, (kw - 1) * dw // sw + 1
+    n_a, n_b = _shift_counts((kh, kw), stride, dilation)
     w = weight.reshape(groups, c_in // groups, c_out_g, kh, kw)
     out = np.zeros((groups, sh, sw, c_out_g, n_a, n_b, c_in // groups), dtype=weight.dtype)
     for ky, kx in np.ndindex(kh, kw):
@@ -343,8 +349,7 @@ def _shifted_inputs(x, weight_shape, stride, dilation, phases):
     """(shifts * C, Qh * Qw) matrix: the planes x[c, q - a, p - b] for every offset (a, b), zero outside."""
     c, h, w = x.shape
     _, _, kh, kw = weight_shape
-    (sh, sw), (dh, dw), (qh, qw) = stride, dilation, phases
-    n_a, n_b = (kh - 1) * dh // sh + 1, (kw - 1) * dw // sw + 1
+    (qh, qw), (n_a, n_b) = phases, _shift_counts((kh, kw), stride, dilation)
     out = np.zeros((n_a, n_b, c, qh, qw), dtype=x.dtype)
     for a, b in np.ndindex(n_a, n_b):
         rows, cols = min(h, qh - a), min(w, qw - b)
