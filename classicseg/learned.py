@@ -281,8 +281,10 @@ def softmax(logits, axis=1):
     axis = check_int(axis, "axis")
     if not -z.ndim <= axis < z.ndim:
         raise ValueError(f"axis={axis} is out of range for logits of shape {z.shape}")
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    e = np.subtract(z, z.max(axis=axis, keepdims=True))
+    np.exp(e, out=e)  # in place: one output-sized array, not three
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def logits_to_labels(logits, size=None, mode="bilinear", *, align_corners=None):
