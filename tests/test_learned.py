@@ -445,6 +445,22 @@ def test_kernels_run_from_two_python_threads():
             np.testing.assert_array_equal(out, expected)
 
 
+def test_conv_transpose2d_from_two_python_threads():
+    """Each thread has its own scratch buffers; shapes that change between calls reuse them."""
+    rng = np.random.default_rng(7)
+    calls = [
+        (rng.normal(size=(1, 3, 9 + i, 7)), rng.normal(size=(3, 2, 2 + i % 3, 4)), {"stride": 1 + i % 3, "padding": i % 2})
+        for i in range(6)
+    ]
+    expected = [naive_conv_transpose2d(x, w, None, *[(v, v) for v in (p["stride"], p["padding"], 0)], 1, (1, 1))
+                for x, w, p in calls]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(3):
+            outs = list(pool.map(lambda c: conv_transpose2d(c[0], c[1], **c[2]), calls))
+            for out, ref in zip(outs, expected):
+                np.testing.assert_allclose(out, ref, atol=1e-12)
+
+
 def test_dtypes_kept_or_promoted():
     x = np.arange(12).reshape(1, 3, 4)
     assert interpolate(x, scale_factor=2).dtype == np.float64
