@@ -5,8 +5,9 @@ peer, ...) so that a load change on the shared machine hits both, PyTorch
 and Numba both on the same number of threads (the machine's cores):
 
 - ``interpolate`` bilinear / bicubic / nearest / nearest-exact, (1, 21,
-  128, 128) -> (512, 512), against ``torch.nn.functional.interpolate``, and
-  ``logits_to_labels`` (the same bilinear upsampling, then argmax);
+  128, 128) -> (512, 512), against ``torch.nn.functional.interpolate``;
+  ``bed_of_nails`` to the same size, against zeros with a strided
+  assignment; ``logits_to_labels`` (bilinear upsampling, then argmax);
 - ``conv_transpose2d`` of (1, 21, 128, 128) to 21 channels: kernel 4,
   stride 2, padding 1 (to 256²) and kernel 8, stride 4, padding 2 (to
   512², FCN's upsampling layer), against ``F.conv_transpose2d``;
@@ -108,6 +109,12 @@ def learned_cases(torch):
         )
         for mode in ("bilinear", "bicubic", "nearest", "nearest-exact")
     ]
+    def torch_bed_of_nails():
+        out = xt.new_zeros((1, 21, 512, 512))
+        out[..., ::4, ::4] = xt
+        return out
+
+    cases.append(("bed_of_nails", "(1, 21, 128, 128) -> 512², scale 4", partial(learned.bed_of_nails, x, 4), torch_bed_of_nails))
     cases.append(
         (
             "logits_to_labels",
