@@ -101,34 +101,41 @@ def _instances(x, name):
     return _Instances(ids, x.shape, index=index.astype(np.intp, copy=False))
 
 
-def _intersections(a, b, names):
-    """Pixel counts of every (object of a, object of b) pair, as an (n_a, n_b) int64 table."""
+def _overlaps(a, b, names):
+    """IoU of every overlapping (object of a, object of b) pair, as sparse triplets.
+
+    Returns ``rows``, ``cols`` (object indices) and ``iou`` (float64) of the
+    pairs that share a pixel, by increasing ``(row, col)``: label images with
+    thousands of objects (nuclei) have few such pairs, never a dense table.
+    """
     if a.spatial_shape != b.spatial_shape:
         raise ValueError(
             f"{names[1]} must cover the image of {names[0]} {a.spatial_shape}, got {b.spatial_shape}"
         )
     if a.index is not None and b.index is not None:
         both = (a.index >= 0) & (b.index >= 0)
-        pairs, counts = np.unique(a.index[both] * np.int64(b.n) + b.index[both], return_counts=True)
-        table = np.zeros((a.n, b.n), dtype=np.int64)
-        table[pairs // max(b.n, 1), pairs % max(b.n, 1)] = counts
-        return table
-    n_pixels = int(np.prod(a.spatial_shape))
-    # float32 sums of 0/1 are exact below 2**24 pixels.
-    dtype = np.float32 if n_pixels < 2**24 else np.float64
-    check_memory(
-        (a.n + b.n) * n_pixels * np.dtype(dtype).itemsize,
-        "the mask overlaps of one image",
-        "pass label images, or fewer masks per image",
-    )
-    return np.rint(a.as_masks().astype(dtype) @ b.as_masks().astype(dtype).T).astype(np.int64)
+        pairs, inter = np.unique(a.index[both] * np.int64(b.n) + b.index[both], return_counts=True)
+        rows, cols = pairs // max(b.n, 1), pairs % max(b.n, 1)
+    else:
+        n_pixels = int(np.prod(a.spatial_shape))
+        # float32 sums of 0/1 are exact below 2**24 pixels.
+        dtype = np.float32 if n_pixels < 2**24 else np.float64
+        check_memory(
+            (a.n + b.n) * n_pixels * np.dtype(dtype).itemsize + a.n * b.n * 8,
+            "the mask overlaps of one image",
+            "pass label images, or fewer masks per image",
+        )
+        table = np.rint(a.as_masks().astype(dtype) @ b.as_masks().astype(dtype).T).astype(np.int64)
+        rows, cols = np.nonzero(table)
+        inter = table[rows, cols]
+    union = a.areas()[rows] + b.areas()[cols] - inter
+    return rows, cols, inter / union
 
 
-def _iou_table(a, b, names):
-    """IoU of every (object of a, object of b) pair, float64; 0 where both are empty."""
-    inter = _intersections(a, b, names)
-    union = a.areas()[:, np.newaxis] + b.areas()[np.newaxis, :] - inter
-    return np.divide(inter, union, out=np.zeros(inter.shape), where=union > 0)
+def _dense(rows, cols, values, shape):
+    table = np.zeros(shape)
+    table[rows, cols] = values
+    return table
 
 
 def _threshold(value, name):
@@ -172,7 +179,7 @@ def match_instances(y_true, y_pred, *, iou_threshold=0.5):
     it has the largest number of such pairs and, among those matchings, the
     largest total IoU (the Hungarian algorithm, ``linear_sum_assignment``,
     on each connected group of candidate pairs). This is StarDist's
-    ``matching`` [3]_; for thresholds >= 0.5 each object has at most one
+    ``matching`` [1]_; for thresholds >= 0.5 each object has at most one
     candidate above the threshold (non-overlapping objects), so the matching
     is unique.
 
@@ -203,6 +210,11 @@ def match_instances(y_true, y_pred, *, iou_threshold=0.5):
     TypeError
         If an input is neither an integer nor a boolean array.
 
+    References
+    ----------
+    .. [1] Schmidt, Weigert, Broaddus and Myers, "Cell Detection with
+       Star-convex Polygons", MICCAI 2018 (StarDist's ``matching``).
+
     Examples
     --------
     >>> import numpy as np
@@ -216,28 +228,35 @@ def match_instances(y_true, y_pred, *, iou_threshold=0.5):
     """
     iou_threshold = _threshold(iou_threshold, "iou_threshold")
     true, pred = _instances(y_true, "y_true"), _instances(y_pred, "y_pred")
-    iou = _iou_table(true, pred, ("y_true", "y_pred"))
-    rows, cols = np.nonzero(iou >= iou_threshold)
+    rows, cols, iou = _overlaps(true, pred, ("y_true", "y_pred"))
+    valid = iou >= iou_threshold
+    rows, cols, iou = rows[valid], cols[valid], iou[valid]
     graph = coo_matrix((np.ones(len(rows)), (rows, true.n + cols)), shape=(true.n + pred.n,) * 2)
     _, component = connected_components(graph, directed=False)
-    matched_rows, matched_cols = [], []
+    matched_rows, matched_cols, matched_iou = [], [], []
     for c in np.unique(component[rows]):
-        r = np.flatnonzero(component[: true.n] == c)
-        k = np.flatnonzero(component[true.n :] == c)
-        sub = iou[np.ix_(r, k)]
-        valid = sub >= iou_threshold
+        pairs = component[rows] == c
+        r, k = np.unique(rows[pairs]), np.unique(cols[pairs])
+        if len(r) == 1 or len(k) == 1:  # one object with candidates: the best one
+            best = np.flatnonzero(pairs)[np.argmax(iou[pairs])]
+            matched_rows.append(rows[best : best + 1])
+            matched_cols.append(cols[best : best + 1])
+            matched_iou.append(iou[best : best + 1])
+            continue
+        sub = _dense(np.searchsorted(r, rows[pairs]), np.searchsorted(k, cols[pairs]), iou[pairs], (len(r), len(k)))
         # Each match is worth 1 plus a tie-breaking IoU bonus whose total
         # stays below 1, so the count of matches comes first.
-        gain = np.where(valid, 1 + sub / (2 * min(len(r), len(k))), 0)
+        gain = np.where(sub > 0, 1 + sub / (2 * min(len(r), len(k))), 0)
         i, j = linear_sum_assignment(gain, maximize=True)
-        keep = valid[i, j]
+        keep = sub[i, j] > 0
         matched_rows.append(r[i[keep]])
         matched_cols.append(k[j[keep]])
+        matched_iou.append(sub[i, j][keep])
     i = np.concatenate([np.zeros(0, np.intp), *matched_rows])
     j = np.concatenate([np.zeros(0, np.intp), *matched_cols])
+    ious = np.concatenate([np.zeros(0), *matched_iou])
     order = np.argsort(i)
-    i, j = i[order], j[order]
-    ious = iou[i, j]
+    i, j, ious = i[order], j[order], ious[order]
     tp = len(i)
     fp, fn = pred.n - tp, true.n - tp
     return InstanceMatch(
@@ -331,6 +350,11 @@ def instance_average_precision(results, *, iou_thresholds=None, max_detections=1
     TypeError
         If an input has the wrong type.
 
+    References
+    ----------
+    .. [1] Lin et al., "Microsoft COCO: Common Objects in Context", ECCV
+       2014; its evaluation code ``pycocotools.cocoeval.COCOeval``.
+
     Examples
     --------
     Two true objects; the surer of two detections is right, the other misses:
@@ -358,7 +382,11 @@ def instance_average_precision(results, *, iou_thresholds=None, max_detections=1
         true, pred = _instances(item[0], f"y_true of image {index}"), _instances(item[1], f"y_pred of image {index}")
         scores = _scores(item[2], pred.n, index)
         keep = np.argsort(-scores, kind="mergesort")[:max_detections]
-        iou = _iou_table(pred, true, (f"y_pred of image {index}", f"y_true of image {index}"))[keep]
+        rows, cols, iou = _overlaps(pred, true, (f"y_pred of image {index}", f"y_true of image {index}"))
+        rank = np.full(pred.n, -1)
+        rank[keep] = np.arange(len(keep))
+        kept = rank[rows] >= 0
+        iou = _dense(rank[rows[kept]], cols[kept], iou[kept], (len(keep), true.n))
         matched = np.zeros((len(thresholds), len(keep)), dtype=bool)
         coco_greedy_match(np.ascontiguousarray(iou), thresholds, matched)
         all_scores.append(scores[keep])
@@ -478,8 +506,9 @@ def _segments(category, instance, known, position, n_cat, thing_at):
 
 
 def panoptic_quality(y_true, y_pred, *, things, stuffs, allow_unknown_preds_category=False):
-    """Panoptic quality PQ = SQ x RQ of a panoptic segmentation (Kirillov et al. [2]_).
+    """Panoptic quality PQ = SQ x RQ of a panoptic segmentation.
 
+    The metric of Kirillov et al. [1]_.
     Per image, a predicted segment matches a true segment of the same
     category when their IoU exceeds 0.5 (which makes matches unique). Per
     category, with the matched pairs TP, the unmatched predicted segments FP
@@ -529,6 +558,11 @@ def panoptic_quality(y_true, y_pred, *, things, stuffs, allow_unknown_preds_cate
     TypeError
         If a label array is not of an integer dtype or a category id is not
         an integer.
+
+    References
+    ----------
+    .. [1] Kirillov, He, Girshick, Rother and Dollar, "Panoptic
+       Segmentation", CVPR 2019.
 
     Examples
     --------

@@ -6,10 +6,19 @@ channel-first ``(N, C, H, W)`` or unbatched ``(C, H, W)``, float32 and
 float64 are kept, float16 becomes float32 and integers float64.
 """
 
+import threading
+
 import numpy as np
 
 from ._kernels import layers as _kernels
 from ._validate import check_int, check_memory
+
+# Scratch memory of conv_transpose2d, kept per thread between calls: fresh
+# temporaries of several MB cost a page fault per 4 KiB on every call (the
+# allocator hands them back to the system when freed), which took longer
+# than the matrix product itself. Larger buffers are not kept.
+_SCRATCH_BYTES = 64 * 2**20
+_scratch_space = threading.local()
 
 # ------------------------------------------------------------------ checks
 
@@ -312,13 +321,31 @@ def conv_transpose2d_output_size(h_in, kernel_size, stride=1, padding=0, output_
 
 # A transposed convolution with stride s is s_h * s_w ordinary convolutions,
 # one per output phase (row mod s_h, column mod s_w), each with the taps of
-# that phase ("sub-pixel convolution", Shi et al., CVPR 2016): tap ky lands on
+# that phase (Shi et al., "Is the deconvolution layer the same as a
+# convolutional layer?", arXiv:1609.07009, 2016): tap ky lands on
 # full row ``iy * s + ky * d``, i.e. on phase ``(ky * d) % s`` at ``iy + (ky * d) // s``.
 # All phases come from one matrix product of the weights, arranged
 # (phases x C_out, shifts x C_in), with the input shifted by each distinct
 # offset ``(ky * d) // s``; a kernel then interleaves the phases and crops.
 # Unlike scatter-adding k_h * k_w strided copies, every output element is
 # written once.
+
+
+def _shift_counts(kernel, stride, dilation):
+    """Distinct input offsets ``(k * d) // s`` along each axis."""
+    return tuple((k - 1) * d // s + 1 for k, s, d in zip(kernel, stride, dilation))
+
+
+def _scratch(name, shape, dtype):
+    """An uninitialised array on this thread's reusable buffer ``name``."""
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    if size > _SCRATCH_BYTES:
+        return np.empty(shape, dtype)
+    buffer = getattr(_scratch_space, name, None)
+    if buffer is None or buffer.nbytes < size:
+        buffer = np.empty(max(size, 1), np.uint8)
+        setattr(_scratch_space, name, buffer)
+    return buffer[:size].view(dtype).reshape(shape)
 
 
 def _phase_grid(out_size, padding, stride):
@@ -330,7 +357,7 @@ def _phase_weights(weight, groups, stride, dilation):
     """Weights as (groups, sH * sW * C_out/g, shifts * C_in/g) matrices, zero where a phase has no tap."""
     c_in, c_out_g, kh, kw = weight.shape
     (sh, sw), (dh, dw) = stride, dilation
-    n_a, n_b = (kh - 1) * dh // sh + 1, (kw - 1) * dw // sw + 1
+    n_a, n_b = _shift_counts((kh, kw), stride, dilation)
     w = weight.reshape(groups, c_in // groups, c_out_g, kh, kw)
     out = np.zeros((groups, sh, sw, c_out_g, n_a, n_b, c_in // groups), dtype=weight.dtype)
     for ky, kx in np.ndindex(kh, kw):
@@ -339,18 +366,19 @@ def _phase_weights(weight, groups, stride, dilation):
     return out.reshape(groups, sh * sw * c_out_g, -1)
 
 
-def _shifted_inputs(x, weight_shape, stride, dilation, phases):
-    """(shifts * C, Qh * Qw) matrix: the planes x[c, q - a, p - b] for every offset (a, b), zero outside."""
-    c, h, w = x.shape
-    _, _, kh, kw = weight_shape
-    (sh, sw), (dh, dw), (qh, qw) = stride, dilation, phases
-    n_a, n_b = (kh - 1) * dh // sh + 1, (kw - 1) * dw // sw + 1
-    out = np.zeros((n_a, n_b, c, qh, qw), dtype=x.dtype)
-    for a, b in np.ndindex(n_a, n_b):
-        rows, cols = min(h, qh - a), min(w, qw - b)
-        if rows > 0 and cols > 0:
-            out[a, b, :, a : a + rows, b : b + cols] = x[:, :rows, :cols]
-    return out.reshape(n_a * n_b * c, qh * qw)
+def _shifted_inputs(x, shift_counts, out):
+    """Fill ``out`` (n_a, n_b, C, Qh, Qw) with the planes ``x[c, q - a, p - b]``, zero outside."""
+    _, h, w = x.shape
+    qh, qw = out.shape[3:]
+    for a, b in np.ndindex(*shift_counts):
+        rows, cols = max(0, min(h, qh - a)), max(0, min(w, qw - b))
+        plane = out[a, b]
+        plane[:, :a] = 0
+        plane[:, a + rows :] = 0
+        inner = plane[:, a : a + rows]
+        inner[:, :, :b] = 0
+        inner[:, :, b + cols :] = 0
+        inner[:, :, b : b + cols] = x[:, :rows, :cols]
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -441,17 +469,20 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     weights = _phase_weights(weight.astype(dtype, copy=False), groups, stride, dilation)
     bias = np.zeros(c_out, dtype) if bias is None else bias.astype(dtype)
     phases = _phase_grid(out_size, padding, stride)
-    shifts = weights.shape[2] // c_in_g
+    shifts = _shift_counts((kh, kw), stride, dilation)
+    n_phases, grid = stride[0] * stride[1], phases[0] * phases[1]
     check_memory(
-        (shifts * c_in_g + stride[0] * stride[1] * c_out_g) * phases[0] * phases[1] * dtype.itemsize,
+        (shifts[0] * shifts[1] * c_in_g + n_phases * c_out_g) * grid * dtype.itemsize,
         "conv_transpose2d's shifted inputs and phase outputs of one sample",
         "split the channels into groups of calls",
     )
+    inputs = _scratch("inputs", (*shifts, c_in_g, *phases), dtype)
+    result = _scratch("result", (n_phases * c_out_g, grid), dtype)
     for b, g in np.ndindex(n, groups):
-        inputs = _shifted_inputs(x4[b, g * c_in_g : (g + 1) * c_in_g], weight.shape, stride, dilation, phases)
-        result = (weights[g] @ inputs).reshape(*stride, c_out_g, *phases)
+        _shifted_inputs(x4[b, g * c_in_g : (g + 1) * c_in_g], shifts, inputs)
+        np.matmul(weights[g], inputs.reshape(-1, grid), out=result)
         block = slice(g * c_out_g, (g + 1) * c_out_g)
-        _kernels.shuffle_phases(result, bias[block], *padding, out[b, block])
+        _kernels.shuffle_phases(result.reshape(*stride, c_out_g, *phases), bias[block], *padding, out[b, block])
     return out if batched else out[0]
 
 

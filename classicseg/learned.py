@@ -285,8 +285,10 @@ def softmax(logits, axis=1):
     axis = check_int(axis, "axis")
     if not -z.ndim <= axis < z.ndim:
         raise ValueError(f"axis={axis} is out of range for logits of shape {z.shape}")
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    e = np.subtract(z, z.max(axis=axis, keepdims=True))
+    np.exp(e, out=e)  # in place: one output-sized array, not three
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def logits_to_labels(logits, size=None, mode="bilinear", *, align_corners=None):
@@ -381,22 +383,28 @@ def cross_entropy(logits, target, ignore_index=None, reduction="mean"):
             f"target must have shape {expected} for logits of shape {np.shape(logits)}, got {target.shape}"
         )
     target4 = target if batched else target[np.newaxis]
-    n_classes = x4.shape[1]
-    kept = (
-        np.ones(target4.shape, dtype=bool)
-        if ignore_index is None
-        else target4 != check_int(ignore_index, "ignore_index")
-    )
-    bad = kept & ((target4 < 0) | (target4 >= n_classes))
-    if bad.any():
+    n, n_classes = x4.shape[:2]
+    use_ignore = ignore_index is not None
+    ignore = check_int(ignore_index, "ignore_index") if use_ignore else 0
+    picked = np.empty(target4.shape, dtype=x4.dtype)
+    kept = np.empty(target4.shape, dtype=bool)
+    if _kernels.target_logits(
+        x4.reshape(n, n_classes, -1), target4.reshape(n, -1).astype(np.int64), ignore, use_ignore,
+        picked.reshape(n, -1), kept.reshape(n, -1),
+    ):
+        bad = (target4 < 0) | (target4 >= n_classes)
         raise ValueError(
             f"target must hold class ids in [0, {n_classes}) or ignore_index={ignore_index}, "
-            f"found {target4[bad][0]}"
+            f"found {target4[bad & ~(use_ignore & (target4 == ignore))][0]}"
         )
-    safe = np.where(kept, target4, 0).astype(np.intp)[:, np.newaxis]
-    top = x4.max(axis=1, keepdims=True)
-    lse = top + np.log(np.exp(x4 - top).sum(axis=1, keepdims=True))
-    loss = np.where(kept, (lse - np.take_along_axis(x4, safe, axis=1))[:, 0], x4.dtype.type(0))
+    # Log-sum-exp with the maximum subtracted, class by class so that the
+    # temporaries stay in cache (the classes are summed in order either way).
+    top = x4.max(axis=1)
+    total, buf = np.zeros_like(top), np.empty_like(top)
+    for c in range(n_classes):
+        np.exp(np.subtract(x4[:, c], top, out=buf), out=buf)
+        total += buf
+    loss = np.where(kept, top + np.log(total) - picked, x4.dtype.type(0))
     if reduction == "none":
         return loss if batched else loss[0]
     total = loss.sum(dtype=x4.dtype)

@@ -226,6 +226,17 @@ def test_match_instances_against_stardist_and_brute_force(seed):
             np.testing.assert_allclose(np.sort(m.ious), np.sort(matched), atol=1e-12)
 
 
+def test_match_instances_many_objects():
+    """Thousands of nuclei: pairs are found sparsely, matched per group."""
+    side = np.arange(150) // 3
+    truth = (side[:, None] * 50 + side[None, :] + 1) * 7  # 2,500 squares of 3 x 3
+    pred = np.roll(truth, 1, axis=1)  # each square shifted by one column: IoU 2/4
+    m = metrics.match_instances(truth, pred)
+    assert (m.tp, m.fp, m.fn) == (2500, 0, 0)
+    np.testing.assert_allclose(m.ious, 0.5)
+    assert metrics.match_instances(truth, pred, iou_threshold=0.51).tp == 0
+
+
 def test_match_instances_bad_input():
     t = np.array([[1, 1, 0, 2]])
     with pytest.raises(ValueError, match="y_pred"):

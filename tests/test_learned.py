@@ -424,12 +424,16 @@ def test_unpool_places_every_maximum_at_its_index(shape, kernel, dtype):
 
 def test_results_do_not_depend_on_thread_count():
     one, two = outputs_per_thread_count("""
-        from classicseg.learned import interpolate
+        from classicseg.learned import conv_transpose2d, interpolate, max_pool2d, max_unpool2d
         x = np.random.default_rng(3).normal(size=(1, 3, 37, 29)).astype(np.float32)
-        for m in ("bilinear", "bicubic"):
+        for m in ("bilinear", "bicubic", "nearest"):
             digest(interpolate(x, size=(101, 75), mode=m))
+        w = np.random.default_rng(5).normal(size=(3, 2, 4, 4)).astype(np.float32)
+        digest(conv_transpose2d(x, w, stride=2, padding=1))
+        pooled, idx = max_pool2d(x, 2, return_indices=True)
+        digest(max_unpool2d(pooled, idx, 2, output_size=x.shape))
     """)
-    assert len(one) == 2 and one == two
+    assert len(one) == 5 and one == two
 
 
 def test_kernels_run_from_two_python_threads():
@@ -438,6 +442,22 @@ def test_kernels_run_from_two_python_threads():
     with ThreadPoolExecutor(2) as pool:
         for out in pool.map(lambda _: interpolate(x, scale_factor=2.5, mode="bicubic"), range(4)):
             np.testing.assert_array_equal(out, expected)
+
+
+def test_conv_transpose2d_from_two_python_threads():
+    """Each thread has its own scratch buffers; shapes that change between calls reuse them."""
+    rng = np.random.default_rng(7)
+    calls = [
+        (rng.normal(size=(1, 3, 9 + i, 7)), rng.normal(size=(3, 2, 2 + i % 3, 4)), {"stride": 1 + i % 3, "padding": i % 2})
+        for i in range(6)
+    ]
+    expected = [naive_conv_transpose2d(x, w, None, *[(v, v) for v in (p["stride"], p["padding"], 0)], 1, (1, 1))
+                for x, w, p in calls]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(3):
+            outs = list(pool.map(lambda c: conv_transpose2d(c[0], c[1], **c[2]), calls))
+            for out, ref in zip(outs, expected):
+                np.testing.assert_allclose(out, ref, atol=1e-12)
 
 
 def test_dtypes_kept_or_promoted():

@@ -16,6 +16,35 @@ from ._jit import kernel
 ROWS_PER_TASK = 32
 
 
+@kernel
+def target_logits(x, target, ignore_index, use_ignore, picked, kept):
+    """The logit of each pixel's target class; return the count of targets out of range.
+
+    Parameters
+    ----------
+    x : (N, C, P) float array of logits
+    target : (N, P) integer array of class ids
+    ignore_index : int, target value skipped if ``use_ignore``
+    use_ignore : bool
+    picked : (N, P) array of x's dtype, ``x[b, target[b, p], p]`` (0 where not kept)
+    kept : (N, P) bool array, whether the pixel counts
+
+    One serial pass: a gather of one value per pixel, cheaper than the
+    index arrays of ``np.take_along_axis`` and not worth a parallel launch.
+    """
+    n_bad = 0
+    for b in range(x.shape[0]):
+        for p in range(x.shape[2]):
+            t = target[b, p]
+            keep = not (use_ignore and t == ignore_index)
+            if keep and (t < 0 or t >= x.shape[1]):
+                n_bad += 1
+                keep = False
+            kept[b, p] = keep
+            picked[b, p] = x[b, t, p] if keep else 0
+    return n_bad
+
+
 @kernel(parallel=True)
 def resample_planes(x, row_index, row_weight, col_index, col_weight, out):
     """Separable resampling of a stack of planes.
