@@ -389,12 +389,12 @@ def run_evaluate_boundary(args, parser):
     try:
         if not args.pred_dir.is_dir():
             raise ValueError(f"PRED_DIR {str(args.pred_dir)!r} is not a folder")
-        if any(p.is_dir() and any(p.glob("*.png")) for p in args.pred_dir.iterdir()):
+        if any(p.is_dir() and _label_files(p) for p in args.pred_dir.iterdir()):
             params, folders = _sweep_folders(args.pred_dir)
             ids = _image_ids(folders)
 
             def prediction(image_id):
-                return [read_image(folder / f"{image_id}.png") for folder in folders]
+                return [read_image(files[image_id]) for files in folders]
         else:
             params = None
             maps = {p.stem: p for p in sorted(args.pred_dir.iterdir())
