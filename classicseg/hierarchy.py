@@ -576,8 +576,13 @@ def _graph(ids, n, shape, boundary, connectivity):
     use = boundary is not None
     flat_boundary = (np.ascontiguousarray(boundary).reshape(-1) if use
                      else np.zeros(1, np.float32))
+    starts, stops, steps = _rows(shape, connectivity)
+    # Buffers for every neighbour pair save a counting pass; pages never written
+    # cost nothing, but past 64 MiB of address space the kernel counts first.
+    bound = int((stops - starts).sum())
+    capacity = bound if bound * 24 <= 2**26 else -1
     return _k.region_graph_edges(np.ascontiguousarray(ids, dtype=np.int64).reshape(-1), n,
-                                 *_rows(shape, connectivity), flat_boundary, use)
+                                 starts, stops, steps, flat_boundary, use, capacity)
 
 
 def _rows(shape, connectivity):
