@@ -287,6 +287,8 @@ class Hierarchy:
 
         Row ``m`` is merge node ``n_leaves + m``: its two children (SciPy's
         cluster indices are ours), its altitude and its number of leaves.
+        Parts joined at altitude +inf (no border between them) are kept as
+        such; SciPy's dendrogram cannot draw them.
         """
         n = self.n_leaves
         children = np.argsort(self.parents[:-1], kind="stable").reshape(-1, 2)
@@ -631,4 +633,6 @@ def _check_boundary(boundary, shape, mask=None):
     check_finite(boundary, "boundary", mask)
     if mask is not None:
         boundary = np.where(mask, boundary, 0)
-    return boundary.astype(np.float64) if boundary.dtype.kind != "f" else boundary
+    if boundary.dtype not in (np.float32, np.float64):  # other types, other byte orders
+        boundary = boundary.astype(np.float64)
+    return boundary
