@@ -389,7 +389,8 @@ def run_evaluate_boundary(args, parser):
     try:
         if not args.pred_dir.is_dir():
             raise ValueError(f"PRED_DIR {str(args.pred_dir)!r} is not a folder")
-        if any(p.is_dir() and _label_files(p) for p in args.pred_dir.iterdir()):
+        if any(p.is_dir() and p.name != OVERLAY_DIR and _label_files(p)
+               for p in args.pred_dir.iterdir()):
             params, folders = _sweep_folders(args.pred_dir)
             ids = _image_ids(folders)
 
@@ -452,12 +453,7 @@ def boundary_table(bench, pred_dir, split, params=None):
     """The boundary benchmark as Markdown: ODS, OIS and AP, then the curve when it is short."""
     unit = "segmentation" if params is not None else "threshold"
     lines = [f"Boundary benchmark of {pred_dir} on BSDS500 {split} ({bench.n_images} images, "
-             f"{bench.thresholds.size} {unit}s)", "",
-             f"| | F | recall | precision | {unit} |", "|---|---:|---:|---:|---:|",
-             f"| ODS | {bench.ods_f:.3f} | {bench.ods_recall:.3f} | {bench.ods_precision:.3f} | "
-             f"{bench.ods_threshold:.3g} |",
-             f"| OIS | {bench.ois_f:.3f} | {bench.ois_recall:.3f} | {bench.ois_precision:.3f} | |",
-             f"| AP | {bench.ap:.3f} | | | |"]
+             f"{bench.thresholds.size} {unit}s)", "", bench.to_markdown()]
     if bench.thresholds.size <= 25:
         names = params if params is not None else [f"{t:.3g}" for t in bench.thresholds]
         lines += ["", f"| {unit} | F | recall | precision |", "|---|---:|---:|---:|"]

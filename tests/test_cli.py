@@ -327,7 +327,7 @@ def test_evaluate_boundary_maps_and_segmentations(tmp_path, capsys):
     out = capsys.readouterr().out
     # t = 0.25: 24 machine pixels, 12 matched; t = 0.5, 0.75: 12 of 12.
     assert "(2 images, 3 thresholds)" in out
-    assert "| ODS | 1.000 | 1.000 | 1.000 |" in out
+    assert "| ODS | 1.0000 | 1.0000 | 1.0000 |" in out
     assert "| 0.25 | 0.667 | 1.000 | 0.500 |" in out
     thr = np.loadtxt(tmp_path / "res" / "eval_bdry_thr.txt")
     np.testing.assert_allclose(thr, [[0.25, 1, 0.5, 2 / 3], [0.5, 1, 1, 1], [0.75, 1, 1, 1]],
