@@ -31,9 +31,9 @@ from ._io import (
     write_overlay,
 )
 from ._kmeans import INITS
-from ._progress import progress_bar
 from ._meanshift import ASSIGNS
 from ._ncut import METHODS as NCUT_METHODS
+from ._progress import progress_bar
 from .batch import METHODS, iter_segments, resolve_method
 from .features import feature_space_name
 
