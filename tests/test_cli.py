@@ -171,8 +171,9 @@ def test_evaluate_prints_the_region_benchmark_of_a_sweep(tmp_path, capsys):
     assert f"| OIS | {bench.covering_ois:.3f} | {bench.pri_ois:.3f} | {bench.vi_ois:.3f} |" in out
     # A single folder is one parameter: ODS and OIS coincide.
     assert main(["evaluate", str(tmp_path / "pred" / "5"), "--bsds",
-                 str(tmp_path / "bsds")]) == 0
-    out = capsys.readouterr().out
+                 str(tmp_path / "bsds"), "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert "2/2" not in err
     assert f"| ODS | {bench.covering[1]:.3f} (5) |" in out
     assert f"| OIS | {bench.covering[1]:.3f} |" in out
 
@@ -311,7 +312,8 @@ def test_evaluate_boundary_maps_and_segmentations(tmp_path, capsys):
         skio.imsave(maps / f"{image_id}.png", soft, check_contrast=False)
     assert main(["evaluate", str(maps), "--bsds", str(tmp_path / "bsds"), "--boundary",
                  "--thresholds", "3", "--out", str(tmp_path / "res")]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "boundary benchmark" in err and "2/2" in err  # the progress bar
     # t = 0.25: 24 machine pixels, 12 matched; t = 0.5, 0.75: 12 of 12.
     assert "(2 images, 3 thresholds)" in out
     assert "| ODS | 1.000 | 1.000 | 1.000 |" in out
