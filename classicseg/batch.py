@@ -19,6 +19,7 @@ import os
 import numpy as np
 
 from ._io import read_image
+from ._progress import progress_bar
 from ._validate import (
     check_array,
     check_finite,
@@ -59,7 +60,7 @@ def resolve_method(method):
     return getattr(importlib.import_module("classicseg"), METHODS[method])
 
 
-def segment_many(images_or_paths, method, *, scheduler=None, **params):
+def segment_many(images_or_paths, method, /, *, scheduler=None, progress=False, **params):
     """Segment many images with one method and the same parameters.
 
     Parameters
@@ -82,11 +83,17 @@ def segment_many(images_or_paths, method, *, scheduler=None, **params):
         address (``"tcp://host:8786"``) to which a client is connected for
         the call. Files must be readable by the workers. Any
         :class:`concurrent.futures.Executor` also works.
+    progress : bool or dict, optional
+        Show a progress bar on stderr, advanced as each image completes (a
+        dict gives options of ``tqdm.auto.tqdm``, e.g. ``{"desc": "val"}``);
+        long runs are otherwise silent.
     **params
-        Passed to the method. ``rng``: an int seed is passed as it is to every
-        image, so image ``i`` gets the labels ``method(image_i, rng=seed)``
-        whatever the scheduler; a Generator draws one seed per image, in
-        the order of the inputs.
+        Passed to the method (``images_or_paths`` and ``method`` are
+        positional-only, so that ``method="kway"`` reaches
+        :func:`classicseg.ncut_segment`). ``rng``: an int seed is passed as
+        it is to every image, so image ``i`` gets the labels
+        ``method(image_i, rng=seed)`` whatever the scheduler; a Generator
+        draws one seed per image, in the order of the inputs.
 
     Returns
     -------
@@ -115,12 +122,14 @@ def segment_many(images_or_paths, method, *, scheduler=None, **params):
     """
     items = _check_items(images_or_paths)
     out = [None] * len(items)
-    for index, labels in iter_segments(items, method, scheduler=scheduler, **params):
+    for index, labels in iter_segments(items, method, scheduler=scheduler, progress=progress,
+                                       **params):
         out[index] = labels
     return out
 
 
-def iter_segments(images_or_paths, method, *, scheduler=None, on_error="raise", **params):
+def iter_segments(images_or_paths, method, /, *, scheduler=None, on_error="raise",
+                  progress=False, **params):
     """Segment many images, yielding ``(index, labels)`` as each one completes.
 
     Parameters are those of :func:`segment_many`, and:
@@ -144,7 +153,9 @@ def iter_segments(images_or_paths, method, *, scheduler=None, on_error="raise", 
         raise ValueError(f"on_error must be 'raise' or 'return', got {on_error!r}")
     resolve_method(method)  # an unknown name fails here, before any work
     per_item = _params_per_item(params, len(items))
-    for index, result in _run(items, method, per_item, scheduler):
+    results = progress_bar(_run(items, method, per_item, scheduler), progress, total=len(items),
+                           desc=method if isinstance(method, str) else None)
+    for index, result in results:
         if isinstance(result, Exception):
             if on_error == "raise":
                 raise _with_item(result, index, items[index]) from result

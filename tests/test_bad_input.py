@@ -224,8 +224,8 @@ SPECS = {
              ("results", [(LABELS,)], ValueError), ("params", [1, 2, 3], ValueError),
              ("ignore_label", "x", TypeError)]),
     # -- batch ----------------------------------------------------------------
-    "segment_many": Spec(
-        batch.segment_many,
+    "segment_many": Spec(  # (images and method are positional-only)
+        lambda images_or_paths, method, **kw: batch.segment_many(images_or_paths, method, **kw),
         {"images_or_paths": [RGB, GRAY], "method": "kmeans", "k": 2, "rng": 0}, "other",
         bad=[("images_or_paths", [], ValueError), ("images_or_paths", RGB, TypeError),
              ("images_or_paths", [RGB, RGB.astype(complex)], TypeError, "image 1: image"),
@@ -233,7 +233,8 @@ SPECS = {
              ("method", "nope", ValueError), ("scheduler", "nope", ValueError),
              ("scheduler", 3, TypeError), ("k", 0, ValueError)]),
     "iter_segments": Spec(
-        lambda **kw: list(batch.iter_segments(**kw)),
+        lambda images_or_paths, method, **kw: list(batch.iter_segments(images_or_paths, method,
+                                                                       **kw)),
         {"images_or_paths": [RGB], "method": "meanshift", "window": 21}, "other",
         bad=[("on_error", "ignore", ValueError), ("images_or_paths", [], ValueError),
              ("method", "nope", ValueError), ("window", -1, ValueError)]),
