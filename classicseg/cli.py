@@ -33,7 +33,6 @@ from ._io import (
 from ._kmeans import INITS
 from ._meanshift import ASSIGNS
 from ._ncut import METHODS as NCUT_METHODS
-from ._progress import progress_bar
 from .batch import METHODS, iter_segments, resolve_method
 from .features import feature_space_name
 
@@ -553,9 +552,8 @@ def run_evaluate_boundary(args, parser):
         out_dir = check_output_dir(args.pred_dir if args.out is None else args.out)
         results = ((item.boundaries, prediction(item.id))
                    for item in load_bsds500(args.bsds, args.split, ids=ids, boundaries=True))
-        # (boundary_benchmark has no progress option yet: the bar is put on its input)
-        results = progress_bar(results, _progress(args, len(ids)), desc="boundary benchmark")
-        bench = boundary_benchmark(results, thresholds=args.thresholds)
+        bench = boundary_benchmark(results, thresholds=args.thresholds,
+                                   progress=_progress(args, len(ids)))
         for name, text in bench.official_tables().items():
             _write_text(out_dir / name, text)
     except (OSError, ValueError, TypeError) as exc:
