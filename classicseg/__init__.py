@@ -30,6 +30,8 @@ _EXPORTS = {
     "ncut_partition": "._ncut",
     "ncut_segment": "._ncut",
     "merge_small_regions": "._regions",
+    "Contours": "._contours",
+    "contours": "._contours",
 }
 _SUBMODULES = ("batch", "datasets", "features", "learned", "metrics")
 

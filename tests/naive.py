@@ -187,3 +187,35 @@ def merge_small(edge_a, edge_b, sizes, min_size):
             group[ra].add(x)
             root[x] = ra
     return np.array([root[r] for r in range(len(sizes))])
+
+
+# ---------------------------------------------------------------- contours
+
+
+def half_disc_chi2(bins, n_bins, radius, n_orientations):
+    """Mirror of ``classicseg._kernels.contours.half_disc_chi2`` (through ``oriented_gradient``).
+
+    For every pixel and orientation ``t = o pi / n``: the pixels of the disc
+    ``dx**2 + dy**2 <= radius**2`` (the image reflected at its borders,
+    dy growing downwards) with ``dx sin t + dy cos t > 0`` form one half and
+    those with ``< 0`` the other; returns ``0.5 * sum((g - h)**2 / (g + h))``
+    of the two normalised histograms, ``(n_orientations, M, N)`` float64.
+    """
+    bins = np.asarray(bins)
+    H, W = bins.shape
+    padded = np.pad(bins, radius, mode="symmetric")
+    dy, dx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
+    disc = dx**2 + dy**2 <= radius**2
+    out = np.zeros((n_orientations, H, W))
+    for o in range(n_orientations):
+        t = o * np.pi / n_orientations
+        side = dx * np.sin(t) + dy * np.cos(t)
+        halves = (disc & (side > 1e-9), disc & (side < -1e-9))
+        for y in range(H):
+            for x in range(W):
+                window = padded[y:y + 2 * radius + 1, x:x + 2 * radius + 1]
+                g, h = (np.bincount(window[m], minlength=n_bins) / m.sum() for m in halves)
+                total = g + h
+                nz = total > 0
+                out[o, y, x] = 0.5 * ((g - h)[nz] ** 2 / total[nz]).sum()
+    return out

@@ -1,0 +1,247 @@
+"""Contour detection: multiscale oriented gradients of brightness, colour and texture.
+
+The recipe is the local part of gPb (Martin, Fowlkes & Malik, "Learning to
+detect natural image boundaries using local brightness, color, and texture
+cues", PAMI 26(5), 2004; Arbelaez, Maire, Fowlkes & Malik, "Contour
+detection and hierarchical image segmentation", TPAMI 33(5), 2011): at every
+pixel and orientation, the chi-squared distance between the histograms of the
+two halves of a disc, for the CIELAB channels and for textons, at several
+radii, combined by weights learned on BSDS500 train by logistic regression
+(``benchmarks/learn_contours.py`` learned the weights and the texton
+dictionary below; both ship with the package, so results need no ``rng``).
+"""
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from ._kernels.contours import half_disc_chi2, non_max_suppression
+from ._validate import check_int, check_memory, prepare_image
+from .features import _colour_planes, _data_range
+
+N_ORIENTATIONS = 8
+
+# Bins of the CIELAB histograms: (channel, low, high, bins). Values outside
+# the range fall in the end bins; a and b of natural photographs lie mostly
+# within +-50.
+_LAB_BINS = ((0, 0.0, 100.0, 25), (1, -50.0, 50.0, 25), (2, -50.0, 50.0, 25))
+
+# Texton filter bank: first and second Gaussian derivatives (a steerable
+# basis of the oriented filters of Malik et al., IJCV 2001) of L at these
+# scales, scale-normalised.
+_TEXTON_SIGMAS = (1.0, 2.0)
+_TEXTON_FILE = Path(__file__).resolve().parent / "_data" / "contour_textons.npy"
+
+# Disc radii in pixels per cue (gPb's at the full BSDS resolution), in the
+# order of _CUE_NAMES.
+_CUE_NAMES = ("L", "a", "b", "texture")
+_RADII = ((3, 5, 10), (5, 10, 20), (5, 10, 20), (5, 10, 20))
+
+# Logistic-regression weights per (cue, radius) in the order above, and the
+# bias; learned by benchmarks/learn_contours.py on BSDS500 train.
+_WEIGHTS = np.ones(12, np.float32)
+_BIAS = np.float32(-3.0)
+
+
+@dataclass(frozen=True)
+class Contours:
+    """Boundary strength and orientation of every pixel.
+
+    Attributes
+    ----------
+    strength : (M, N) float32 ndarray
+        Probability of a boundary at each pixel, in [0, 1] (the soft map).
+    orientation : (M, N) float32 ndarray
+        Orientation of the boundary, in radians in [0, pi): the angle of the
+        edge's direction from the x axis, counter-clockwise as seen on screen
+        (0: a horizontal edge, pi/2: a vertical edge).
+    thin : (M, N) float32 ndarray
+        ``strength`` where it is a local maximum across the edge, 0 elsewhere
+        (non-maximum suppression), for one-pixel-wide contours.
+    oriented : (n_orientations, M, N) float32 ndarray
+        Strength for each of the orientations ``k pi / n_orientations``;
+        ``strength`` is its maximum over the first axis.
+    """
+
+    strength: np.ndarray
+    orientation: np.ndarray
+    thin: np.ndarray
+    oriented: np.ndarray
+
+
+def contours(image, *, channel_axis=-1, data_range=None):
+    """Boundary strength and orientation by multiscale oriented gradients (gPb's local cues).
+
+    Parameters
+    ----------
+    image : (M, N[, 3]) array_like
+        RGB image (or grayscale with ``channel_axis=None``).
+    channel_axis : int or None
+        Axis of the colour channels; None for a grayscale image.
+    data_range : float, optional
+        Value of white: the dtype's maximum for integers, 1.0 for floats.
+
+    Returns
+    -------
+    Contours
+        ``strength`` (soft, in [0, 1]), ``orientation``, ``thin`` (non-maximum
+        suppressed) and ``oriented`` (per orientation).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad image, channel_axis or data_range (the message names which).
+
+    References
+    ----------
+    D. Martin, C. Fowlkes, J. Malik, "Learning to detect natural image
+    boundaries using local brightness, color, and texture cues", PAMI 2004.
+    P. Arbelaez, M. Maire, C. Fowlkes, J. Malik, "Contour detection and
+    hierarchical image segmentation", TPAMI 2011.
+
+    Examples
+    --------
+    >>> img = np.zeros((32, 32), np.float32); img[:, 16:] = 1
+    >>> c = contours(img, channel_axis=None)
+    >>> int(c.thin[16].argmax()) in (15, 16)
+    True
+    """
+    bins = cue_bins(image, channel_axis=channel_axis, data_range=data_range)
+    gradients = cue_gradients(bins)
+    oriented = combine(gradients)
+    return finish(oriented)
+
+
+def cue_bins(image, *, channel_axis=-1, data_range=None):
+    """Quantised cue images: binned L, a, b and the texton map, as uint8 ``(4, M, N)`` and bin counts."""
+    img, is_color, _ = prepare_image(image, channel_axis)
+    if img.ndim != 3:
+        raise ValueError(f"image must be 2-D (with channels), got spatial shape {img.shape[:-1]}")
+    if img.shape[-1] not in (1, 3):
+        raise ValueError(f"image must have 3 (RGB) channels or 1, got {img.shape[-1]}")
+    rng_value = _data_range(img.dtype, data_range)
+    check_memory(60 * img[..., 0].size * 4, "contours' oriented gradients", "use a smaller image")
+    if img.shape[-1] == 1:
+        img = np.repeat(img, 3, axis=-1)
+    lab = _colour_planes(img, "lab", rng_value)
+    out = np.empty((4,) + lab[0].shape, np.uint8)
+    n_bins = []
+    for c, lo, hi, n in _LAB_BINS:
+        q = np.floor((lab[c] - lo) * (n / (hi - lo)))
+        out[c] = np.clip(q, 0, n - 1)
+        n_bins.append(n)
+    textons = texton_dictionary()
+    out[3] = assign_textons(texton_features(lab[0]), textons).reshape(lab[0].shape)
+    n_bins.append(len(textons))
+    return out, tuple(n_bins)
+
+
+def texton_features(L):
+    """Filter-bank responses of the lightness plane, ``(M * N, d)`` float32."""
+    L = np.asarray(L, np.float32)
+    feats = []
+    for s in _TEXTON_SIGMAS:
+        for order, norm in (((0, 1), s), ((1, 0), s), ((0, 2), s * s), ((1, 1), s * s), ((2, 0), s * s)):
+            feats.append(ndi.gaussian_filter(L, s, order=order, mode="reflect") * np.float32(norm))
+    return np.stack([f.ravel() for f in feats], axis=1)
+
+
+def assign_textons(features, textons):
+    """Index of the nearest texton of each row of ``features`` (float64 distances)."""
+    f = features.astype(np.float64)
+    t = textons.astype(np.float64)
+    d = (t * t).sum(1)[None, :] - 2.0 * f @ t.T
+    return d.argmin(axis=1).astype(np.uint8).reshape(-1)
+
+
+@functools.lru_cache(maxsize=1)
+def texton_dictionary():
+    """The shipped ``(n_textons, d)`` texton centres (k-means on BSDS500 train)."""
+    return np.load(_TEXTON_FILE).astype(np.float32)
+
+
+def cue_gradients(bins):
+    """Oriented half-disc chi-squared gradients of every (cue, radius), ``(n_cues, n_orient, M, N)``."""
+    planes, n_bins = bins
+    H, W = planes.shape[1:]
+    pairs = [(c, r) for c, radii in enumerate(_RADII) for r in radii]
+    out = np.empty((len(pairs), N_ORIENTATIONS, H, W), np.float32)
+    for i, (c, r) in enumerate(pairs):
+        out[i] = oriented_gradient(planes[c], n_bins[c], r, N_ORIENTATIONS)
+    return out
+
+
+def oriented_gradient(bins, n_bins, radius, n_orientations):
+    """Half-disc chi-squared gradient of a bin-index image, ``(n_orientations, M, N)`` float32.
+
+    The disc of ``radius`` (pixels with ``dx**2 + dy**2 <= radius**2``) is
+    split by the line through its centre at each orientation; pixels on the
+    line belong to neither half. Histograms are normalised by the half's pixel
+    count, so the distance ``0.5 * sum((g - h)**2 / (g + h))`` lies in [0, 1].
+    The image is reflected at its borders.
+    """
+    spans, counts = disc_spans(radius, n_orientations)
+    padded = np.pad(np.ascontiguousarray(bins, np.uint8), radius, mode="symmetric")
+    out = np.empty((n_orientations,) + bins.shape, np.float32)
+    half_disc_chi2(padded, n_bins, radius, spans, counts, out)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def disc_spans(radius, n_orientations):
+    """The runs of each half of the disc, ``(n_runs, 5)``, and the pixels per half.
+
+    A pixel at offset (dx, dy) (dy growing downwards) with
+    ``dx**2 + dy**2 <= radius**2`` is on side 0 when
+    ``dx sin(t) + dy cos(t) > 0`` and on side 1 when it is < 0, where
+    ``t = o pi / n_orientations`` is the direction of the splitting line; each
+    row of a side is one run ``(dy + radius, first dx, last dx, side, o)``.
+    """
+    runs = []
+    counts = np.zeros(n_orientations, np.int64)
+    for o in range(n_orientations):
+        t = o * np.pi / n_orientations
+        for k in range(-radius, radius + 1):
+            w = int(np.floor(np.sqrt(radius * radius - k * k)))
+            dx = np.arange(-w, w + 1)
+            side = dx * np.sin(t) + k * np.cos(t)
+            for s, members in ((0, dx[side > 1e-9]), (1, dx[side < -1e-9])):
+                if members.size:
+                    runs.append((k + radius, members.min(), members.max(), s, o))
+            counts[o] += np.count_nonzero(side > 1e-9)
+    runs = np.array(runs, np.int64)
+    runs.setflags(write=False)
+    counts.setflags(write=False)
+    return runs, counts
+
+
+def combine(gradients, weights=None, bias=None):
+    """Boundary probability per orientation: the logistic function of the weighted gradients."""
+    w = _WEIGHTS if weights is None else np.asarray(weights, np.float32)
+    b = _BIAS if bias is None else np.float32(bias)
+    z = np.tensordot(w, gradients, axes=(0, 0)) + b
+    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
+def finish(oriented):
+    """The :class:`Contours` of per-orientation strengths: maximum, its orientation, NMS."""
+    n_orient = oriented.shape[0]
+    best = oriented.argmax(axis=0)
+    strength = np.take_along_axis(oriented, best[None], axis=0)[0]
+    # The parabola through the strengths at the best orientation and its two
+    # neighbours (orientations wrap around at pi) places the orientation
+    # between the sampled ones.
+    prev = np.take_along_axis(oriented, ((best - 1) % n_orient)[None], axis=0)[0]
+    nxt = np.take_along_axis(oriented, ((best + 1) % n_orient)[None], axis=0)[0]
+    curvature = prev - 2 * strength + nxt
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(curvature < 0, 0.5 * (prev - nxt) / curvature, 0.0)
+    shift = np.clip(shift, -0.5, 0.5)
+    orientation = (((best + shift) * (np.pi / n_orient)) % np.pi).astype(np.float32)
+    orientation[orientation >= np.pi] = 0  # rounded up to pi in float32
+    thin = np.empty_like(strength)
+    non_max_suppression(strength, orientation, thin)
+    return Contours(strength, orientation, thin, oriented)
