@@ -47,8 +47,7 @@ def learn_textons(k=32, per_image=2000, step=4, seed=0):
     samples = []
     for image_id in train_ids(step):
         image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
-        lab = _contours._colour_planes(image, "lab", 255.0)
-        feats = _contours.texton_features(lab[0])
+        feats = _contours.texton_features(_contours.lab_planes(image)[0])
         samples.append(feats[rng.choice(len(feats), per_image, replace=False)])
     X = np.concatenate(samples)
     res = kmeans(X, k, init="k-means++", n_init=3, tol=1e-3, max_iter=300, rng=seed)
@@ -82,7 +81,7 @@ def learn_weights(step=10, seed=0):
     Xs, ys, ws = [], [], []
     for image_id in train_ids(step):
         image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
-        grads = _contours.cue_gradients(_contours.cue_bins(image))
+        grads = _contours.cue_gradients(_contours.cue_bins(_contours.lab_planes(image)))
         X, y, w = pixel_sample(grads, read_boundaries("train", image_id), rng)
         Xs.append(X), ys.append(y), ws.append(w)
     X, y, w = np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws)

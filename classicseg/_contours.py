@@ -35,6 +35,10 @@ _LAB_BINS = ((0, 0.0, 100.0, 25), (1, -50.0, 50.0, 25), (2, -50.0, 50.0, 25))
 _TEXTON_SIGMAS = (1.0, 2.0)
 _TEXTON_FILE = Path(__file__).resolve().parent / "_data" / "contour_textons.npy"
 
+# Peak memory per pixel: the gradients of every (cue, radius) and orientation
+# in float32, and their combination.
+_BYTES_PER_PIXEL = (12 + 3) * N_ORIENTATIONS * 4
+
 # Disc radii in pixels per cue (gPb's at the full BSDS resolution), in the
 # order of _CUE_NAMES.
 _CUE_NAMES = ("L", "a", "b", "texture")
@@ -109,34 +113,45 @@ def contours(image, *, channel_axis=-1, data_range=None):
     >>> int(c.thin[16].argmax()) in (15, 16)
     True
     """
-    bins = cue_bins(image, channel_axis=channel_axis, data_range=data_range)
-    gradients = cue_gradients(bins)
+    lab = lab_planes(image, channel_axis=channel_axis, data_range=data_range)
+    gradients = cue_gradients(cue_bins(lab))
     oriented = combine(gradients)
     return finish(oriented)
 
 
-def cue_bins(image, *, channel_axis=-1, data_range=None):
-    """Quantised cue images: binned L, a, b and the texton map, as uint8 ``(4, M, N)`` and bin counts."""
-    img, is_color, _ = prepare_image(image, channel_axis)
+def lab_planes(image, *, channel_axis=-1, data_range=None):
+    """Check ``image`` and return its CIELAB planes, ``(3, M, N)`` float32 (a = b = 0 for gray)."""
+    img, _, _ = prepare_image(image, channel_axis)
     if img.ndim != 3:
         raise ValueError(f"image must be 2-D (with channels), got spatial shape {img.shape[:-1]}")
     if img.shape[-1] not in (1, 3):
         raise ValueError(f"image must have 3 (RGB) channels or 1, got {img.shape[-1]}")
-    rng_value = _data_range(img.dtype, data_range)
-    check_memory(60 * img[..., 0].size * 4, "contours' oriented gradients", "use a smaller image")
+    value_range = _data_range(img.dtype, data_range)
+    check_memory(_BYTES_PER_PIXEL * img[..., 0].size, "contours' oriented gradients",
+                 "use a smaller image")
     if img.shape[-1] == 1:
         img = np.repeat(img, 3, axis=-1)
-    lab = _colour_planes(img, "lab", rng_value)
-    out = np.empty((4,) + lab[0].shape, np.uint8)
+    return np.stack(_colour_planes(img, "lab", value_range))
+
+
+def cue_bins(lab, textons=None):
+    """Quantised cues: binned L, a, b and the texton map, uint8 ``(4, M, N)``, and their bin counts.
+
+    ``textons`` is the texton map of ``lab[0]`` when already computed.
+    """
+    out = np.empty((4,) + lab.shape[1:], np.uint8)
     n_bins = []
     for c, lo, hi, n in _LAB_BINS:
-        q = np.floor((lab[c] - lo) * (n / (hi - lo)))
-        out[c] = np.clip(q, 0, n - 1)
+        out[c] = np.clip(np.floor((lab[c] - lo) * (n / (hi - lo))), 0, n - 1)
         n_bins.append(n)
-    textons = texton_dictionary()
-    out[3] = assign_textons(texton_features(lab[0]), textons).reshape(lab[0].shape)
-    n_bins.append(len(textons))
+    out[3] = texton_map(lab[0]) if textons is None else textons
+    n_bins.append(len(texton_dictionary()))
     return out, tuple(n_bins)
+
+
+def texton_map(L):
+    """Index of the nearest shipped texton at every pixel of the lightness plane ``L``."""
+    return assign_textons(texton_features(L), texton_dictionary()).reshape(L.shape)
 
 
 def texton_features(L):
