@@ -29,6 +29,13 @@ maps the arbitrary cluster ids of an unsupervised segmentation to classes.
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from ._boundary_metrics import (
+    BoundaryBenchmark,
+    BoundaryPR,
+    boundaries,
+    boundary_benchmark,
+    boundary_pr,
+)
 from ._kernels.learned import confusion_counts
 from ._region_metrics import (
     RegionBenchmark,
@@ -56,6 +63,11 @@ __all__ = [
     "variation_of_information",
     "segmentation_covering",
     "region_benchmark",
+    "BoundaryPR",
+    "BoundaryBenchmark",
+    "boundaries",
+    "boundary_pr",
+    "boundary_benchmark",
 ]
 
 AVERAGES = (None, "binary", "macro", "micro", "weighted")

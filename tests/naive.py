@@ -219,3 +219,43 @@ def half_disc_chi2(bins, n_bins, radius, n_orientations):
                 nz = total > 0
                 out[o, y, x] = 0.5 * ((g - h)[nz] ** 2 / total[nz]).sum()
     return out
+
+# ---------------------------------------------------------------- boundary matching
+
+
+def correspond_pixels(bmap, gt, max_dist, outlier_radii=100, scale=100):
+    """Mirror of ``classicseg._kernels.boundary.correspond`` on two boolean maps.
+
+    The dense form of the BSDS assignment, solved by SciPy's LAPJVsp
+    (``min_weight_full_bipartite_matching``): machine pixels plus one
+    "unmatched" node per human pixel on one side, human pixels plus one per
+    machine pixel on the other; a pair within the radius costs its rounded
+    distance in hundredths of a pixel, a pixel to its own unmatched node the
+    outlier cost, and two unmatched nodes whose pixels could pair cost the
+    outlier cost too (so that every matching extends to a full one).
+    Returns ``(number of pairs, total cost)``, the cost counting the pairs
+    plus the outlier cost per unmatched pixel of either side.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    h, w = bmap.shape
+    radius = max_dist * np.hypot(h, w)
+    outlier = int(np.ceil(outlier_radii * radius * scale))
+    machine, human = np.argwhere(bmap), np.argwhere(gt)
+    n1, n2 = len(machine), len(human)
+    if n1 == 0 or n2 == 0:
+        return 0, outlier * (n1 + n2)
+    d = np.hypot(*(machine[:, None, :] - human[None, :, :]).transpose(2, 0, 1))
+    rows, cols = np.nonzero(d <= radius)
+    if rows.size == 0:
+        return 0, outlier * (n1 + n2)
+    pair_cost = np.rint(d[rows, cols] * scale)
+    r = np.concatenate([rows, np.arange(n1), n1 + np.arange(n2), n1 + cols])
+    c = np.concatenate([cols, n2 + np.arange(n1), np.arange(n2), n2 + rows])
+    weight = np.concatenate([pair_cost, np.full(n1 + n2 + rows.size, float(outlier))]) + 1
+    graph = csr_matrix((weight, (r, c)), shape=(n1 + n2, n1 + n2))
+    match = min_weight_full_bipartite_matching(graph)[1]
+    paired = np.flatnonzero(match[:n1] < n2)
+    cost = np.rint(d[paired, match[paired]] * scale).sum()
+    return paired.size, int(cost) + outlier * (n1 + n2 - 2 * paired.size)

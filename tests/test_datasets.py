@@ -8,7 +8,7 @@ import scipy.io
 from skimage import io as skio
 
 from classicseg._region_metrics import probabilistic_rand_index, segmentation_covering
-from classicseg.datasets import load_bsds500, read_bsds_ground_truth
+from classicseg.datasets import load_bsds500, read_bsds_boundaries, read_bsds_ground_truth
 
 # The data set lives beside the repository (<repo>/../shared/data/bsds500), in
 # the working tree as in a fresh clone on CI: it must be there, never skipped.
@@ -81,6 +81,32 @@ def test_synthetic_layout(tmp_path):
         np.testing.assert_array_equal(gt, seg)
     np.testing.assert_array_equal(read_bsds_ground_truth(tmp_path / "groundTruth/test/7.mat")[0],
                                   segs[0])
+
+
+def test_boundaries_come_as_a_fourth_field(tmp_path, bsds_root):
+    (tmp_path / "images" / "test").mkdir(parents=True)
+    (tmp_path / "groundTruth" / "test").mkdir(parents=True)
+    skio.imsave(tmp_path / "images" / "test" / "7.jpg", np.zeros((4, 3, 3), np.uint8),
+                check_contrast=False)
+    edges = np.zeros((4, 3), np.uint8)
+    edges[1] = 1
+    cells = np.empty((1, 1), dtype=object)
+    cells[0, 0] = {"Segmentation": np.ones((4, 3), np.uint16), "Boundaries": edges}
+    scipy.io.savemat(tmp_path / "groundTruth" / "test" / "7.mat", {"groundTruth": cells})
+    (item,) = list(load_bsds500(tmp_path, "test", boundaries=True))
+    image_id, image, gts, bdry = item
+    assert image_id == "7" and len(gts) == len(bdry) == 1
+    assert bdry[0].dtype == bool
+    np.testing.assert_array_equal(bdry[0], edges.astype(bool))
+    # Without the flag, callers still unpack three fields.
+    assert len(next(load_bsds500(tmp_path, "test"))) == 3
+    # On the real data: the annotators' Boundaries, one per segmentation.
+    real = next(load_bsds500(bsds_root, "val", boundaries=True))
+    direct = read_bsds_boundaries(bsds_root / "groundTruth" / "val" / f"{real.id}.mat")
+    assert len(real.boundaries) == len(real.gts) == len(direct)
+    for got, want, gt in zip(real.boundaries, direct, real.gts):
+        np.testing.assert_array_equal(got, want)
+        assert got.shape == gt.shape and 0 < got.sum() < got.size
 
 
 def test_bad_arguments(bsds_root, tmp_path):
