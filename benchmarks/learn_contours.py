@@ -7,8 +7,9 @@ Both are learned once on BSDS500 *train* (never val or test) and committed:
 
 Textons: k-means (classicseg's own, fixed seed) on the filter-bank responses
 of 2 000 random pixels from each of 50 train images. Weights: logistic
-regression (scikit-learn) of "on a human boundary" against the oriented
-gradients of every (cue, radius) at each pixel's strongest orientation, on a
+regression (scikit-learn) of "on a human boundary" against the square roots
+of the oriented gradients of every (cue, radius) at each pixel's strongest
+orientation (of their plain sum), on a
 sample of pixels of a subset of train images; pixels near but not on a
 boundary are left out, as in Martin, Fowlkes & Malik (PAMI 2004).
 """
@@ -18,7 +19,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 from scipy import ndimage as ndi
 from skimage import io as skio
 
@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from classicseg import _contours  # noqa: E402
 from classicseg import kmeans  # noqa: E402
+from classicseg.datasets import read_bsds_boundaries  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "bsds500"
 
@@ -37,9 +38,8 @@ def train_ids(step):
 
 
 def read_boundaries(split, image_id):
-    """The annotators' boundary maps (BSDS ``Boundaries`` field), ``(n_annotators, M, N)`` bool."""
-    cells = scipy.io.loadmat(DATA / "groundTruth" / split / f"{image_id}.mat")["groundTruth"]
-    return np.stack([np.asarray(c["Boundaries"][0, 0], bool) for c in cells.ravel()])
+    """The annotators' boundary maps, ``(n_annotators, M, N)`` bool."""
+    return np.stack(read_bsds_boundaries(DATA / "groundTruth" / split / f"{image_id}.mat"))
 
 
 def learn_textons(k=32, per_image=2000, step=4, seed=0):
@@ -82,7 +82,8 @@ def learn_weights(step=10, seed=0):
     for image_id in train_ids(step):
         image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
         grads = _contours.cue_gradients(_contours.cue_bins(_contours.lab_planes(image)))
-        X, y, w = pixel_sample(grads, read_boundaries("train", image_id), rng)
+        # combine() weighs the square roots of the chi-squared distances.
+        X, y, w = pixel_sample(np.sqrt(grads), read_boundaries("train", image_id), rng)
         Xs.append(X), ys.append(y), ws.append(w)
     X, y, w = np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws)
     # Re-balance the classes, as the sample has many more negatives.

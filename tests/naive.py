@@ -220,6 +220,7 @@ def half_disc_chi2(bins, n_bins, radius, n_orientations):
                 out[o, y, x] = 0.5 * ((g - h)[nz] ** 2 / total[nz]).sum()
     return out
 
+
 # ---------------------------------------------------------------- boundary matching
 
 

@@ -81,15 +81,16 @@ def test_disc_and_rotated_rectangle_place_and_orientation():
     tangent = (np.arctan2(-yy, xx) + np.pi / 2) % np.pi
     edges_found(c, edge, tangent)
 
+    yy, xx = np.mgrid[:96, :96] - 47.5
     a = np.deg2rad(30)
     u = xx * np.cos(a) - yy * np.sin(a)  # along the long side, screen angle 30 degrees
     v = xx * np.sin(a) + yy * np.cos(a)
-    rect = (np.abs(u) < 18) & (np.abs(v) < 10)
+    rect = (np.abs(u) < 30) & (np.abs(v) < 16)
     c = classicseg.contours((rect * 200 + 20).astype(np.uint8), channel_axis=None)
-    du, dv = np.abs(np.abs(u) - 18), np.abs(np.abs(v) - 10)
-    edge = ((dv <= 1) & (np.abs(u) <= 18)) | ((du <= 1) & (np.abs(v) <= 10))
+    du, dv = np.abs(np.abs(u) - 30), np.abs(np.abs(v) - 16)
+    edge = ((dv <= 1) & (np.abs(u) <= 30)) | ((du <= 1) & (np.abs(v) <= 16))
     # Corners have no single orientation: score the sides away from them.
-    sides = edge & (np.abs(u) < 14) | edge & (np.abs(v) < 6)
+    sides = edge & (np.abs(u) < 24) | edge & (np.abs(v) < 10)
     orientation = np.where(dv <= 1, a, a + np.pi / 2) % np.pi
     from scipy import ndimage as ndi
 
