@@ -4,6 +4,7 @@ Both are learned once on BSDS500 *train* (never val or test) and committed:
 
     python benchmarks/learn_contours.py textons   # -> classicseg/_data/contour_textons.npy
     python benchmarks/learn_contours.py weights   # prints _WEIGHTS and _BIAS for _contours.py
+    python benchmarks/learn_contours.py weights --globalize   # _GLOBAL_WEIGHTS, _GLOBAL_BIAS
 
 Textons: k-means (classicseg's own, fixed seed) on the filter-bank responses
 of 2 000 random pixels from each of 50 train images. Weights: logistic
@@ -74,7 +75,7 @@ def pixel_sample(gradients, bounds, rng, negatives=0.02, near=3.0):
     return X, y, w
 
 
-def learn_weights(step=10, seed=0):
+def learn_weights(step=10, seed=0, globalize=False):
     from sklearn.linear_model import LogisticRegression
 
     rng = np.random.default_rng(seed)
@@ -83,27 +84,36 @@ def learn_weights(step=10, seed=0):
         image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
         grads = _contours.cue_gradients(_contours.cue_bins(_contours.lab_planes(image)))
         # combine() weighs the square roots of the chi-squared distances.
-        X, y, w = pixel_sample(np.sqrt(grads), read_boundaries("train", image_id), rng)
+        feats = np.sqrt(grads)
+        if globalize:
+            # sPb from the shipped local weights' strength, as contours() does.
+            spectral = _contours.spectral_gradients(_contours.combine(grads).max(axis=0))
+            feats = np.concatenate([feats, spectral[None]])
+        X, y, w = pixel_sample(feats, read_boundaries("train", image_id), rng)
         Xs.append(X), ys.append(y), ws.append(w)
     X, y, w = np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws)
     # Re-balance the classes, as the sample has many more negatives.
     w = w * np.where(y == 1, 0.5 / w[y == 1].sum(), 0.5 / w[y == 0].sum()) * len(y)
     model = LogisticRegression(C=10.0, max_iter=2000).fit(X, y, sample_weight=w)
     print(f"{len(ys)} train images, {len(y)} pixels ({int(y.sum())} on boundaries)")
-    print("_WEIGHTS = np.array([" + ", ".join(f"{v:.4f}" for v in model.coef_[0]) + "], np.float32)")
-    print(f"_BIAS = np.float32({model.intercept_[0]:.4f})")
+    prefix = "_GLOBAL" if globalize else ""
+    print(f"{prefix}_WEIGHTS = np.array([" + ", ".join(f"{v:.4f}" for v in model.coef_[0])
+          + "], np.float32)")
+    print(f"{prefix}_BIAS = np.float32({model.intercept_[0]:.4f})")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("textons", "weights"))
+    parser.add_argument("--globalize", action="store_true",
+                        help="weights for contours(globalize=True): the local cues and sPb")
     parser.add_argument("--step", type=int, default=None,
                         help="use every step-th train image (default 4 for textons, 10 for weights)")
     args = parser.parse_args()
     if args.what == "textons":
         learn_textons(step=args.step or 4)
     else:
-        learn_weights(step=args.step or 10)
+        learn_weights(step=args.step or 10, globalize=args.globalize)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse
 from scipy import ndimage as ndi
 
-from ._kernels.contours import half_disc_chi2, non_max_suppression
+from ._kernels.contours import half_disc_chi2, intervening_contour, non_max_suppression
 from ._validate import check_int, check_memory, prepare_image
 from .features import _colour_planes, _data_range
 
@@ -56,6 +57,24 @@ _WEIGHTS = np.array([1.6195, 0.3840, 1.1550, 0.8119, 0.6944, 0.3302,
 _BIAS = np.float32(-7.1748)
 
 
+# Spectral globalisation (gPb's sPb, Arbelaez et al. 2011, section 3.2): the
+# eigenproblem runs on every _GLOBAL_STEP-th pixel, with neighbours within
+# _GLOBAL_RADIUS grid steps; rho and the 16 non-trivial eigenvectors are
+# gPb's; the eigenvectors' gradients use Gaussian derivatives of
+# _GLOBAL_SIGMA pixels.
+_GLOBAL_STEP = 2
+_GLOBAL_RADIUS = 3
+_GLOBAL_RHO = 0.1
+_GLOBAL_VECTORS = 16
+_GLOBAL_SIGMA = 1.0
+
+# Weights with globalisation: the 12 local cues, then sPb, and the bias
+# (`python benchmarks/learn_contours.py weights --globalize`).
+_GLOBAL_WEIGHTS = np.array([1.5755, 0.3336, 0.9712, 0.7734, 0.6182, 0.2898, 1.0829,
+                            0.3513, 1.2660, 1.8614, 0.3536, 1.8456, 1.7369], np.float32)
+_GLOBAL_BIAS = np.float32(-6.7085)
+
+
 @dataclass(frozen=True)
 class Contours:
     """Boundary strength and orientation of every pixel.
@@ -82,7 +101,7 @@ class Contours:
     oriented: np.ndarray
 
 
-def contours(image, *, channel_axis=-1, data_range=None):
+def contours(image, *, channel_axis=-1, data_range=None, globalize=False):
     """Boundary strength and orientation by multiscale oriented gradients (gPb's local cues).
 
     Parameters
@@ -93,6 +112,10 @@ def contours(image, *, channel_axis=-1, data_range=None):
         Axis of the colour channels; None for a grayscale image.
     data_range : float, optional
         Value of white: the dtype's maximum for integers, 1.0 for floats.
+    globalize : bool
+        Add gPb's spectral cue: gradients of the eigenvectors of an
+        intervening-contour affinity (solved by the normalized cut's
+        eigensolver), which favour boundaries that close regions. Slower.
 
     Returns
     -------
@@ -119,9 +142,14 @@ def contours(image, *, channel_axis=-1, data_range=None):
     >>> int(c.thin[16].argmax()) in (15, 16)
     True
     """
+    if not isinstance(globalize, (bool, np.bool_)):
+        raise TypeError(f"globalize must be True or False, got {globalize!r}")
     lab = lab_planes(image, channel_axis=channel_axis, data_range=data_range)
     gradients = cue_gradients(cue_bins(lab))
     oriented = combine(gradients)
+    if globalize:
+        spectral = spectral_gradients(oriented.max(axis=0))
+        oriented = combine(gradients, _GLOBAL_WEIGHTS, _GLOBAL_BIAS, spectral)
     return finish(oriented)
 
 
@@ -251,17 +279,89 @@ def disc_spans(radius, n_orientations):
     return runs, counts
 
 
-def combine(gradients, weights=None, bias=None):
+def combine(gradients, weights=None, bias=None, spectral=None):
     """Boundary probability per orientation: the logistic function of the weighted gradients.
 
     The features are the square roots of the chi-squared distances, whose
     distribution is strongly skewed; on BSDS500 train this raised the
-    boundary F over the plain distances.
+    boundary F over the plain distances. ``spectral`` (the sPb of
+    :func:`spectral_gradients`) takes the last weight.
     """
     w = _WEIGHTS if weights is None else np.asarray(weights, np.float32)
     b = _BIAS if bias is None else np.float32(bias)
-    z = np.tensordot(w, np.sqrt(gradients), axes=(0, 0)) + b
+    z = np.tensordot(w[:len(gradients)], np.sqrt(gradients), axes=(0, 0)) + b
+    if spectral is not None:
+        z += w[len(gradients)] * spectral
     return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
+def spectral_gradients(strength):
+    """gPb's spectral boundary cue sPb, ``(n_orientations, M, N)`` float32 in [0, 1].
+
+    Vertices are the pixels of a grid of step ``_GLOBAL_STEP``, joined within
+    ``_GLOBAL_RADIUS`` steps with the intervening-contour affinity
+    ``exp(-max strength on the segment / rho)``; the generalised
+    eigenvectors of ``(D - W) v = lambda D v`` (the normalized cut's
+    eigensolver, Shi & Malik 2000) are upsampled, and their oriented
+    derivatives, weighted by ``1 / sqrt(lambda)``, summed (Arbelaez et al.,
+    TPAMI 2011, eq. 11), then scaled to a maximum of 1.
+    """
+    from ._ncut import _eigenvectors, _single_threaded_blas, _SolveLog
+
+    H, W = strength.shape
+    step = _GLOBAL_STEP
+    m, n = (H - 1) // step + 1, (W - 1) // step + 1
+    offsets, starts, points = segment_table(_GLOBAL_RADIUS, step)
+    size = m * n * len(offsets)
+    rows, cols = np.empty(size, np.int64), np.empty(size, np.int64)
+    weights = np.empty(size, np.float32)
+    intervening_contour(np.ascontiguousarray(strength, np.float32), step, offsets, starts, points,
+                        np.float32(_GLOBAL_RHO), rows, cols, weights)
+    keep = rows >= 0
+    half = scipy.sparse.coo_array((weights[keep].astype(np.float64), (rows[keep], cols[keep])),
+                                  shape=(m * n, m * n))
+    graph = (half + half.T).tocsr()
+    n_vectors = min(_GLOBAL_VECTORS + 1, m * n)
+    with _single_threaded_blas():
+        values, vectors = _eigenvectors(graph, n_vectors, np.random.default_rng(0), _SolveLog())
+    out = np.zeros((N_ORIENTATIONS, H, W), np.float32)
+    angles = np.arange(N_ORIENTATIONS) * np.pi / N_ORIENTATIONS
+    for k in range(1, n_vectors):
+        v = upsample(vectors[:, k].reshape(m, n).astype(np.float32), step, (H, W))
+        gx = ndi.gaussian_filter(v, _GLOBAL_SIGMA, order=(0, 1))
+        gy = ndi.gaussian_filter(v, _GLOBAL_SIGMA, order=(1, 0))
+        scale = np.float32(1.0 / np.sqrt(max(values[k], 1e-12)))
+        for o, t in enumerate(angles):
+            # Derivative along the edge's normal (sin t, cos t) in (column, row).
+            out[o] += scale * np.abs(np.float32(np.sin(t)) * gx + np.float32(np.cos(t)) * gy)
+    peak = out.max()
+    return out / peak if peak > 0 else out
+
+
+@functools.lru_cache(maxsize=8)
+def segment_table(radius, step):
+    """Grid offsets within ``radius`` (one of each symmetric pair) and the pixels of their segments.
+
+    Returns ``offsets`` ``(n, 2)``, ``starts`` ``(n + 1,)`` and the
+    full-resolution pixel offsets ``points`` of each segment, endpoints
+    included, one sample per pixel of its longer axis.
+    """
+    offsets, starts, points = [], [0], []
+    for di in range(0, radius + 1):
+        for dj in range(-radius, radius + 1):
+            if di * di + dj * dj > radius * radius or (di == 0 and dj <= 0):
+                continue
+            length = step * max(abs(di), abs(dj))
+            t = np.linspace(0.0, 1.0, length + 1)
+            seg = np.unique(np.rint(np.column_stack([t * di * step, t * dj * step])).astype(np.int64),
+                            axis=0)
+            offsets.append((di, dj))
+            points.extend(seg.tolist())
+            starts.append(len(points))
+    result = (np.array(offsets, np.int64), np.array(starts, np.int64), np.array(points, np.int64))
+    for a in result:
+        a.setflags(write=False)
+    return result
 
 
 def finish(oriented):

@@ -221,6 +221,30 @@ def half_disc_chi2(bins, n_bins, radius, n_orientations):
     return out
 
 
+
+def intervening_contour(strength, step, radius, rho):
+    """Mirror of ``classicseg._kernels.contours.intervening_contour`` as a dense symmetric matrix.
+
+    Vertices: the pixels ``(step i, step j)``, row-major. Two vertices at grid
+    distance ``<= radius`` are joined with ``exp(-m / rho)``, ``m`` the
+    largest strength on the pixels nearest to ``step * max(|di|, |dj|) + 1``
+    evenly spaced points of the segment between them, endpoints included.
+    """
+    strength = np.asarray(strength, dtype=np.float64)
+    H, W = strength.shape
+    grid = [(i, j) for i in range(0, H, step) for j in range(0, W, step)]
+    A = np.zeros((len(grid), len(grid)))
+    for a, (y0, x0) in enumerate(grid):
+        for b, (y1, x1) in enumerate(grid):
+            di, dj = (y1 - y0) // step, (x1 - x0) // step
+            if a == b or di * di + dj * dj > radius * radius:
+                continue
+            t = np.linspace(0, 1, step * max(abs(di), abs(dj)) + 1)
+            ys = np.rint(y0 + t * (y1 - y0)).astype(int)
+            xs = np.rint(x0 + t * (x1 - x0)).astype(int)
+            A[a, b] = np.exp(-strength[ys, xs].max() / rho)
+    return A
+
 # ---------------------------------------------------------------- boundary matching
 
 

@@ -42,6 +42,25 @@ def test_oriented_gradient_of_a_step_is_one_across_and_zero_along():
     assert g.min() >= 0 and g.max() <= 1 + 1e-6
 
 
+@pytest.mark.parametrize("shape, step, radius", [((9, 11), 2, 2), ((10, 7), 2, 3), ((7, 8), 3, 1)])
+def test_intervening_contour_equals_reference(shape, step, radius):
+    from classicseg._kernels.contours import intervening_contour
+
+    strength = np.random.default_rng(radius).random(shape).astype(np.float32)
+    offsets, starts, points = _contours.segment_table(radius, step)
+    m, n = (shape[0] - 1) // step + 1, (shape[1] - 1) // step + 1
+    size = m * n * len(offsets)
+    rows, cols = np.empty(size, np.int64), np.empty(size, np.int64)
+    weights = np.empty(size, np.float32)
+    intervening_contour(strength, step, offsets, starts, points, np.float32(0.1), rows, cols, weights)
+    keep = rows >= 0
+    got = np.zeros((m * n, m * n))
+    got[rows[keep], cols[keep]] = weights[keep]
+    # The kernel holds each pair once, from the vertex first in row-major order.
+    ref = np.triu(naive.intervening_contour(strength, step, radius, 0.1))
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-30)
+
+
 def edges_found(c, edge_mask, true_orientation, border=6):
     """Thin maxima above half the peak: on the edge (within 1 px), at its orientation."""
     inner = np.zeros_like(edge_mask)
@@ -59,23 +78,25 @@ def edges_found(c, edge_mask, true_orientation, border=6):
     assert (angle_error(c.orientation[on], true_orientation[on]) <= HALF_BIN + 1e-6).all()
 
 
-def test_step_edges_place_and_orientation():
+@pytest.mark.parametrize("globalize", [False, True])
+def test_step_edges_place_and_orientation(globalize):
     img = np.zeros((40, 48), np.float32)
     img[:, 24:] = 0.8
-    c = classicseg.contours(img, channel_axis=None)
+    c = classicseg.contours(img, channel_axis=None, globalize=globalize)
     edge = np.zeros(img.shape, bool)
     edge[:, 23:25] = True
     edges_found(c, edge, np.full(img.shape, np.pi / 2))
-    c = classicseg.contours(img.T.copy(), channel_axis=None)
+    c = classicseg.contours(img.T.copy(), channel_axis=None, globalize=globalize)
     edges_found(c, edge.T, np.zeros(img.T.shape))
 
 
-def test_disc_and_rotated_rectangle_place_and_orientation():
+@pytest.mark.parametrize("globalize", [False, True])
+def test_disc_and_rotated_rectangle_place_and_orientation(globalize):
     yy, xx = np.mgrid[:64, :64] - 31.5
     radius = np.hypot(xx, yy)
     img = np.where(radius < 20, 0.9, 0.1)
     rgb = np.stack([img, img * 0.5, 1 - img], axis=-1)
-    c = classicseg.contours(rgb)
+    c = classicseg.contours(rgb, globalize=globalize)
     edge = np.abs(radius - 20) <= 1
     # The circle's tangent: perpendicular to the radius, in screen angles (y up).
     tangent = (np.arctan2(-yy, xx) + np.pi / 2) % np.pi
@@ -86,7 +107,8 @@ def test_disc_and_rotated_rectangle_place_and_orientation():
     u = xx * np.cos(a) - yy * np.sin(a)  # along the long side, screen angle 30 degrees
     v = xx * np.sin(a) + yy * np.cos(a)
     rect = (np.abs(u) < 30) & (np.abs(v) < 16)
-    c = classicseg.contours((rect * 200 + 20).astype(np.uint8), channel_axis=None)
+    c = classicseg.contours((rect * 200 + 20).astype(np.uint8), channel_axis=None,
+                            globalize=globalize)
     du, dv = np.abs(np.abs(u) - 30), np.abs(np.abs(v) - 16)
     edge = ((dv <= 1) & (np.abs(u) <= 30)) | ((du <= 1) & (np.abs(v) <= 16))
     # Corners have no single orientation: score the sides away from them.
@@ -128,6 +150,9 @@ def test_result_ranges_dtypes_and_no_mutation():
     variants.append(ro)
     for v in variants:
         np.testing.assert_allclose(classicseg.contours(v).strength, c.strength, atol=1e-5)
+    g = classicseg.contours(img, globalize=True)
+    assert g.strength.min() >= 0 and g.strength.max() <= 1
+    assert classicseg.contours(img[:5, :4], globalize=True).thin.shape == (5, 4)
     # Channels first, and determinism.
     np.testing.assert_array_equal(classicseg.contours(np.moveaxis(img, -1, 0), channel_axis=0).thin, c.thin)
     np.testing.assert_array_equal(classicseg.contours(img).thin, c.thin)
@@ -138,8 +163,10 @@ def test_one_and_two_threads_give_the_same_result():
         "import numpy as np, classicseg\n"
         "img = (np.random.default_rng(3).random((40, 37, 3)) * 255).astype(np.uint8)\n"
         "c = classicseg.contours(img)\n"
+        "g = classicseg.contours(img, globalize=True)\n"
         "import hashlib\n"
-        "print(hashlib.sha256(c.oriented.tobytes() + c.thin.tobytes()).hexdigest())\n"
+        "data = c.oriented.tobytes() + c.thin.tobytes() + g.oriented.tobytes()\n"
+        "print(hashlib.sha256(data).hexdigest())\n"
     )
     root = Path(__file__).resolve().parents[1]
     digests = []
@@ -161,6 +188,7 @@ def test_one_and_two_threads_give_the_same_result():
     (dict(image=np.zeros((8, 8, 3)), data_range=0), ValueError, "data_range"),
     (dict(image=np.zeros((8, 8, 3)), data_range="1"), TypeError, "data_range"),
     (dict(image=np.zeros((8, 8, 3)), channel_axis=1.5), TypeError, "channel_axis"),
+    (dict(image=np.zeros((8, 8, 3)), globalize="yes"), TypeError, "globalize"),
 ])
 def test_bad_input_names_the_argument(kwargs, error, match):
     image = kwargs.pop("image")

@@ -98,3 +98,42 @@ def _bilinear(img, yf, xf):
     x1 = min(x0 + 1, W - 1)
     return ((1 - fy) * ((1 - fx) * img[y0, x0] + fx * img[y0, x1])
             + fy * ((1 - fx) * img[y1, x0] + fx * img[y1, x1]))
+
+
+@kernel(parallel=True)
+def intervening_contour(strength, step, offsets, line_starts, line_points, rho, rows, cols, weights):
+    """Affinities of the pixels on a ``step`` grid: ``exp(-max strength on the segment / rho)``.
+
+    The vertices are the pixels ``(step i, step j)`` of ``strength``
+    (``(M, N)``, row-major over the ``(m, n)`` grid). For every vertex and
+    each offset ``offsets[e] = (di, dj)`` (one of each symmetric pair), the
+    weight is taken over the full-resolution pixels ``line_points[
+    line_starts[e]:line_starts[e + 1]]`` (offsets from the vertex, endpoints
+    included), as in the intervening-contour cue of Leung & Malik (ECCV
+    1998) and Fowlkes, Martin & Malik (CVPR 2003). Pairs that leave the grid
+    get ``rows[k] = -1``. Output arrays have ``m * n * len(offsets)`` entries,
+    written at fixed positions, so the result does not depend on threads.
+    """
+    H, W = strength.shape
+    m = (H - 1) // step + 1
+    n = (W - 1) // step + 1
+    n_off = offsets.shape[0]
+    for i in prange(m):
+        for j in range(n):
+            v = i * n + j
+            for e in range(n_off):
+                k = v * n_off + e
+                i2 = i + offsets[e, 0]
+                j2 = j + offsets[e, 1]
+                if i2 < 0 or i2 >= m or j2 < 0 or j2 >= n:
+                    rows[k] = -1
+                    continue
+                peak = np.float32(0.0)
+                for p in range(line_starts[e], line_starts[e + 1]):
+                    y = i * step + line_points[p, 0]
+                    x = j * step + line_points[p, 1]
+                    if y < H and x < W:
+                        peak = max(peak, strength[y, x])
+                rows[k] = v
+                cols[k] = i2 * n + j2
+                weights[k] = np.exp(-peak / rho)
