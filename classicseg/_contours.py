@@ -20,7 +20,7 @@ import scipy.sparse
 from scipy import ndimage as ndi
 
 from ._kernels.contours import half_disc_chi2, intervening_contour, non_max_suppression
-from ._validate import check_int, check_memory, prepare_image
+from ._validate import check_memory, prepare_image
 from .features import _colour_planes, _data_range
 
 N_ORIENTATIONS = 8
@@ -44,14 +44,14 @@ _BYTES_PER_PIXEL = (12 + 3) * N_ORIENTATIONS * 4
 # gradient at radius r on the image subsampled by `step`, which stands for
 # radius r * step at full resolution. gPb's radii at the BSDS resolution are
 # 3, 5, 10 for L and 5, 10, 20 for a, b and texture; the largest is computed
-# at half resolution, which costs an eighth as much and, on 10 train images,
-# changed the boundary F by -0.001.
+# at half resolution, which costs an eighth as much and hardly changed the
+# boundary F on train images.
 _CUE_NAMES = ("L", "a", "b", "texture")
 _RADII = (((3, 1), (5, 1), (10, 1)),) + (((5, 1), (10, 1), (10, 2)),) * 3
 
 # Logistic-regression weights per (cue, radius) in the order above, and the
-# bias; learned by benchmarks/learn_contours.py on BSDS500 train.
-# (`python benchmarks/learn_contours.py weights`: 20 train images).
+# bias, learned on 20 BSDS500 train images by
+# `python benchmarks/learn_contours.py weights`.
 _WEIGHTS = np.array([1.6195, 0.3840, 1.1550, 0.8119, 0.6944, 0.3302,
                      1.1738, 0.4057, 1.4335, 2.0118, 0.3553, 2.0081], np.float32)
 _BIAS = np.float32(-7.1748)
