@@ -19,7 +19,12 @@ import numpy as np
 import scipy.sparse
 from scipy import ndimage as ndi
 
-from ._kernels.contours import half_disc_chi2, intervening_contour, non_max_suppression
+from ._kernels.contours import (
+    half_disc_chi2,
+    intervening_contour,
+    non_max_suppression,
+    smooth_oriented,
+)
 from ._validate import check_memory, prepare_image
 from .features import _colour_planes, _data_range
 
@@ -56,6 +61,14 @@ _WEIGHTS = np.array([1.6195, 0.3840, 1.1550, 0.8119, 0.6944, 0.3302,
                      1.1738, 0.4057, 1.4335, 2.0118, 0.3553, 2.0081], np.float32)
 _BIAS = np.float32(-7.1748)
 
+
+# Smoothing of each orientation's strength along the edge before the
+# non-maximum suppression (the role of gPb's Savitzky-Golay filtering): a
+# Gaussian of these standard deviations along and across the edge, in
+# pixels. On 10 BSDS500 train images it raised boundary F ODS by 0.02
+# (isotropic smoothing lowered it).
+_SMOOTH_ALONG = 2.0
+_SMOOTH_ACROSS = 0.7
 
 # Spectral globalisation (gPb's sPb, Arbelaez et al. 2011, section 3.2): the
 # eigenproblem runs on every _GLOBAL_STEP-th pixel, with neighbours within
@@ -150,7 +163,7 @@ def contours(image, *, channel_axis=-1, data_range=None, globalize=False):
     if globalize:
         spectral = spectral_gradients(oriented.max(axis=0))
         oriented = combine(gradients, _GLOBAL_WEIGHTS, _GLOBAL_BIAS, spectral)
-    return finish(oriented)
+    return finish(smooth_along_edges(oriented))
 
 
 def lab_planes(image, *, channel_axis=-1, data_range=None):
@@ -362,6 +375,43 @@ def segment_table(radius, step):
     for a in result:
         a.setflags(write=False)
     return result
+
+
+def smooth_along_edges(oriented):
+    """Each orientation's map filtered by a Gaussian elongated along that orientation.
+
+    It joins the maxima of one edge into a ridge and lowers isolated
+    responses of texture, so that the non-maximum suppression keeps one
+    line per edge. Values stay in [0, 1] (the weights sum to 1).
+    """
+    taps, starts = edge_kernels(oriented.shape[0], _SMOOTH_ALONG, _SMOOTH_ACROSS)
+    out = np.empty_like(oriented)
+    smooth_oriented(np.ascontiguousarray(oriented, np.float32), taps, starts, out)
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def edge_kernels(n_orientations, sigma_along, sigma_across, cutoff=1e-3):
+    """Sparse anisotropic Gaussian kernels, one per orientation: ``(n_taps, 3)`` rows and starts.
+
+    Taps below ``cutoff`` times the centre weight are left out; each kernel
+    is then normalised to sum 1. Rows are ``(dy, dx, weight)`` in float64.
+    """
+    half = int(np.ceil(3 * sigma_along))
+    dy, dx = np.mgrid[-half:half + 1, -half:half + 1]
+    rows, starts = [], [0]
+    for o in range(n_orientations):
+        t = o * np.pi / n_orientations
+        along = dx * np.cos(t) - dy * np.sin(t)  # the edge's direction (cos t, -sin t)
+        across = dx * np.sin(t) + dy * np.cos(t)
+        w = np.exp(-0.5 * (along / sigma_along) ** 2 - 0.5 * (across / sigma_across) ** 2)
+        keep = w >= cutoff
+        rows.append(np.column_stack([dy[keep], dx[keep], w[keep] / w[keep].sum()]))
+        starts.append(starts[-1] + int(keep.sum()))
+    taps, starts = np.concatenate(rows).astype(np.float64), np.array(starts, np.int64)
+    taps.setflags(write=False)
+    starts.setflags(write=False)
+    return taps, starts
 
 
 def finish(oriented):

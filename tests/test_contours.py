@@ -61,6 +61,26 @@ def test_intervening_contour_equals_reference(shape, step, radius):
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-30)
 
 
+@pytest.mark.parametrize("shape", [(8, 21, 17), (4, 3, 5)])
+def test_smoothing_along_edges_equals_scipy(shape):
+    from scipy import ndimage as ndi
+
+    oriented = np.random.default_rng(0).random(shape).astype(np.float32)
+    got = _contours.smooth_along_edges(oriented)
+    taps, starts = _contours.edge_kernels(shape[0], _contours._SMOOTH_ALONG, _contours._SMOOTH_ACROSS)
+    half = int(np.abs(taps[:, :2]).max())
+    for o in range(shape[0]):
+        kernel = np.zeros((2 * half + 1,) * 2)
+        rows = taps[starts[o]:starts[o + 1]]
+        kernel[rows[:, 0].astype(int) + half, rows[:, 1].astype(int) + half] = rows[:, 2]
+        assert kernel.sum() == pytest.approx(1.0)
+        # Elongated along the edge: for a horizontal edge (o = 0), along the rows.
+        ref = ndi.correlate(oriented[o].astype(np.float64), kernel, mode="reflect")
+        np.testing.assert_allclose(got[o], ref, atol=1e-6)
+    k0 = taps[starts[0]:starts[1]]
+    assert np.abs(k0[:, 1]).max() > 2 * np.abs(k0[:, 0]).max()
+
+
 def edges_found(c, edge_mask, true_orientation, border=6):
     """Thin maxima above half the peak: on the edge (within 1 px), at its orientation."""
     inner = np.zeros_like(edge_mask)

@@ -137,3 +137,39 @@ def intervening_contour(strength, step, offsets, line_starts, line_points, rho, 
                 rows[k] = v
                 cols[k] = i2 * n + j2
                 weights[k] = np.exp(-peak / rho)
+
+
+@kernel(parallel=True)
+def smooth_oriented(oriented, taps, tap_starts, out):
+    """Filter each orientation's map with its own sparse kernel, borders reflected.
+
+    ``taps[tap_starts[o]:tap_starts[o + 1]]`` are the ``(dy, dx, weight)``
+    rows of orientation ``o``'s kernel (a Gaussian elongated along the edge);
+    a pixel outside the image reads its mirror image (``d c b a | a b c d``,
+    SciPy's ``mode="reflect"``). ``oriented`` and ``out`` are
+    ``(n_orientations, H, W)`` float32.
+    """
+    n_orient, H, W = oriented.shape
+    reach = 0
+    for t in range(taps.shape[0]):
+        reach = max(reach, abs(int(taps[t, 0])), abs(int(taps[t, 1])))
+    for r in prange(n_orient * H):
+        o = r // H
+        y = r % H
+        inner_row = reach <= y < H - reach
+        for x in range(W):
+            acc = 0.0
+            if inner_row and reach <= x < W - reach:
+                for t in range(tap_starts[o], tap_starts[o + 1]):
+                    acc += taps[t, 2] * oriented[o, y + int(taps[t, 0]), x + int(taps[t, 1])]
+            else:
+                for t in range(tap_starts[o], tap_starts[o + 1]):
+                    acc += taps[t, 2] * oriented[o, _mirror(y + int(taps[t, 0]), H),
+                                                 _mirror(x + int(taps[t, 1]), W)]
+            out[o, y, x] = acc
+
+
+@kernel
+def _mirror(i, n):
+    i = i % (2 * n)
+    return i if i < n else 2 * n - 1 - i
