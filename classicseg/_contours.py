@@ -45,13 +45,12 @@ _TEXTON_FILE = Path(__file__).resolve().parent / "_data" / "contour_textons.npy"
 # in float32, and their combination.
 _BYTES_PER_PIXEL = (12 + 3) * N_ORIENTATIONS * 4
 
-# Disc radii per cue, in the order of _CUE_NAMES, as (radius, step): the
-# gradient at radius r on the image subsampled by `step`, which stands for
-# radius r * step at full resolution. gPb's radii at the BSDS resolution are
-# 3, 5, 10 for L and 5, 10, 20 for a, b and texture; the largest is computed
-# at half resolution, which costs an eighth as much and hardly changed the
-# boundary F on train images.
-_CUE_NAMES = ("L", "a", "b", "texture")
+# Disc radii per cue (L, a, b, texture: the planes of cue_bins), as
+# (radius, step): the gradient at radius r on the image subsampled by `step`,
+# which stands for radius r * step at full resolution. gPb's radii at the
+# BSDS resolution are 3, 5, 10 for L and 5, 10, 20 for a, b and texture; the
+# largest is computed at half resolution, which costs an eighth as much and
+# hardly changed the boundary F on train images.
 _RADII = (((3, 1), (5, 1), (10, 1)),) + (((5, 1), (10, 1), (10, 2)),) * 3
 
 # Logistic-regression weights per (cue, radius) in the order above, and the
@@ -117,6 +116,13 @@ class Contours:
 def contours(image, *, channel_axis=-1, data_range=None, globalize=False):
     """Boundary strength and orientation by multiscale oriented gradients (gPb's local cues).
 
+    At each pixel and each of 8 orientations, the half-disc chi-squared
+    gradients of L, a, b and textons at three radii each are weighed by
+    logistic regression into a probability of boundary; each orientation's
+    map is smoothed along its edge direction, and the strongest orientation
+    wins (refined between the sampled ones by a parabola). The thin map
+    keeps the maxima across the edge.
+
     Parameters
     ----------
     image : (M, N[, 3]) array_like
@@ -139,7 +145,8 @@ def contours(image, *, channel_axis=-1, data_range=None, globalize=False):
     Raises
     ------
     ValueError, TypeError
-        Bad image, channel_axis or data_range (the message names which).
+        Bad image, channel_axis, data_range or globalize (the message names
+        which); ``MemoryLimitError`` when the gradients would not fit.
 
     References
     ----------
@@ -206,8 +213,9 @@ def texton_features(L):
     L = np.asarray(L, np.float32)
     feats = []
     for s in _TEXTON_SIGMAS:
-        for order, norm in (((0, 1), s), ((1, 0), s), ((0, 2), s * s), ((1, 1), s * s), ((2, 0), s * s)):
-            feats.append(ndi.gaussian_filter(L, s, order=order, mode="reflect") * np.float32(norm))
+        for order in ((0, 1), (1, 0), (0, 2), (1, 1), (2, 0)):
+            norm = np.float32(s ** sum(order))
+            feats.append(ndi.gaussian_filter(L, s, order=order, mode="reflect") * norm)
     return np.stack([f.ravel() for f in feats], axis=1)
 
 
@@ -226,7 +234,7 @@ def texton_dictionary():
 
 
 def cue_gradients(bins):
-    """Oriented half-disc chi-squared gradients of every (cue, radius), ``(n_cues, n_orient, M, N)``."""
+    """Half-disc chi-squared gradients of every (cue, radius): ``(n_cues, n_orient, M, N)``."""
     planes, n_bins = bins
     H, W = planes.shape[1:]
     pairs = [(c, r, step) for c, radii in enumerate(_RADII) for r, step in radii]

@@ -174,7 +174,8 @@ def test_result_ranges_dtypes_and_no_mutation():
     assert g.strength.min() >= 0 and g.strength.max() <= 1
     assert classicseg.contours(img[:5, :4], globalize=True).thin.shape == (5, 4)
     # Channels first, and determinism.
-    np.testing.assert_array_equal(classicseg.contours(np.moveaxis(img, -1, 0), channel_axis=0).thin, c.thin)
+    channels_first = classicseg.contours(np.moveaxis(img, -1, 0), channel_axis=0)
+    np.testing.assert_array_equal(channels_first.thin, c.thin)
     np.testing.assert_array_equal(classicseg.contours(img).thin, c.thin)
 
 
