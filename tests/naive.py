@@ -210,6 +210,62 @@ def region_graph(labels, boundary, connectivity):
     return edges
 
 
+# ---------------------------------------------------------------- contours
+
+
+def half_disc_chi2(bins, n_bins, radius, n_orientations):
+    """Mirror of ``classicseg._kernels.contours.half_disc_chi2`` (through ``oriented_gradient``).
+
+    For every pixel and orientation ``t = o pi / n``: the pixels of the disc
+    ``dx**2 + dy**2 <= radius**2`` (the image reflected at its borders,
+    dy growing downwards) with ``dx sin t + dy cos t > 0`` form one half and
+    those with ``< 0`` the other; returns ``0.5 * sum((g - h)**2 / (g + h))``
+    of the two normalised histograms, ``(n_orientations, M, N)`` float64.
+    """
+    bins = np.asarray(bins)
+    H, W = bins.shape
+    padded = np.pad(bins, radius, mode="symmetric")
+    dy, dx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
+    disc = dx**2 + dy**2 <= radius**2
+    out = np.zeros((n_orientations, H, W))
+    for o in range(n_orientations):
+        t = o * np.pi / n_orientations
+        side = dx * np.sin(t) + dy * np.cos(t)
+        halves = (disc & (side > 1e-9), disc & (side < -1e-9))
+        for y in range(H):
+            for x in range(W):
+                window = padded[y:y + 2 * radius + 1, x:x + 2 * radius + 1]
+                g, h = (np.bincount(window[m], minlength=n_bins) / m.sum() for m in halves)
+                total = g + h
+                nz = total > 0
+                out[o, y, x] = 0.5 * ((g - h)[nz] ** 2 / total[nz]).sum()
+    return out
+
+
+
+def intervening_contour(strength, step, radius, rho):
+    """Mirror of ``classicseg._kernels.contours.intervening_contour`` as a dense symmetric matrix.
+
+    Vertices: the pixels ``(step i, step j)``, row-major. Two vertices at grid
+    distance ``<= radius`` are joined with ``exp(-m / rho)``, ``m`` the
+    largest strength on the pixels nearest to ``step * max(|di|, |dj|) + 1``
+    evenly spaced points of the segment between them, endpoints included.
+    """
+    strength = np.asarray(strength, dtype=np.float64)
+    H, W = strength.shape
+    grid = [(i, j) for i in range(0, H, step) for j in range(0, W, step)]
+    A = np.zeros((len(grid), len(grid)))
+    for a, (y0, x0) in enumerate(grid):
+        for b, (y1, x1) in enumerate(grid):
+            di, dj = (y1 - y0) // step, (x1 - x0) // step
+            if a == b or di * di + dj * dj > radius * radius:
+                continue
+            t = np.linspace(0, 1, step * max(abs(di), abs(dj)) + 1)
+            ys = np.rint(y0 + t * (y1 - y0)).astype(int)
+            xs = np.rint(x0 + t * (x1 - x0)).astype(int)
+            A[a, b] = np.exp(-strength[ys, xs].max() / rho)
+    return A
+
 # ---------------------------------------------------------------- boundary matching
 
 

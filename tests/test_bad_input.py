@@ -101,6 +101,9 @@ SPECS = {
         classicseg.hierarchical_segment, {"image": RGB}, "image", mask=True,
         bad=[("leaves", "nope", ValueError), ("leaves", np.zeros((2, 2), int), ValueError),
              ("leaves", np.zeros((6, 7)), TypeError)]),
+    "contours": Spec(
+        classicseg.contours, {"image": RGB}, "image",
+        bad=[("globalize", "yes", TypeError), ("data_range", 0, ValueError)]),
     "merge_small_regions": Spec(
         classicseg.merge_small_regions,
         {"labels": LABELS, "features": RGB.astype(float), "min_size": 3}, "other",
