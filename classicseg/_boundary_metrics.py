@@ -33,7 +33,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from ._kernels import boundary as _kernels
-from ._validate import check_float, check_int, check_memory
+from ._validate import check_float, check_int, check_labels, check_memory
 
 # Costs in hundredths of a pixel, as the official integer costs (match.cc).
 _COST_SCALE = 100
@@ -204,23 +204,9 @@ def boundaries(labels, *, thin=False):
            [1, 1, 1],
            [0, 0, 0]])
     """
-    labels = _check_label_image(labels, "labels")
+    labels = check_labels(labels, "labels", ndim=2)
     drawn = _label_boundaries(labels)
     return _thin(drawn) if thin else drawn
-
-
-def _check_label_image(labels, name, shape=None):
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "biu":
-        raise TypeError(f"{name} must be an integer label image, got dtype {labels.dtype}")
-    if labels.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D label image, got shape {labels.shape}")
-    if labels.size == 0:
-        raise ValueError(f"{name} is empty (shape {labels.shape})")
-    if shape is not None and labels.shape != shape:
-        raise ValueError(f"{name} must have the shape of the ground truth {shape}, "
-                         f"got {labels.shape}")
-    return labels
 
 
 def _label_boundaries(labels):
@@ -331,7 +317,9 @@ def _read_prediction(prediction, shape, name):
                         f"got {type(prediction).__name__}") from None
     if not segs:
         raise ValueError(f"{name} holds no segmentation")
-    return "segs", [_label_boundaries(_check_label_image(s, name, shape)) for s in segs]
+    return "segs", [_label_boundaries(check_labels(s, name, ndim=2, shape=shape,
+                                                   shape_of="the ground truth"))
+                    for s in segs]
 
 
 # --------------------------------------------------------------------------
