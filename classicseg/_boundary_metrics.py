@@ -222,19 +222,9 @@ def boundaries(labels, *, thin=False):
            [1, 1, 1],
            [0, 0, 0]])
     """
-    labels = _check_label_image(labels, "labels")
+    labels = check_labels(labels, "labels", ndim=2)
     drawn = _label_boundaries(labels)
     return _thin(drawn) if thin else drawn
-
-
-def _check_label_image(labels, name, shape=None):
-    labels = check_labels(labels, name)
-    if labels.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D label image, got shape {labels.shape}")
-    if shape is not None and labels.shape != shape:
-        raise ValueError(f"{name} must have the shape of the ground truth {shape}, "
-                         f"got {labels.shape}")
-    return labels
 
 
 def _label_boundaries(labels):
@@ -345,7 +335,9 @@ def _read_prediction(prediction, shape, name):
                         f"got {type(prediction).__name__}") from None
     if not segs:
         raise ValueError(f"{name} holds no segmentation")
-    return "segs", [_label_boundaries(_check_label_image(s, name, shape)) for s in segs]
+    return "segs", [_label_boundaries(check_labels(s, name, ndim=2, shape=shape,
+                                                   shape_of="the ground truth"))
+                    for s in segs]
 
 
 # --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels._jit import few_threads_for
-from ._kernels.kmeans import CHUNK, hamerly_pass, lloyd_pass, reduce_chunks
+from ._kernels.kmeans import CHUNK, hamerly_pass, lloyd_pass, nearest_centers, reduce_chunks
 from ._validate import (
     ConvergenceWarning,
     check_array,
@@ -22,6 +22,7 @@ from ._validate import (
     check_memory,
     check_rng,
     check_start_label,
+    check_weights,
     labels_to_image,
     prepare_image,
 )
@@ -59,6 +60,61 @@ class KMeansResult:
     inertia: float
     n_iter: int
     converged: bool
+
+    def predict(self, X):
+        """Nearest centre of every sample: the assignment step alone.
+
+        Labels new samples with the fitted centres, as scikit-learn's
+        ``KMeans.predict`` does. Squared distances are computed in float64;
+        a tie goes to the lower centre index.
+
+        Parameters
+        ----------
+        X : (n_samples, n_features) array_like
+            Samples in the feature space of :attr:`centers`.
+
+        Returns
+        -------
+        labels : (n_samples,) intp ndarray
+            0-based index of the nearest centre.
+
+        Raises
+        ------
+        ValueError, TypeError
+            ``X`` is not a finite 2-D numeric array with ``n_features``
+            columns.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> res = kmeans([[0.0], [1.0], [10.0], [11.0]], 2, init=[[0.0], [10.0]])
+        >>> res.predict([[2.0], [8.0]]).tolist()
+        [0, 1]
+        """
+        X = check_array(X, "X", ndim=2)
+        d = self.centers.shape[1]
+        if X.shape[1] != d:
+            raise ValueError(f"X must have {d} columns, one per feature of the centres, "
+                             f"got shape {X.shape}")
+        check_finite(X, "X")
+        dtype = np.float32 if X.dtype == np.float32 else np.float64
+        return nearest_center_labels(np.ascontiguousarray(X.T, dtype=dtype), self.centers)
+
+
+def nearest_center_labels(Xt, centers):
+    """0-based nearest centre of every column of the ``(d, n)`` features ``Xt``.
+
+    The k-means assignment step shared by :meth:`KMeansResult.predict` and
+    :func:`classicseg.batch.assign_labels`: float64 distances, memory O(n),
+    each sample's label a function of its own features only (a block of an
+    image gets the labels of the whole image).
+    """
+    check_memory(Xt.shape[1] * 8, "the labels of the samples",
+                 "label the image block by block (a dask array, kmeans_segment_blocks)")
+    labels = np.empty(Xt.shape[1], dtype=np.intp)
+    nearest_centers(np.ascontiguousarray(Xt), np.ascontiguousarray(centers, dtype=np.float64),
+                    labels)
+    return labels
 
 
 def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weight=None,
@@ -134,7 +190,7 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
     n_init = check_int(n_init, "n_init", minimum=1)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     tol = check_float(tol, "tol", nonnegative=True)
-    weights = _check_weights(sample_weight, n)
+    weights = check_weights(sample_weight, n)
     rng = check_rng(rng)
     explicit = not isinstance(init, str)
     if not explicit and init not in INITS:
@@ -408,20 +464,6 @@ def _relocate_empty(Xt, w, centers, labels, total, weight):
         weight[labels[i]] -= wi
         total[j] = wi * x
         weight[j] = wi
-
-
-def _check_weights(sample_weight, n):
-    if sample_weight is None:
-        return None
-    w = check_array(sample_weight, "sample_weight", ndim=1)
-    if w.shape[0] != n:
-        raise ValueError(f"sample_weight must have {n} values, one per sample, got {w.shape[0]}")
-    check_finite(w, "sample_weight")
-    if (w < 0).any():
-        raise ValueError("sample_weight must be non-negative")
-    if not (w > 0).any():
-        raise ValueError("sample_weight must have at least one positive value")
-    return w.astype(np.float32)
 
 
 def _check_init_array(init, k, d):

@@ -52,7 +52,6 @@ from ._kernels.meanshift import (
     record_paths,
     suppress_modes,
 )
-from ._kmeans import _check_weights
 from ._regions import merge_small_clusters
 from ._validate import (
     ConvergenceWarning,
@@ -63,6 +62,7 @@ from ._validate import (
     check_memory,
     check_rng,
     check_start_label,
+    check_weights,
     labels_to_image,
     prepare_image,
 )
@@ -214,7 +214,7 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     h = window / 2
     tol = 1e-3 * h if tol is None else check_float(tol, "tol", nonnegative=True)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
-    weights = _check_weights(sample_weight, n)
+    weights = check_weights(sample_weight, n)
     weights = np.ones(n) if weights is None else weights.astype(np.float64)
     if not isinstance(bin_seeding, (bool, np.bool_)):
         raise TypeError(f"bin_seeding must be True or False, got {bin_seeding!r}")

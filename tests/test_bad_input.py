@@ -210,14 +210,14 @@ SPECS = {
     "match_labels": Spec(metrics.match_labels, {"y_true": LABELS, "y_pred": PRED * 7},
                          "label_pair", bad=[("ignore_index", 1.5, TypeError)]),
     **{name: Spec(getattr(metrics, name), {"gt": LABELS + 1, "seg": PRED}, "region_pair",
-                  bad=[("ignore_label", "x", TypeError),
+                  bad=[("ignore_index", "x", TypeError),
                        ("gt", np.zeros((6, 7), int), ValueError)])
        for name in ("rand_index", "variation_of_information")},
     **{name: Spec(getattr(metrics, name), {"gts": [LABELS + 1, PRED + 1], "seg": PRED},
                   "region_pair",
                   bad=[("gts", [], ValueError), ("gts", [LABELS[:2]], ValueError),
                        ("gts", [LABELS.astype(float)], TypeError),
-                       ("ignore_label", "x", TypeError)])
+                       ("ignore_index", "x", TypeError)])
        for name in ("probabilistic_rand_index", "segmentation_covering")},
     "region_benchmark": Spec(
         metrics.region_benchmark, {"results": [([LABELS], [PRED, LABELS])]}, "other",
@@ -225,7 +225,7 @@ SPECS = {
              ("results", [([LABELS], [PRED.astype(float)])], TypeError),
              ("results", [([LABELS], [PRED[:2]])], ValueError),
              ("results", [(LABELS,)], ValueError), ("params", [1, 2, 3], ValueError),
-             ("ignore_label", "x", TypeError)]),
+             ("ignore_index", "x", TypeError)]),
     # -- batch ----------------------------------------------------------------
     "segment_many": Spec(  # (images and method are positional-only)
         lambda images_or_paths, method, **kw: batch.segment_many(images_or_paths, method, **kw),

@@ -11,7 +11,7 @@ lower edge index), never on threads.
 import numpy as np
 
 from ._jit import kernel
-from .regions import _find
+from .unionfind import find
 
 BOUNDARY = 0  # linkage codes of merge_tree
 FUSION = 1
@@ -505,7 +505,7 @@ def ucm2_tree(values, order):
             # All zero cells are on: number the leaves in raster order.
             for i in range(height):
                 for j in range(width):
-                    r = _find(parent, (2 * i + 1) * cols + 2 * j + 1)
+                    r = find(parent, (2 * i + 1) * cols + 2 * j + 1)
                     if node[r] < 0:
                         node[r] = n_leaves
                         n_leaves += 1
@@ -528,8 +528,8 @@ def ucm2_tree(values, order):
                 q = qi * cols + qj
                 if not on[q]:
                     continue
-                rc = _find(parent, c)
-                rq = _find(parent, q)
+                rc = find(parent, c)
+                rq = find(parent, q)
                 if rc == rq:
                     continue
                 parent[rq] = rc
