@@ -149,11 +149,13 @@ def ncut_value(W, labels):
         raise ValueError(f"labels must have shape ({W.shape[0]},), one per vertex, got {labels.shape}")
     return _kway_ncut(W, np.unique(labels, return_inverse=True)[1].ravel())
 
+
 def _kway_ncut(W, labels):
     assoc, within = segment_association(W.indptr, W.indices, W.data, labels,
                                         int(labels.max()) + 1)
     filled = assoc > 0
     return float(((assoc[filled] - within[filled]) / assoc[filled]).sum())
+
 
 def _check_affinity(W):
     """W as a canonical CSR float64 matrix after the checks of a symmetric affinity."""
@@ -215,6 +217,7 @@ def _best_split(W, degree, y, min_size):
     in_a[order[:m]] = True
     return float(max(ncut[m - 1], 0.0)), in_a
 
+
 def _components(W):
     """Connected components of a symmetric graph.
 
@@ -222,6 +225,7 @@ def _components(W):
     transposed copy (``directed=False`` makes one).
     """
     return scipy.sparse.csgraph.connected_components(W, directed=True, connection="strong")
+
 
 def _split_segment(W, vertices, min_size, rng, log):
     """Best 2-way split of the subgraph on ``vertices``: ``(ncut, part_a, part_b)``.
@@ -248,6 +252,7 @@ def _split_segment(W, vertices, min_size, rng, log):
     ncut = _kway_ncut(sub, in_a.astype(np.intp))
     return ncut, vertices[in_a], vertices[~in_a]
 
+
 def _give_away_specks(W, in_a, min_size):
     """Move the pieces of either side smaller than ``min_size`` to the other side.
 
@@ -260,10 +265,12 @@ def _give_away_specks(W, in_a, min_size):
     in_a = in_a ^ small
     return in_a if 0 < np.count_nonzero(in_a) < in_a.size else None
 
+
 def _induced(W, vertices):
     """The subgraph of ``W`` induced by the sorted ``vertices``."""
     local = np.full(W.shape[0], -1, dtype=np.int64)
     return _csr(*subgraph(W.indptr, W.indices, W.data, vertices, local), vertices.size)
+
 
 def _recursive(W, n_segments, thresh, min_size, rng, log):
     """Shi & Malik's recursive 2-way Ncut (section 3.1, step 4 and 5)."""
@@ -285,6 +292,7 @@ def _recursive(W, n_segments, thresh, min_size, rng, log):
     for label, part in enumerate(sorted(leaves, key=lambda v: v[0])):
         labels[part] = label
     return labels, np.array(split_ncuts, dtype=np.float64)
+
 
 def _kway(W, n_segments, rng, log):
     """k-way Ncut: the first k eigenvectors, rows normalised, clustered by k-means.
@@ -315,6 +323,7 @@ def _kway(W, n_segments, rng, log):
                         rng=rng).labels
     return _first_seen_order(labels)
 
+
 def _group_components(comp, degree, n_segments):
     """At least as many components as segments: the largest keep their own label."""
     volume = np.bincount(comp, weights=degree) + np.bincount(comp) * 1e-12
@@ -322,12 +331,14 @@ def _group_components(comp, degree, n_segments):
     rank[np.argsort(-volume, kind="stable")] = np.arange(volume.size)
     return _first_seen_order(np.minimum(rank[comp], n_segments - 1))
 
+
 def _first_seen_order(labels):
     """Relabel 0..k-1 in the order of each label's first vertex."""
     _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
     rank = np.empty(first.size, dtype=np.intp)
     rank[np.argsort(first, kind="stable")] = np.arange(first.size)
     return rank[inverse.ravel()]
+
 
 def ncut_partition(W, n_segments=None, *, thresh=0.002, method="recursive", min_size=None,
                    rng=None):
@@ -396,6 +407,7 @@ def ncut_partition(W, n_segments=None, *, thresh=0.002, method="recursive", min_
         W.shape[0], n_segments, thresh, method, min_size, rng)
     return _partition(W, n_segments, thresh, method, min_size, rng, path="graph")
 
+
 def _check_partition_args(n, n_segments, thresh, method, min_size, rng):
     if n_segments is not None:
         n_segments = check_int(n_segments, "n_segments", minimum=1, maximum=n)
@@ -406,6 +418,7 @@ def _check_partition_args(n, n_segments, thresh, method, min_size, rng):
         raise ValueError("method='kway' needs n_segments")
     min_size = max(1, n // 1000) if min_size is None else check_int(min_size, "min_size", minimum=1)
     return n_segments, thresh, method, min_size, check_rng(rng)
+
 
 def _partition(W, n_segments, thresh, method, min_size, rng, path):
     log = _SolveLog()
@@ -526,6 +539,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     labels = labels_to_image(labels0, spatial_shape, mask, start_label)
     return (labels, info) if return_info else labels
 
+
 def _check_superpixels(superpixels, spatial_shape, mask):
     """Superpixel id (0-based, compact) of every vertex, and their number."""
     sp = np.asarray(superpixels)
@@ -538,6 +552,7 @@ def _check_superpixels(superpixels, spatial_shape, mask):
     _, inverse = np.unique(sp, return_inverse=True)
     inverse = inverse.ravel()
     return inverse, int(inverse.max()) + 1
+
 
 def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space, args):
     """Segment the graph of block-averaged features that fits, and repeat the labels back."""

@@ -109,9 +109,11 @@ def affinity_graph(image, *, features=None, radius=3, sigma_color=None, sigma_sp
     vertex = _vertex_ids(img.shape[:-1], mask)
     return _build_graph(vertex, feat, radius, _sigma_color(feat, sigma_color), sigma_space)
 
+
 def graph_bytes(n_vertices, radius):
     """Upper bound of the CSR bytes of a pixel graph (every neighbour inside the image)."""
     return int(n_vertices) * (len(_offsets(radius)[0]) * 12 + 4) + 4
+
 
 def _offsets(radius):
     """Neighbour offsets with ``dy^2 + dx^2 < radius^2`` (self included), in raveled order."""
@@ -119,6 +121,7 @@ def _offsets(radius):
     dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
     keep = dy**2 + dx**2 < radius**2
     return dy[keep].astype(np.int64), dx[keep].astype(np.int64)
+
 
 def _build_graph(vertex, feat, radius, sigma_color, sigma_space, rows=None):
     """CSR pixel graph of the vertices in image rows ``rows`` (all rows by default)."""
@@ -137,6 +140,7 @@ def _build_graph(vertex, feat, radius, sigma_color, sigma_space, rows=None):
                data)
     return _csr(indptr, indices, data, n)
 
+
 def _superpixel_graph(vertex, feat, sp, n_sp, radius, sigma_color, sigma_space):
     """Quotient ``P^T W P`` of the pixel graph over superpixels, built a stripe of rows at a time."""
     height, width = vertex.shape
@@ -154,6 +158,7 @@ def _superpixel_graph(vertex, feat, sp, n_sp, radius, sigma_color, sigma_space):
     # Summation order differs between (i, j) and (j, i): restore exact symmetry.
     return ((Q + Q.T) * 0.5).tocsr()
 
+
 def _vertex_ids(spatial_shape, mask):
     """Vertex id of every pixel (row-major over the mask), -1 outside the mask."""
     if mask is None:
@@ -162,14 +167,17 @@ def _vertex_ids(spatial_shape, mask):
     vertex[mask] = np.arange(np.count_nonzero(mask))
     return vertex
 
+
 def _n_vertices(img, mask):
     return img[..., 0].size if mask is None else int(np.count_nonzero(mask))
+
 
 def _colour_features(img, is_color, features, data_range, mask):
     """Feature-major ``(d, n)`` float32 features of the colour term."""
     if features is None:
         features = "gray" if not is_color else ("lab" if img.shape[-1] == 3 else "color")
     return feature_stack(img, is_color, features, data_range=data_range, mask=mask)
+
 
 def _sigma_color(feat, sigma_color):
     """The given colour scale, or ``SIGMA_COLOR_FACTOR`` times the features' spread (never 0)."""
@@ -179,11 +187,13 @@ def _sigma_color(feat, sigma_color):
     # A constant image has no spread: any positive scale gives the same graph.
     return SIGMA_COLOR_FACTOR * spread if spread > 0 else 1.0
 
+
 def _check_2d(img):
     if img.ndim != 3:
         raise ValueError(
             f"image must be a 2-D image (with or without channels), got spatial shape {img.shape[:-1]}"
         )
+
 
 def _check_graph_args(radius, sigma_color, sigma_space):
     radius = check_int(radius, "radius", minimum=1)
@@ -191,6 +201,7 @@ def _check_graph_args(radius, sigma_color, sigma_space):
         sigma_color = check_float(sigma_color, "sigma_color", positive=True)
     sigma_space = check_float(sigma_space, "sigma_space", positive=True)
     return radius, sigma_color, sigma_space
+
 
 def _csr(indptr, indices, data, n, sorted_rows=True):
     """A square CSR array from the parts kernels return, int32-indexed where it fits.
