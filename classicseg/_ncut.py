@@ -19,7 +19,7 @@ from . import _pixel_graph
 from ._kernels.ncut import cut_profile, segment_association, side_components, subgraph
 from ._pixel_graph import (
     _build_graph,
-    _check_2d,
+    _check_spatial,
     _check_graph_args,
     _colour_features,
     _csr,
@@ -39,8 +39,13 @@ from ._validate import (
     labels_to_image,
     prepare_image,
 )
+from .features import _check_spacing
 
 METHODS = ("recursive", "kway")
+# The coarse path (an image whose pixel graph does not fit in MAX_GRAPH_BYTES)
+# block-averages it to at most this many vertices: a few seconds of solving
+# whatever the image's size.
+COARSE_VERTICES = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -447,21 +452,23 @@ def _partition(W, n_segments, thresh, method, min_size, rng, path):
 def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color=None,
                  sigma_space=4.0, thresh=0.002, method="recursive", min_size=None,
                  superpixels=None, data_range=None, channel_axis=-1, mask=None, rng=None,
-                 start_label=1, return_info=False):
+                 start_label=1, return_info=False, spacing=None):
     """Segment an image by the normalized cut of its pixel graph (Shi & Malik 2000).
 
     Parameters
     ----------
-    image : (M, N[, C]) ndarray
-        2-D image, grayscale (``channel_axis=None``) or with channels.
+    image : (M, N[, P][, C]) ndarray
+        2-D image or 3-D volume, grayscale (``channel_axis=None``) or with
+        channels.
     n_segments : int, optional
         Number of segments; overrides ``thresh``.
-    features, radius, sigma_color, sigma_space, data_range
-        The affinity graph, see :func:`affinity_graph`.
+    features, radius, sigma_color, sigma_space, data_range, spacing
+        The affinity graph, see :func:`affinity_graph` (``radius=1.2``: the
+        6-neighbourhood of a volume; 2: the 26-neighbourhood).
     thresh, method, min_size, rng
         See :func:`ncut_partition`; ``min_size`` counts vertices (pixels, or
         superpixels on that path).
-    superpixels : (M, N) int ndarray, optional
+    superpixels : (M, N[, P]) int ndarray, optional
         Labels of superpixels (from :func:`classicseg.kmeans_segment`,
         ``skimage.segmentation.slic``, ...): the graph becomes the quotient
         of the pixel graph over them (edge weights summed between
@@ -469,7 +476,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
         those of the pixel graph for partitions that follow superpixels.
     channel_axis : int or None
         Axis of the colour channels; None for grayscale.
-    mask : (M, N) bool ndarray, optional
+    mask : (M, N[, P]) bool ndarray, optional
         Only these pixels are segmented; the others get ``start_label - 1``.
     start_label : {0, 1}
         Label of the first segment.
@@ -479,7 +486,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
 
     Returns
     -------
-    labels : (M, N) intp ndarray
+    labels : (M, N[, P]) intp ndarray
         Segment of every pixel, from ``start_label``.
     info : NcutResult
         Only with ``return_info=True``.
@@ -491,8 +498,10 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     pixel graph fits in ``MAX_GRAPH_BYTES`` (512 MiB: 1.5 megapixels at
     radius 3, 0.5 at radius 5; the solve holds a few graphs of that size at
     once); otherwise ``"coarse"``: the image is block-averaged by the
-    least integer factor whose graph fits (radius and ``sigma_space``
-    divided by it), segmented, and the labels repeated back to full size.
+    least integer factor (along every axis) whose graph fits and has at
+    most ``COARSE_VERTICES`` (262 144) vertices (radius and ``sigma_space``
+    divided by it, the radius kept at least 1.5), segmented, and the labels
+    repeated back to full size.
 
     Raises
     ------
@@ -514,9 +523,10 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     """
     start_label = check_start_label(start_label)
     img, is_color, mask = prepare_image(image, channel_axis, mask)
-    _check_2d(img)
+    _check_spatial(img)
     radius, sigma_color, sigma_space = _check_graph_args(radius, sigma_color, sigma_space)
     spatial_shape = img.shape[:-1]
+    spacing = _check_spacing(spacing, len(spatial_shape))
     n = _n_vertices(img, mask)
     if superpixels is not None:
         sp, n = _check_superpixels(superpixels, spatial_shape, mask)
@@ -526,16 +536,16 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     vertex = _vertex_ids(spatial_shape, mask)
 
     if superpixels is not None:
-        W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space)
+        W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space, spacing)
         info = _partition(W, *args, path="superpixel")
         labels0 = info.labels[sp]
-    elif graph_bytes(n, radius) <= _pixel_graph.MAX_GRAPH_BYTES:
-        W = _build_graph(vertex, feat, radius, sigma_color, sigma_space)
+    elif graph_bytes(n, radius, len(spatial_shape)) <= _pixel_graph.MAX_GRAPH_BYTES:
+        W = _build_graph(vertex, feat, radius, sigma_color, sigma_space, spacing=spacing)
         info = _partition(W, *args, path="pixel")
         labels0 = info.labels
     else:
         labels0, info = _coarse_segment(feat, mask, spatial_shape, radius, sigma_color,
-                                        sigma_space, args)
+                                        sigma_space, spacing, args)
     labels = labels_to_image(labels0, spatial_shape, mask, start_label)
     return (labels, info) if return_info else labels
 
@@ -554,31 +564,37 @@ def _check_superpixels(superpixels, spatial_shape, mask):
     return inverse, int(inverse.max()) + 1
 
 
-def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space, args):
+def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space, spacing, args):
     """Segment the graph of block-averaged features that fits, and repeat the labels back."""
     n = feat.shape[1]
-    factor = 2
-    while (graph_bytes(-(-n // factor**2), max(1, round(radius / factor)))
-           > _pixel_graph.MAX_GRAPH_BYTES):
+    ndim = len(spatial_shape)
+    factor = max(2, int(np.ceil((n / COARSE_VERTICES) ** (1 / ndim))))
+    # At least the 8- (18-) neighbourhood: a radius below sqrt(2) would leave no edges in 2-D.
+    coarse_radius = max(round(radius / factor), 1.5)
+    while graph_bytes(-(-n // factor**ndim), coarse_radius, ndim) > _pixel_graph.MAX_GRAPH_BYTES:
         factor += 1
-    height, width = spatial_shape
-    hc, wc = -(-height // factor), -(-width // factor)
-    pad = ((0, hc * factor - height), (0, wc * factor - width))
+        coarse_radius = max(round(radius / factor), 1.5)
+    coarse_shape = tuple(-(-s // factor) for s in spatial_shape)
+    pad = tuple((0, c * factor - s) for c, s in zip(coarse_shape, spatial_shape))
+    blocks = tuple(x for c in coarse_shape for x in (c, factor))
+    block_axes = tuple(range(1, 2 * ndim, 2))
     inside = np.ones(spatial_shape, dtype=bool) if mask is None else mask
-    planes = np.zeros((height, width, feat.shape[0]))
+    planes = np.zeros(spatial_shape + (feat.shape[0],))
     planes[inside] = feat.T
-    weight = np.pad(inside.astype(np.float64), pad).reshape(hc, factor, wc, factor).sum(axis=(1, 3))
-    sums = np.pad(planes, pad + ((0, 0),)).reshape(hc, factor, wc, factor, -1).sum(axis=(1, 3))
+    weight = np.pad(inside.astype(np.float64), pad).reshape(blocks).sum(axis=block_axes)
+    sums = np.pad(planes, pad + ((0, 0),)).reshape(blocks + (-1,)).sum(axis=block_axes)
     coarse_mask = weight > 0
     coarse_feat = np.ascontiguousarray(
         (sums[coarse_mask] / weight[coarse_mask][:, None]).T, dtype=np.float32)
-    vertex = _vertex_ids((hc, wc), None if mask is None else coarse_mask)
-    W = _build_graph(vertex, coarse_feat, max(1, round(radius / factor)), sigma_color,
-                     sigma_space / factor)
+    vertex = _vertex_ids(coarse_shape, None if mask is None else coarse_mask)
+    W = _build_graph(vertex, coarse_feat, coarse_radius, sigma_color, sigma_space / factor,
+                     spacing=spacing)
     n_segments, thresh, method, min_size, rng = args
     if n_segments is not None:
         n_segments = min(n_segments, W.shape[0])
-    info = _partition(W, n_segments, thresh, method, max(1, min_size // factor**2), rng,
+    info = _partition(W, n_segments, thresh, method, max(1, min_size // factor**ndim), rng,
                       path="coarse")
-    full = np.repeat(np.repeat(vertex, factor, axis=0), factor, axis=1)[:height, :width]
+    full = vertex
+    for axis, size in enumerate(spatial_shape):
+        full = np.repeat(full, factor, axis=axis).take(np.arange(size), axis=axis)
     return info.labels[full[inside]], info

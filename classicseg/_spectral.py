@@ -32,6 +32,8 @@ from ._pixel_graph import _csr
 DENSE_SIZE = 300
 # Coarsening stops when a matching pass removes fewer than this share of vertices.
 MIN_COARSENING = 0.1
+# Heavy-edge matching takes no edge lighter than this share of a vertex's heaviest.
+MATCH_SHARE = 0.01
 # Block Krylov steps of the refinement on intermediate levels and on the finest.
 KRYLOV_STEPS = 6
 # Extra vectors carried along: they speed up the convergence of the wanted ones.
@@ -104,7 +106,8 @@ def _coarsen(W, degree):
     graph = W
     for _ in range(2):
         pairs = np.empty(graph.shape[0], dtype=np.int64)
-        n_coarse = heavy_edge_matching(graph.indptr, graph.indices, graph.data, degree, pairs)
+        n_coarse = heavy_edge_matching(graph.indptr, graph.indices, graph.data, degree, pairs,
+                                       MATCH_SHARE)
         if n_coarse > (1.0 - MIN_COARSENING) * graph.shape[0]:
             break
         graph = _quotient(graph, pairs, n_coarse)
