@@ -270,6 +270,8 @@ def gib(b):
 def fmt_extra(method, ours, peer):
     if "error" in ours or "error" in peer:
         return ours.get("error", "") + " " + peer.get("error", "")
+    if "seconds" not in ours or "seconds" not in peer:
+        return ""
     if method == "kmeans":
         return (f"inertia ours/sklearn {ours['inertia'] / peer['inertia']:.4f}; iterations "
                 f"{ours['n_iter']} / {peer['n_iter']}")
@@ -312,7 +314,8 @@ def report(rows, out, command, versions):
         lines += [f"## {names[method]}", "",
                   f"| MP | ours s | peer s | ratio | {approx_head}ours peak / added GiB | "
                   "peer peak / added GiB | load | notes |",
-                  "|---|---|---|---|" + ("---|---|---|" if approx_head else "") + "---|---|---|---|"]
+                  "|---|---|---|---|" + ("---|---|---|" if approx_head else "")
+                  + "---|---|---|---|"]
         for s in sizes:
             p = pairs[(method, None, s)]
             ours, peer = p.get("ours", {}), p.get("peer", {})
@@ -440,22 +443,6 @@ def main():
         mosaic(cache)
     if "volume" in methods:
         volume(cache)
-    rows = []
-    for method in methods:
-        if method == "volume":
-            for case, side in (("kmeans", "ours"), ("kmeans", "peer"), ("meanshift", "ours"),
-                               ("ncut", "ours"), ("slic", "peer")):
-                rows.append(spawn(dict(method="volume", case=case, side=side, size="3.93",
-                                       cache=str(cache))))
-                print(json.dumps(rows[-1]), flush=True)
-            continue
-        for size in sizes:
-            sides = ("ours", "approx", "peer") if method == "meanshift" else ("ours", "peer")
-            for side in sides:
-                rows.append(spawn(dict(method=method, side=side, size=size, cache=str(cache))))
-                print(json.dumps(rows[-1]), flush=True)
-            if method == "meanshift" and np.prod(CROPS[size]) <= ARI_PIXELS:
-                rows[-2]["ari"] = agreement(cache, CROPS[size])
     import cv2
     import sklearn
     import skimage
@@ -465,7 +452,28 @@ def main():
     command = "python benchmarks/bench_scale.py" + (
         f" --methods {args.methods}" if args.methods != ",".join(METHODS) else "") + (
         f" --sizes {args.sizes}" if args.sizes != ",".join(CROPS) else "")
-    report(rows, Path(args.out), command, versions)
+    rows = []
+
+    def done(row):
+        """Keep a finished row and rewrite the report (a long run leaves what it measured)."""
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        report(rows, Path(args.out), command, versions)
+
+    for method in methods:
+        if method == "volume":
+            for case, side in (("kmeans", "ours"), ("kmeans", "peer"), ("meanshift", "ours"),
+                               ("ncut", "ours"), ("slic", "peer")):
+                done(spawn(dict(method="volume", case=case, side=side, size="3.93",
+                                cache=str(cache))))
+            continue
+        for size in sizes:
+            sides = ("ours", "approx", "peer") if method == "meanshift" else ("ours", "peer")
+            for side in sides:
+                row = spawn(dict(method=method, side=side, size=size, cache=str(cache)))
+                if side == "peer" and method == "meanshift" and np.prod(CROPS[size]) <= ARI_PIXELS:
+                    rows[-1]["ari"] = agreement(cache, CROPS[size])
+                done(row)
 
 
 if __name__ == "__main__":
