@@ -389,7 +389,7 @@ def report(rows, out, command, versions):
                 note = ", ".join(f"{k} {v:.6g}" if isinstance(v, float) else f"{k} {v}"
                                  for k, v in r.items()
                                  if k not in ("method", "case", "side", "size", "cache", "seconds",
-                                              "peak", "added", "before", "load"))
+                                              "peak", "added", "before", "load", "command"))
             lines.append(f"| {calls[(r['case'], r['side'])]} | {r.get('seconds', float('nan')):.2f}"
                          f" | {gib(r.get('peak', 0))} / {gib(r.get('added', 0))} | "
                          f"{r['load']:.1f} | {note} |")
@@ -397,16 +397,17 @@ def report(rows, out, command, versions):
     lines += ["![time against megapixels](scale.png)", ""]
     (out / "scale.md").write_text("\n".join(lines))
     (out / "scale.json").write_text(json.dumps(rows, indent=1))
-    figure(pairs, vol, slopes, out / "scale.png")
+    loads = [r["load"] for r in rows if "load" in r]
+    figure(pairs, vol, slopes, out / "scale.png", (min(loads), max(loads)))
 
 
-def figure(pairs, vol, slopes, path):
+def figure(pairs, vol, slopes, path, loads):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = plt.subplots(figsize=(10, 5))
     colours = {"kmeans": "C0", "meanshift": "C1", "ncut": "C2"}
     peers = {"kmeans": "scikit-learn KMeans", "meanshift": "cv2.pyrMeanShiftFiltering",
              "ncut": "skimage slic+RAG+Ncut"}
@@ -430,8 +431,10 @@ def figure(pairs, vol, slopes, path):
     ax.set_yscale("log")
     ax.set_xlabel("megapixels (mosaic crops of BSDS500 train; volume: megavoxels)")
     ax.set_ylabel("seconds (one call)")
+    ax.set_title(f"2 cores shared: 1-minute load average {loads[0]:.1f}-{loads[1]:.1f} "
+                 "during the run", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -444,10 +447,22 @@ def main():
     parser.add_argument("--cache", default="/tmp/classicseg_scale")
     parser.add_argument("--merge", action="store_true",
                         help="keep the rows of other methods from --out/scale.json")
+    parser.add_argument("--report", action="store_true",
+                        help="only rewrite scale.md and scale.png from --out/scale.json")
     parser.add_argument("--worker")
     args = parser.parse_args()
     if args.worker:
         worker(json.loads(args.worker))
+        return
+    if args.report:
+        import cv2
+        import sklearn
+        import skimage
+
+        rows = json.loads((Path(args.out) / "scale.json").read_text())
+        report(rows, Path(args.out), rows[0]["command"],
+               f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, scikit-image "
+               f"{skimage.__version__}, OpenCV {cv2.__version__}.")
         return
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
