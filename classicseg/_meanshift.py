@@ -388,9 +388,10 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
     On the lattice, pixels start their climbs band by band (whole rows,
     about a megapixel each: :data:`BAND_SITES`), the trajectory-sharing
     state kept for the current band only, and only the modes of climbs that
-    reach one of their own are stored, so memory grows by a few tens of
-    bytes per pixel: a 12-megapixel photo runs exact. Climbs still see the
-    whole image, so the exact result does not depend on the bands.
+    reach one of their own are stored, so memory grows with the pixels
+    alone, not with the sharing tables: a 12-megapixel photo runs exact
+    within a few gigabytes. Climbs still see the whole image, so the exact
+    result does not depend on the bands.
 
     Examples
     --------
