@@ -31,10 +31,7 @@ from ._pixel_graph import (
 )
 from ._spectral import _eigenvectors, _single_threaded_blas, _SolveLog
 from ._validate import (
-    MEMORY_FRACTION,
     ConvergenceWarning,
-    available_memory,
-    check_memory,
     check_float,
     check_int,
     check_rng,
@@ -49,10 +46,6 @@ METHODS = ("recursive", "kway")
 # block-averages it to at most this many vertices: a few seconds of solving
 # whatever the image's size.
 COARSE_VERTICES = 1 << 18
-# The solve holds about this many graphs the size of the pixel graph at once (the
-# graph, its normalised form, subgraphs, coarse levels): a pixel graph is built in
-# one piece only if that many fit in the memory a call may use now.
-SOLVE_GRAPHS = 4
 
 
 @dataclass(frozen=True)
@@ -503,9 +496,8 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     Paths, chosen before anything large is allocated (``info.path``):
     ``"superpixel"`` when ``superpixels`` is given; ``"pixel"`` when the
     pixel graph fits in ``MAX_GRAPH_BYTES`` (512 MiB: 1.5 megapixels at
-    radius 3, 0.5 at radius 5) and ``SOLVE_GRAPHS`` (4) graphs of its size
-    fit in half the memory available now (see
-    :func:`classicseg._validate.check_memory`); otherwise ``"coarse"``: the image is block-averaged by the
+    radius 3, 0.5 at radius 5; the solve holds a few graphs of that size at
+    once); otherwise ``"coarse"``: the image is block-averaged by the
     least integer factor (along every axis) whose graph fits and has at
     most ``COARSE_VERTICES`` (262 144) vertices (radius and ``sigma_space``
     divided by it, the radius kept at least 1.5), segmented, and the labels
@@ -547,7 +539,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
         W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space, spacing)
         info = _partition(W, *args, path="superpixel")
         labels0 = info.labels[sp]
-    elif graph_bytes(n, radius, len(spatial_shape)) <= _graph_budget():
+    elif graph_bytes(n, radius, len(spatial_shape)) <= _pixel_graph.MAX_GRAPH_BYTES:
         W = _build_graph(vertex, feat, radius, sigma_color, sigma_space, spacing=spacing)
         info = _partition(W, *args, path="pixel")
         labels0 = info.labels
@@ -556,13 +548,6 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
                                         sigma_space, spacing, args)
     labels = labels_to_image(labels0, spatial_shape, mask, start_label)
     return (labels, info) if return_info else labels
-
-
-def _graph_budget():
-    """Bytes of the largest pixel graph built in one piece: ``MAX_GRAPH_BYTES``, or less
-    where the memory available now would not hold ``SOLVE_GRAPHS`` of them."""
-    return min(_pixel_graph.MAX_GRAPH_BYTES,
-               MEMORY_FRACTION * available_memory() / SOLVE_GRAPHS)
 
 
 def _check_superpixels(superpixels, spatial_shape, mask):
@@ -586,12 +571,9 @@ def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space,
     factor = max(2, int(np.ceil((n / COARSE_VERTICES) ** (1 / ndim))))
     # At least the 8- (18-) neighbourhood: a radius below sqrt(2) would leave no edges in 2-D.
     coarse_radius = max(round(radius / factor), 1.5)
-    while graph_bytes(-(-n // factor**ndim), coarse_radius, ndim) > _graph_budget():
+    while graph_bytes(-(-n // factor**ndim), coarse_radius, ndim) > _pixel_graph.MAX_GRAPH_BYTES:
         factor += 1
         coarse_radius = max(round(radius / factor), 1.5)
-    # The block averages: float64 planes of the features and their padded copy.
-    check_memory(feat.shape[1] * (16 * feat.shape[0] + 32), "ncut's block averaging",
-                 "use a mask or a smaller image")
     coarse_shape = tuple(-(-s // factor) for s in spatial_shape)
     pad = tuple((0, c * factor - s) for c, s in zip(coarse_shape, spatial_shape))
     blocks = tuple(x for c in coarse_shape for x in (c, factor))

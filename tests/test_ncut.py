@@ -356,17 +356,6 @@ def test_coarse_path_when_the_pixel_graph_does_not_fit(monkeypatch):
     assert agreement(labels, truth) >= 0.97
 
 
-def test_coarse_path_when_memory_is_short(monkeypatch):
-    # 1 MB available: four pixel graphs (radius 3, 1920 pixels: 0.7 MB each) do not fit.
-    img, truth = two_regions((40, 48))
-    monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", "1000000")
-    labels, info = ncut_segment(img, 2, channel_axis=None, return_info=True)
-    assert info.path == "coarse" and agreement(labels, truth) >= 0.97
-    monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", "1000")
-    with pytest.raises(MemoryError, match="CLASSICSEG_MEMORY_LIMIT"):
-        ncut_segment(img, 2, channel_axis=None)
-
-
 def test_superpixel_graph_is_the_quotient_of_the_pixel_graph(monkeypatch):
     img, truth = block_image((24, 30), noise=10.0, seed=4)
     superpixels = (np.arange(24)[:, None] // 3) * 10 + np.arange(30)[None, :] // 3
