@@ -30,26 +30,30 @@ def lloyd_pass(X, centers, weights=None):
 
 
 def affinity_graph(feat, spatial_shape, radius, sigma_color, sigma_space, mask=None,
-                   floor=1e-6):
+                   floor=1e-6, spacing=None):
     """Mirror of ``count_edges`` + ``fill_edges`` (``classicseg._kernels.pixel_graph``) as a dense matrix.
 
-    ``feat`` is ``(n_pixels, d)`` over the pixels in ``mask`` (row-major);
-    every pair of pixels closer than ``radius`` gets Shi & Malik's eq. 11
-    weight, at least ``floor``, self-pairs included.
+    ``feat`` is ``(n_pixels, d)`` over the pixels in ``mask`` (row-major, 2-D
+    or 3-D); every pair of pixels closer than ``radius`` pixel steps gets
+    Shi & Malik's eq. 11 weight (the spatial term in units of ``spacing``),
+    at least ``floor``, self-pairs included.
     """
-    pos = np.argwhere(np.ones(spatial_shape, bool) if mask is None else mask).astype(np.float64)
+    index = np.argwhere(np.ones(spatial_shape, bool) if mask is None else mask).astype(np.float64)
+    pos = index * (np.ones(len(spatial_shape)) if spacing is None else np.asarray(spacing))
     feat = np.asarray(feat, dtype=np.float64)
+    dist2_index = ((index[:, None, :] - index[None, :, :]) ** 2).sum(axis=2)
     dist2_space = ((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2)
     dist2_color = ((feat[:, None, :] - feat[None, :, :]) ** 2).sum(axis=2)
     W = np.exp(-dist2_color / sigma_color**2) * np.exp(-dist2_space / sigma_space**2)
     W = np.maximum(W, floor)
-    W[dist2_space >= radius**2] = 0.0
+    W[dist2_index >= radius**2] = 0.0
     return W
 
 
-def heavy_edge_matching(W, degree):
+def heavy_edge_matching(W, degree, min_share=0.0):
     """Mirror of ``heavy_edge_matching``: vertices in order take their unmatched
-    neighbour of largest ``w_ij / d_i + w_ij / d_j`` (first on ties)."""
+    neighbour of largest ``w_ij / d_i + w_ij / d_j`` (first on ties), unless that
+    is below ``min_share`` times their largest over all neighbours."""
     W = np.asarray(W, dtype=np.float64)
     n = len(W)
     aggregate = np.full(n, -1)
@@ -57,10 +61,11 @@ def heavy_edge_matching(W, degree):
     for i in range(n):
         if aggregate[i] >= 0:
             continue
-        score = np.where((aggregate < 0) & (W[i] > 0) & (np.arange(n) != i) & (degree > 0),
+        every = np.where((W[i] > 0) & (np.arange(n) != i) & (degree > 0),
                          W[i] / degree[i] + W[i] / np.where(degree > 0, degree, 1), 0.0)
+        score = np.where(aggregate < 0, every, 0.0)
         aggregate[i] = n_coarse
-        if score.max() > 0:
+        if score.max() > 0 and score.max() >= min_share * every.max():
             aggregate[int(np.argmax(score))] = n_coarse
         n_coarse += 1
     return aggregate, n_coarse
