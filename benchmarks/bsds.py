@@ -94,26 +94,10 @@ def connected_regions(labels):
 
 
 def region_adjacency(regions, n, boundary_weight):
-    """Adjacent region pairs (a < b), their boundary length and summed boundary weight.
-
-    A boundary element is a pair of 4-neighbour pixels in different regions;
-    its weight is the mean of ``boundary_weight`` at the two pixels.
-    """
-    a, b, w = [], [], []
-    for axis in range(regions.ndim):
-        head = [slice(None)] * regions.ndim
-        tail = list(head)
-        head[axis], tail[axis] = slice(None, -1), slice(1, None)
-        ra, rb = regions[tuple(head)].ravel(), regions[tuple(tail)].ravel()
-        cut = ra != rb
-        a.append(ra[cut])
-        b.append(rb[cut])
-        w.append((boundary_weight[tuple(head)].ravel()[cut]
-                  + boundary_weight[tuple(tail)].ravel()[cut]) / 2)
-    a, b, w = np.concatenate(a), np.concatenate(b), np.concatenate(w)
-    keys = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
-    keys, pair = np.unique(keys, return_inverse=True)
-    return keys // n, keys % n, np.bincount(pair), np.bincount(pair, weights=w)
+    """Adjacent region pairs (a < b), their boundary length and summed boundary weight."""
+    graph = classicseg.region_graph(regions, boundary_weight)
+    a, b = graph.pairs.T
+    return a, b, graph.length, graph.boundary_sum
 
 
 def merge_hierarchy(regions, n, features, boundary_weight, *, w_edge, size_scale,

@@ -30,8 +30,12 @@ _EXPORTS = {
     "ncut_partition": "._ncut",
     "ncut_segment": "._ncut",
     "merge_small_regions": "._regions",
+    "Hierarchy": ".hierarchy",
+    "RegionGraph": ".hierarchy",
+    "region_graph": ".hierarchy",
+    "merge_hierarchy": ".hierarchy",
 }
-_SUBMODULES = ("batch", "datasets", "features", "learned", "metrics")
+_SUBMODULES = ("batch", "datasets", "features", "hierarchy", "learned", "metrics")
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "warmup"])
 

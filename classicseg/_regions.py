@@ -1,10 +1,10 @@
 """Post-passes on label images shared by the segmentation methods."""
 
 import numpy as np
-from scipy import ndimage as ndi
 from skimage.measure import label as connected_components
 
 from ._kernels.regions import merge_small
+from .hierarchy import _graph
 from ._validate import check_array, check_finite, check_int, labels_to_image, prepare_mask
 from .features import feature_space_name
 
@@ -94,7 +94,9 @@ def merge_small_regions(labels, features, min_size, *, connectivity=1, mask=None
     region_label = np.zeros(n_regions, dtype=np.intp)
     region_label[flat] = out.reshape(-1)
 
-    edge_a, edge_b = _adjacent_regions(regions, connectivity)
+    # Region 0 is no region: ids shift down by one, so that it becomes -1.
+    edge_a, edge_b = (x + 1 for x in _graph(regions - 1, n_regions - 1, regions.shape, None,
+                                            connectivity)[:2])
     weight = np.linalg.norm(means[edge_a] - means[edge_b], axis=1)
     order = np.lexsort((edge_b, edge_a, weight))
     root = merge_small(edge_a[order], edge_b[order], sizes.astype(np.int64), min_size)
@@ -102,24 +104,6 @@ def merge_small_regions(labels, features, min_size, *, connectivity=1, mask=None
     if mask is not None:
         merged[~mask] = out[~mask]
     return merged
-
-
-def _adjacent_regions(regions, connectivity):
-    """Unique pairs ``(a, b)``, ``0 < a < b``, of regions that touch (0 is no region)."""
-    structure = ndi.generate_binary_structure(regions.ndim, connectivity)
-    centre = np.ones(regions.ndim, dtype=int)
-    pairs = []
-    for offset in np.argwhere(structure) - centre:
-        # Half of the neighbourhood: each pair of pixels is seen once.
-        if tuple(offset) <= (0,) * regions.ndim:
-            continue
-        src = tuple(slice(max(0, -o), n - max(0, o)) for o, n in zip(offset, regions.shape))
-        dst = tuple(slice(max(0, o), n - max(0, -o)) for o, n in zip(offset, regions.shape))
-        a, b = regions[src].reshape(-1), regions[dst].reshape(-1)
-        touch = (a != b) & (a > 0) & (b > 0)
-        pairs.append(np.stack([np.minimum(a, b)[touch], np.maximum(a, b)[touch]], axis=1))
-    pairs = np.unique(np.concatenate(pairs), axis=0) if pairs else np.empty((0, 2), np.int64)
-    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
 
 
 def merge_small_clusters(labels, Xt, img, is_color, features, mask, min_size):

@@ -187,3 +187,24 @@ def merge_small(edge_a, edge_b, sizes, min_size):
             group[ra].add(x)
             root[x] = ra
     return np.array([root[r] for r in range(len(sizes))])
+
+
+def region_graph(labels, boundary, connectivity):
+    """Adjacent label pairs (a < b) -> [length, summed pair weight], pixel pair by pixel pair."""
+    import itertools
+
+    edges = {}
+    shape = labels.shape
+    offsets = [o for o in itertools.product((-1, 0, 1), repeat=labels.ndim)
+               if 0 < sum(map(abs, o)) <= connectivity]
+    for p in itertools.product(*map(range, shape)):
+        for o in offsets:
+            q = tuple(a + b for a, b in zip(p, o))
+            if q <= p or any(c < 0 or c >= n for c, n in zip(q, shape)):
+                continue
+            a, b = labels[p], labels[q]
+            if a != b:
+                edge = edges.setdefault((min(a, b), max(a, b)), [0, 0.0])
+                edge[0] += 1
+                edge[1] += (boundary[p] + boundary[q]) / 2
+    return edges

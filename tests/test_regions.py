@@ -8,7 +8,7 @@ from skimage import measure
 import naive
 from classicseg import kmeans_segment, merge_small_regions
 from classicseg._kernels.regions import merge_small
-from classicseg._regions import _adjacent_regions
+from classicseg.hierarchy import region_graph
 
 
 def regions_of(labels, connectivity=1, mask=None):
@@ -132,10 +132,9 @@ def test_adjacent_regions_are_the_touching_pairs():
     regions = np.array([[1, 1, 2],
                         [3, 0, 2],
                         [3, 3, 4]])
-    a, b = _adjacent_regions(regions, 1)
-    assert sorted(zip(a.tolist(), b.tolist())) == [(1, 2), (1, 3), (2, 4), (3, 4)]
-    a, b = _adjacent_regions(regions, 2)
-    assert (2, 3) in set(zip(a.tolist(), b.tolist()))
+    pairs = region_graph(regions).pairs.tolist()
+    assert [p for p in pairs if 0 not in p] == [[1, 2], [1, 3], [2, 4], [3, 4]]
+    assert [2, 3] in region_graph(regions, connectivity=2).pairs.tolist()
 
 
 def test_min_size_zero_and_one_change_nothing():

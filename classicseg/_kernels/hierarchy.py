@@ -1,0 +1,507 @@
+"""Region graphs, greedy merge trees and their cuts and contour maps.
+
+Contracts: label images arrive flattened in C order as int64 ``ids`` with
+regions numbered ``0 .. n-1`` and ``-1`` for pixels that belong to no region;
+``shape`` (ndim,) int64. Trees are parent arrays, leaves first and the root
+last (its own parent), a parent's index always above its children's. All
+kernels are serial: merge order depends only on the costs (ties broken by the
+lower edge index), never on threads.
+"""
+
+import numpy as np
+
+from ._jit import kernel
+from .regions import _find
+
+BOUNDARY = 0  # linkage codes of merge_tree
+FUSION = 1
+
+
+@kernel
+def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, out_w, fill):
+    """Count (``fill`` False) or write the pixel pairs ``(p, p + offset)`` that cross regions.
+
+    Every pair of neighbours is seen once: ``offsets`` is the forward half of
+    the neighbourhood. ``out_a < out_b`` are the two regions, ``out_w`` the
+    mean of ``boundary`` at the two pixels.
+    """
+    ndim = shape.shape[0]
+    k = offsets.shape[0]
+    strides = np.empty(ndim, np.int64)
+    s = 1
+    for ax in range(ndim - 1, -1, -1):
+        strides[ax] = s
+        s *= shape[ax]
+    step = np.zeros(k, np.int64)
+    for j in range(k):
+        for ax in range(ndim):
+            step[j] += offsets[j, ax] * strides[ax]
+    coord = np.zeros(ndim, np.int64)
+    m = 0
+    for i in range(ids.shape[0]):
+        a = ids[i]
+        if a >= 0:
+            for j in range(k):
+                inside = True
+                for ax in range(ndim):
+                    c = coord[ax] + offsets[j, ax]
+                    if c < 0 or c >= shape[ax]:
+                        inside = False
+                        break
+                if not inside:
+                    continue
+                q = i + step[j]
+                b = ids[q]
+                if b < 0 or b == a:
+                    continue
+                if fill:
+                    out_a[m] = min(a, b)
+                    out_b[m] = max(a, b)
+                    if use_boundary:
+                        out_w[m] = 0.5 * (np.float64(boundary[i]) + np.float64(boundary[q]))
+                m += 1
+        ax = ndim - 1
+        while ax >= 0:  # next pixel's coordinates (C order)
+            coord[ax] += 1
+            if coord[ax] < shape[ax]:
+                break
+            coord[ax] = 0
+            ax -= 1
+    return m
+
+
+@kernel
+def region_graph_edges(ids, n, shape, offsets, boundary, use_boundary):
+    """The adjacency of the ``n`` regions of ``ids``.
+
+    Returns ``(a, b, length, total, sizes)``: unique pairs ``a < b`` sorted
+    lexicographically, the number of neighbouring pixel pairs across each
+    border, the sum of their weights (0 without boundary), and each region's
+    pixel count. Aggregation is a counting sort by ``a`` and a marker array
+    per ``a``: linear in the number of pixel pairs.
+    """
+    dummy_i = np.empty(0, np.int64)
+    dummy_f = np.empty(0, np.float64)
+    m = _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, dummy_i, dummy_i,
+                         dummy_f, False)
+    pa = np.empty(m, np.int64)
+    pb = np.empty(m, np.int64)
+    pw = np.zeros(m, np.float64)
+    _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, pa, pb, pw, True)
+    sizes = np.zeros(n, np.int64)
+    for i in range(ids.shape[0]):
+        if ids[i] >= 0:
+            sizes[ids[i]] += 1
+    start = np.zeros(n + 1, np.int64)
+    for t in range(m):
+        start[pa[t] + 1] += 1
+    for r in range(n):
+        start[r + 1] += start[r]
+    fill = start[:n].copy()
+    order = np.empty(m, np.int64)
+    for t in range(m):
+        order[fill[pa[t]]] = t
+        fill[pa[t]] += 1
+    mark = np.full(n, -1, np.int64)
+    slot = np.empty(n, np.int64)
+    ea = np.empty(m, np.int64)
+    eb = np.empty(m, np.int64)
+    length = np.zeros(m, np.float64)
+    total = np.zeros(m, np.float64)
+    e = 0
+    for a in range(n):
+        first = e
+        for u in range(start[a], start[a + 1]):
+            t = order[u]
+            b = pb[t]
+            if mark[b] != a:
+                mark[b] = a
+                slot[b] = e
+                ea[e] = a
+                eb[e] = b
+                e += 1
+            length[slot[b]] += 1.0
+            total[slot[b]] += pw[t]
+        for x in range(first + 1, e):  # insertion sort by b: few neighbours per region
+            y = x
+            while y > first and eb[y - 1] > eb[y]:
+                eb[y - 1], eb[y] = eb[y], eb[y - 1]
+                length[y - 1], length[y] = length[y], length[y - 1]
+                total[y - 1], total[y] = total[y], total[y - 1]
+                y -= 1
+    return ea[:e].copy(), eb[:e].copy(), length[:e].copy(), total[:e].copy(), sizes
+
+
+@kernel
+def _cost(linkage, a, b, length, total, size, sums, edge_weight, size_scale, size_power):
+    """Merge cost of adjacent regions ``a`` and ``b`` sharing a border of ``length``."""
+    mean_boundary = total / length
+    if linkage == BOUNDARY:
+        return mean_boundary
+    d2 = 0.0
+    for f in range(sums.shape[1]):
+        diff = sums[a, f] / size[a] - sums[b, f] / size[b]
+        d2 += diff * diff
+    h = size[a] * size[b] / (size[a] + size[b])
+    return (np.sqrt(d2) + edge_weight * mean_boundary) * min(1.0, (h / size_scale) ** size_power)
+
+
+@kernel
+def _before(cost_a, edge_a, cost_b, edge_b):
+    """Heap order: by cost, ties by the lower edge index (a fixed, thread-free order)."""
+    return cost_a < cost_b or (cost_a == cost_b and edge_a < edge_b)
+
+
+@kernel
+def _move(hc, he, hs, dst, src):
+    hc[dst] = hc[src]
+    he[dst] = he[src]
+    hs[dst] = hs[src]
+
+
+@kernel
+def _heap_push(hc, he, hs, n, cost, edge, stamp):
+    """Push onto the binary min-heap ordered by (cost, edge); returns the grown arrays."""
+    if n == hc.shape[0]:
+        hc = np.concatenate((hc, np.empty(n, np.float64)))
+        he = np.concatenate((he, np.empty(n, np.int64)))
+        hs = np.concatenate((hs, np.empty(n, np.int64)))
+    i = n
+    while i > 0:
+        p = (i - 1) >> 1
+        if _before(hc[p], he[p], cost, edge):
+            break
+        _move(hc, he, hs, i, p)
+        i = p
+    hc[i] = cost
+    he[i] = edge
+    hs[i] = stamp
+    return hc, he, hs
+
+
+@kernel
+def _heap_pop(hc, he, hs, n):
+    """Remove the top of a heap of ``n`` entries (the caller has read it)."""
+    n -= 1
+    cost = hc[n]
+    edge = he[n]
+    stamp = hs[n]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            break
+        if c + 1 < n and _before(hc[c + 1], he[c + 1], hc[c], he[c]):
+            c += 1
+        if _before(cost, edge, hc[c], he[c]):
+            break
+        _move(hc, he, hs, i, c)
+        i = c
+    hc[i] = cost
+    he[i] = edge
+    hs[i] = stamp
+
+
+@kernel
+def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size_scale,
+               size_power):
+    """Greedy merging of adjacent regions, cheapest pair first.
+
+    Each merge makes a new tree node ``n + m``; its incident edges are the
+    union of its children's, parallel edges (to a common neighbour) summed
+    into one. A heap holds (cost, edge, stamp) entries; an entry whose edge
+    died or changed since it was pushed is skipped when popped (lazy
+    deletion). ``BOUNDARY``: cost = total / length of the edge, only merged
+    edges change. ``FUSION``: the cost depends on the regions' sizes and mean
+    features (``sums / size``), so every edge of a new region is pushed again.
+    Regions the graph leaves apart are joined at the end at cost +inf.
+
+    Returns ``(parents, costs)`` for the ``2n - 1`` nodes (leaves cost 0).
+    """
+    n_nodes = 2 * n - 1
+    e_count = ea.shape[0]
+    ea = ea.copy()
+    eb = eb.copy()
+    length = length.copy()
+    total = total.copy()
+    dead = np.zeros(e_count, np.bool_)
+    stamp = np.zeros(e_count, np.int64)
+    size = np.empty(n_nodes, np.float64)
+    size[:n] = sizes
+    d = sums.shape[1]
+    feat = np.zeros((n_nodes, d), np.float64)
+    feat[:n] = sums
+    parents = np.arange(n_nodes)
+    costs = np.zeros(n_nodes, np.float64)
+    # Incidence lists live in one append-only pool: (start, count) per node.
+    deg = np.zeros(n, np.int64)
+    for e in range(e_count):
+        deg[ea[e]] += 1
+        deg[eb[e]] += 1
+    list_start = np.zeros(n_nodes, np.int64)
+    list_len = np.zeros(n_nodes, np.int64)
+    cap = 4 * e_count + 16
+    pool = np.empty(cap, np.int64)
+    s = 0
+    for r in range(n):
+        list_start[r] = s
+        s += deg[r]
+    for e in range(e_count):
+        for r in (ea[e], eb[e]):
+            pool[list_start[r] + list_len[r]] = e
+            list_len[r] += 1
+    used = s
+    hc = np.empty(e_count + 16, np.float64)
+    he = np.empty(e_count + 16, np.int64)
+    hs = np.empty(e_count + 16, np.int64)
+    h = 0
+    for e in range(e_count):
+        c = _cost(linkage, ea[e], eb[e], length[e], total[e], size, feat, edge_weight,
+                  size_scale, size_power)
+        hc, he, hs = _heap_push(hc, he, hs, h, c, e, 0)
+        h += 1
+    mark = np.full(n_nodes, -1, np.int64)
+    slot = np.empty(n_nodes, np.int64)
+    changed = np.zeros(e_count, np.bool_)
+    node = n
+    while h > 0:
+        c = hc[0]
+        e = he[0]
+        st = hs[0]
+        _heap_pop(hc, he, hs, h)
+        h -= 1
+        if dead[e] or st != stamp[e]:
+            continue
+        u = ea[e]
+        v = eb[e]
+        w = node
+        node += 1
+        parents[u] = w
+        parents[v] = w
+        costs[w] = c
+        size[w] = size[u] + size[v]
+        for f in range(d):
+            feat[w, f] = feat[u, f] + feat[v, f]
+        dead[e] = True
+        need = used + list_len[u] + list_len[v]
+        if need > cap:
+            cap = max(2 * cap, need)
+            grown = np.empty(cap, np.int64)
+            grown[:used] = pool[:used]
+            pool = grown
+        list_start[w] = used
+        for src in (u, v):
+            for t in range(list_start[src], list_start[src] + list_len[src]):
+                f = pool[t]
+                if dead[f]:
+                    continue
+                x = ea[f] + eb[f] - src
+                if x == u or x == v:
+                    dead[f] = True
+                    continue
+                if mark[x] == w:
+                    g = slot[x]
+                    length[g] += length[f]
+                    total[g] += total[f]
+                    changed[g] = True
+                    dead[f] = True
+                    continue
+                mark[x] = w
+                slot[x] = f
+                if ea[f] == src:
+                    ea[f] = w
+                else:
+                    eb[f] = w
+                pool[used] = f
+                used += 1
+        list_len[w] = used - list_start[w]
+        for t in range(list_start[w], used):
+            f = pool[t]
+            if linkage == BOUNDARY and not changed[f]:
+                continue  # its cost (and its heap entry) stand
+            changed[f] = False
+            stamp[f] += 1
+            cf = _cost(linkage, ea[f], eb[f], length[f], total[f], size, feat, edge_weight,
+                       size_scale, size_power)
+            hc, he, hs = _heap_push(hc, he, hs, h, cf, f, stamp[f])
+            h += 1
+    # Parts of the graph that never touch: join their roots, lowest first.
+    last = -1
+    for r in range(node):
+        if parents[r] == r:
+            if last < 0:
+                last = r
+            else:
+                parents[last] = node
+                parents[r] = node
+                costs[node] = np.inf
+                last = node
+                node += 1
+    return parents, costs
+
+
+@kernel
+def cut_leaves(parents, n_leaves, keep):
+    """Region of each leaf when the merge nodes with ``keep`` True are applied.
+
+    Regions are numbered 0, 1, ... in the order of their first leaf.
+    """
+    n_nodes = parents.shape[0]
+    rep = np.empty(n_nodes, np.int64)
+    for x in range(n_nodes - 1, -1, -1):
+        p = parents[x]
+        if p != x and keep[p]:
+            rep[x] = rep[p]
+        else:
+            rep[x] = x
+    number = np.full(n_nodes, -1, np.int64)
+    out = np.empty(n_leaves, np.int64)
+    k = 0
+    for i in range(n_leaves):
+        r = rep[i]
+        if number[r] < 0:
+            number[r] = k
+            k += 1
+        out[i] = number[r]
+    return out
+
+
+@kernel
+def ancestor_table(parents):
+    """Depths and the binary-lifting table ``up[j, x]`` (the 2^j-th ancestor of x)."""
+    n_nodes = parents.shape[0]
+    depth = np.zeros(n_nodes, np.int64)
+    for x in range(n_nodes - 1, -1, -1):
+        if parents[x] != x:
+            depth[x] = depth[parents[x]] + 1
+    levels = 1
+    while (1 << levels) <= n_nodes:
+        levels += 1
+    up = np.empty((levels, n_nodes), np.int64)
+    up[0] = parents
+    for j in range(1, levels):
+        for x in range(n_nodes):
+            up[j, x] = up[j - 1, up[j - 1, x]]
+    return depth, up
+
+
+@kernel
+def _common_ancestor(a, b, depth, up):
+    if depth[a] < depth[b]:
+        a, b = b, a
+    diff = depth[a] - depth[b]
+    j = 0
+    while diff:
+        if diff & 1:
+            a = up[j, a]
+        diff >>= 1
+        j += 1
+    if a == b:
+        return a
+    for j in range(up.shape[0] - 1, -1, -1):
+        if up[j, a] != up[j, b]:
+            a = up[j, a]
+            b = up[j, b]
+    return up[0, a]
+
+
+@kernel
+def edge_altitudes(leaves, altitudes, depth, up, outside):
+    """Altitude at which the pixels ``(o, j, i)`` and ``(o, j + 1, i)`` join.
+
+    ``leaves`` (outer, m, inner) int64 is the leaf image seen with the axis of
+    interest in the middle; the result has its shape (last row 0). 0 inside a
+    leaf; the lowest common ancestor's altitude between leaves; ``outside``
+    between a leaf and a pixel of no region.
+    """
+    n0, n1, n2 = leaves.shape
+    out = np.zeros((n0, n1, n2), np.float64)
+    last_a = -1
+    last_b = -1
+    last = 0.0
+    for o in range(n0):
+        for j in range(n1 - 1):
+            for i in range(n2):
+                a = leaves[o, j, i]
+                b = leaves[o, j + 1, i]
+                if a == b:
+                    continue
+                if a < 0 or b < 0:
+                    out[o, j, i] = outside
+                    continue
+                if a != last_a or b != last_b:  # borders repeat the same pair
+                    last_a = a
+                    last_b = b
+                    last = altitudes[_common_ancestor(a, b, depth, up)]
+                out[o, j, i] = last
+    return out
+
+
+@kernel
+def ucm2_tree(values, order):
+    """The merge tree of the 8-connected regions of ``values <= t`` for every t.
+
+    ``values`` (R, C) is a BSDS double-size map with zeros at the pixel cells,
+    ``order`` its flat indices sorted by value. Cells are switched on in that
+    order and joined to their 8 neighbours already on (a flooding, as
+    Kruskal's algorithm on edges weighted by the larger of two cell values):
+    after the zero cells, each component holding pixel cells is a leaf; later
+    a join of two components that both hold pixel cells is a merge at the
+    value of the cell that joined them.
+
+    Returns ``(leaves (H, W) int64, parents, altitudes)``.
+    """
+    rows, cols = values.shape
+    flat = values.reshape(-1)
+    parent = np.arange(rows * cols)
+    node = np.full(rows * cols, -1, np.int64)
+    on = np.zeros(rows * cols, np.bool_)
+    height = rows // 2
+    width = cols // 2
+    leaves = np.empty((height, width), np.int64)
+    n_leaves = 0
+    parents = np.empty(0, np.int64)
+    altitudes = np.empty(0, np.float64)
+    next_node = 0
+    for t in range(order.shape[0] + 1):
+        if n_leaves == 0 and (t == order.shape[0] or flat[order[t]] > 0):
+            # All zero cells are on: number the leaves in raster order.
+            for i in range(height):
+                for j in range(width):
+                    r = _find(parent, (2 * i + 1) * cols + 2 * j + 1)
+                    if node[r] < 0:
+                        node[r] = n_leaves
+                        n_leaves += 1
+                    leaves[i, j] = node[r]
+            parents = np.arange(2 * n_leaves - 1)
+            altitudes = np.zeros(2 * n_leaves - 1, np.float64)
+            next_node = n_leaves
+        if t == order.shape[0]:
+            break
+        c = order[t]
+        on[c] = True
+        ci = c // cols
+        cj = c - ci * cols
+        for di in range(-1, 2):
+            for dj in range(-1, 2):
+                qi = ci + di
+                qj = cj + dj
+                if (di == 0 and dj == 0) or qi < 0 or qj < 0 or qi >= rows or qj >= cols:
+                    continue
+                q = qi * cols + qj
+                if not on[q]:
+                    continue
+                rc = _find(parent, c)
+                rq = _find(parent, q)
+                if rc == rq:
+                    continue
+                parent[rq] = rc
+                if node[rc] >= 0 and node[rq] >= 0 and n_leaves > 0:
+                    parents[node[rc]] = next_node
+                    parents[node[rq]] = next_node
+                    altitudes[next_node] = flat[c]
+                    node[rc] = next_node
+                    next_node += 1
+                elif node[rq] >= 0:
+                    node[rc] = node[rq]
+    return leaves, parents, altitudes

@@ -1,0 +1,433 @@
+"""Hierarchical segmentation: region graphs, merge trees, ultrametric contour maps.
+
+A hierarchy is one merge tree over the regions of a fine segmentation (its
+*leaves*): every merge joins two adjacent regions at an *altitude*, and the
+altitudes never decrease towards the root. One tree answers every scale: a
+threshold on the altitude, or a number of regions, picks one segmentation
+(:meth:`Hierarchy.cut`), and the ultrametric contour map (UCM) shows all of
+them at once (:meth:`Hierarchy.ucm2`, the layout of the BSDS benchmark), as in
+gPb-owt-ucm (Arbelaez et al., TPAMI 2011). Trees are parent arrays as in
+Higra (Perret et al., 2019): leaves first, then the merges in order, the root
+last and its own parent.
+"""
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage as ndi
+from skimage.measure import label as connected_components
+
+from ._kernels import hierarchy as _k
+from ._validate import (check_array, check_finite, check_int, check_start_label,
+                        prepare_mask)
+
+__all__ = ["RegionGraph", "Hierarchy", "region_graph", "merge_hierarchy"]
+
+
+@dataclass(frozen=True)
+class RegionGraph:
+    """The adjacency of the regions of a label image.
+
+    Attributes
+    ----------
+    labels : (n,) ndarray
+        The label of each region (sorted; the regions are the distinct labels).
+    sizes : (n,) int64 ndarray
+        Pixels per region.
+    edges : (e,) x 2 int64 ndarray
+        Pairs ``(i, j)``, ``i < j``, of indices into ``labels`` of regions
+        that touch, sorted.
+    length : (e,) float64 ndarray
+        Boundary length: the number of neighbouring pixel pairs across the border.
+    boundary_sum, boundary_mean : (e,) float64 ndarray or None
+        Sum and mean along the border of ``(boundary[p] + boundary[q]) / 2``
+        over the neighbouring pairs ``(p, q)``; None without ``boundary``.
+    """
+
+    labels: np.ndarray
+    sizes: np.ndarray
+    edges: np.ndarray
+    length: np.ndarray
+    boundary_sum: np.ndarray = None
+    boundary_mean: np.ndarray = None
+
+    @property
+    def pairs(self):
+        """(e, 2) ndarray: the edges as pairs of labels."""
+        return self.labels[self.edges]
+
+
+def region_graph(labels, boundary=None, *, connectivity=1):
+    """The region adjacency graph of an n-D label image, in one pass.
+
+    Two regions (distinct label values) are adjacent when two neighbouring
+    pixels carry them. Each edge holds the boundary length (the number of
+    such pixel pairs) and, with ``boundary``, the sum and mean along the
+    border of ``(boundary[p] + boundary[q]) / 2`` over those pairs (the
+    boundary strength of a UCM: Arbelaez et al., TPAMI 2011, section 4.2).
+
+    Parameters
+    ----------
+    labels : (M, N[, ...]) int ndarray
+        Label image or volume; every distinct value is one region (a label
+        need not be connected).
+    boundary : (M, N[, ...]) float ndarray, optional
+        Boundary strength per pixel (a gradient magnitude, a contour map).
+    connectivity : int
+        Neighbourhood, as in :func:`scipy.ndimage.generate_binary_structure`:
+        1 (default) pixels sharing a face, up to ``labels.ndim`` (corners).
+
+    Returns
+    -------
+    RegionGraph
+
+    Raises
+    ------
+    ValueError, TypeError
+        Non-integer or empty labels, a boundary of another shape or with
+        NaN/inf, connectivity out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = region_graph(np.array([[1, 1, 2], [3, 3, 2]]), np.arange(6.0).reshape(2, 3))
+    >>> g.pairs.tolist(), g.length.tolist(), g.boundary_mean.tolist()
+    ([[1, 2], [1, 3], [2, 3]], [1.0, 2.0, 1.0], [1.5, 2.0, 4.5])
+    """
+    labels = _check_labels(labels)
+    boundary = _check_boundary(boundary, labels.shape)
+    connectivity = check_int(connectivity, "connectivity", minimum=1, maximum=labels.ndim)
+    values, ids = _compact(labels)
+    a, b, length, total, sizes = _graph(ids, len(values), labels.shape, boundary, connectivity)
+    mean = None if boundary is None else total / length
+    return RegionGraph(values, sizes, np.stack([a, b], axis=1), length,
+                       None if boundary is None else total, mean)
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """A merge tree over the regions of a label image, with altitudes.
+
+    Attributes
+    ----------
+    leaves : (M, N[, ...]) intp ndarray
+        The finest segmentation: leaf index ``0 .. n_leaves - 1`` per pixel,
+        -1 for pixels that belong to no region (outside a mask).
+    parents : (2 n_leaves - 1,) intp ndarray
+        Parent of every node: leaves first, then the merges in order, the
+        root last (its own parent). Each merge joins two nodes.
+    altitudes : (2 n_leaves - 1,) float64 ndarray
+        0 for leaves; non-decreasing along every path to the root.
+    """
+
+    leaves: np.ndarray
+    parents: np.ndarray
+    altitudes: np.ndarray
+
+    def __post_init__(self):
+        leaves = check_array(self.leaves, "leaves", dtype_kind="iu")
+        parents = check_array(self.parents, "parents", ndim=1, dtype_kind="iu").astype(np.intp)
+        altitudes = np.asarray(self.altitudes, dtype=np.float64)
+        n_leaves = int(leaves.max()) + 1
+        if leaves.min() < -1 or n_leaves < 1:
+            raise ValueError("leaves must hold leaf indices 0 .. n_leaves - 1 (and -1 for none)")
+        n_nodes = 2 * n_leaves - 1
+        if parents.shape != (n_nodes,) or altitudes.shape != (n_nodes,):
+            raise ValueError(f"parents and altitudes must have 2 * n_leaves - 1 = {n_nodes} "
+                             f"entries, got {parents.shape[0]} and {altitudes.shape}")
+        index = np.arange(n_nodes)
+        if parents[-1] != n_nodes - 1 or np.any(parents[:-1] <= index[:-1]) or np.any(
+                parents >= n_nodes):
+            raise ValueError("parents must list leaves first and the root last, each parent "
+                             "after its children")
+        if np.any(np.isnan(altitudes)) or np.any(altitudes[parents] < altitudes):
+            raise ValueError("altitudes must not decrease towards the root (and not be NaN)")
+        for name, value in (("leaves", leaves.astype(np.intp)), ("parents", parents),
+                            ("altitudes", altitudes)):
+            value = value.copy() if value is getattr(self, name) else value
+            value.flags.writeable = False
+            object.__setattr__(self, name, value)
+
+    @property
+    def n_leaves(self):
+        """Number of leaf regions."""
+        return (self.parents.shape[0] + 1) // 2
+
+    def cut(self, threshold=None, *, n_regions=None, start_label=1):
+        """The segmentation after every merge at altitude <= ``threshold``, or into ``n_regions``.
+
+        Parameters
+        ----------
+        threshold : float, optional
+            Merges at this altitude or lower are applied (a horizontal cut).
+        n_regions : int, optional
+            Instead of ``threshold``: apply the first ``n_leaves - n_regions``
+            merges, giving exactly ``n_regions`` regions.
+        start_label : {0, 1}
+            First label; pixels of no region get ``start_label - 1``.
+
+        Returns
+        -------
+        labels : (M, N[, ...]) intp ndarray
+            Labels numbered in the order of the regions' first leaf.
+        """
+        start_label = check_start_label(start_label)
+        n = self.n_leaves
+        merge_index = np.arange(n, 2 * n - 1)
+        keep = np.zeros(2 * n - 1, dtype=np.bool_)
+        if (threshold is None) == (n_regions is None):
+            raise ValueError("give exactly one of threshold and n_regions")
+        if n_regions is not None:
+            n_regions = check_int(n_regions, "n_regions", minimum=1, maximum=n)
+            keep[n:] = merge_index < 2 * n - n_regions
+        else:
+            keep[n:] = self.altitudes[n:] <= _check_threshold(threshold)
+        region = _k.cut_leaves(self.parents.astype(np.int64), n, keep)
+        lookup = np.append(region + start_label, start_label - 1)  # index -1: no region
+        return lookup[self.leaves]
+
+    def _edge_altitudes(self):
+        """Per axis k, the altitude joining each pixel to its successor along k."""
+        depth, up = _k.ancestor_table(self.parents.astype(np.int64))
+        leaves = self.leaves.astype(np.int64)
+        outside = float(self.altitudes[-1])
+        out = []
+        for axis, m in enumerate(leaves.shape):
+            view = leaves.reshape(int(np.prod(leaves.shape[:axis])), m, -1)
+            out.append(_k.edge_altitudes(np.ascontiguousarray(view), self.altitudes, depth, up,
+                                         outside).reshape(leaves.shape))
+        return out
+
+    def ucm2(self):
+        """The ultrametric contour map in BSDS "double size" layout (2-D only).
+
+        Shape ``(2M + 1, 2N + 1)``: pixel ``(i, j)`` sits at ``(2i + 1, 2j + 1)``
+        and holds 0; the cell between two neighbouring pixels holds the
+        altitude of the merge that joins their regions (0 inside a leaf, the
+        root's altitude between a region and a pixel of no region); a
+        junction holds the largest of its four edge cells; the outer frame
+        copies the adjacent row or column, as gPb-owt-ucm's maps do. The
+        8-connected components of ``ucm2 <= t`` sampled at ``[1::2, 1::2]``
+        are then the regions of ``cut(threshold=t)``.
+        """
+        if self.leaves.ndim != 2:
+            raise ValueError(f"ucm2 needs 2-D leaves, got shape {self.leaves.shape}; "
+                             "use contour_map for volumes")
+        rows, cols = self.leaves.shape
+        down, right = self._edge_altitudes()
+        u = np.zeros((2 * rows + 1, 2 * cols + 1))
+        u[2:-1:2, 1::2] = down[:-1]
+        u[1::2, 2:-1:2] = right[:, :-1]
+        u[2:-1:2, 2:-1:2] = np.maximum.reduce([u[1:-2:2, 2:-1:2], u[3::2, 2:-1:2],
+                                               u[2:-1:2, 1:-2:2], u[2:-1:2, 3::2]])
+        u[0], u[-1] = u[1], u[-2]
+        u[:, 0], u[:, -1] = u[:, 1], u[:, -2]
+        return u
+
+    def contour_map(self):
+        """The contour map at pixel resolution: ``ucm2()[2::2, 2::2]`` in 2-D.
+
+        Pixel ``p`` holds the largest altitude among the pixel pairs of the
+        unit cube (square in 2-D) that starts at ``p``: 0 inside a region of
+        the leaves, the altitude of the border's merge on it. This is the map
+        the BSDS boundary benchmark reads; the same rule holds in n-D.
+        """
+        edges = self._edge_altitudes()
+        out = np.zeros(self.leaves.shape)
+        for k, e in enumerate(edges):
+            m = e.copy()
+            for j in range(e.ndim):
+                if j != k:  # the edges along k of the cube lie in the face k = p_k
+                    head = [slice(None)] * e.ndim
+                    tail = list(head)
+                    head[j], tail[j] = slice(None, -1), slice(1, None)
+                    m[tuple(head)] = np.maximum(m[tuple(head)], m[tuple(tail)])
+            np.maximum(out, m, out=out)
+        return out
+
+    @classmethod
+    def from_ucm2(cls, ucm2):
+        """The hierarchy of a BSDS ultrametric contour map in double-size layout.
+
+        The leaves are the 8-connected components of ``ucm2 <= 0`` sampled at
+        the pixels; two regions merge at the lowest value that connects
+        them, so ``cut(threshold=t)`` equals the components of ``ucm2 <= t``
+        for every t (the BSDS protocol: ``bwlabel(ucm2 <= t)`` sampled at
+        ``[1::2, 1::2]``). Equal values give successive binary merges of the
+        same altitude.
+
+        Parameters
+        ----------
+        ucm2 : (2M + 1, 2N + 1) float ndarray
+            Non-negative, 0 at the pixel cells ``[1::2, 1::2]``.
+        """
+        ucm2 = check_array(ucm2, "ucm2", ndim=2, dtype_kind="biuf")
+        if ucm2.shape[0] % 2 == 0 or ucm2.shape[1] % 2 == 0 or min(ucm2.shape) < 3:
+            raise ValueError(f"ucm2 must have the odd shape (2M + 1, 2N + 1), got {ucm2.shape}")
+        values = np.ascontiguousarray(ucm2, dtype=np.float64)
+        check_finite(values, "ucm2")
+        if values.min() < 0 or np.any(values[1::2, 1::2] != 0):
+            raise ValueError("ucm2 must be >= 0 and hold 0 at the pixel cells [1::2, 1::2]")
+        order = np.argsort(values, axis=None, kind="stable")
+        leaves, parents, altitudes = _k.ucm2_tree(values, order)
+        return cls(leaves.astype(np.intp), parents.astype(np.intp), altitudes)
+
+    def to_linkage(self):
+        """The tree as a SciPy linkage matrix, for :func:`scipy.cluster.hierarchy.dendrogram`.
+
+        Row ``m`` is merge node ``n_leaves + m``: its two children (SciPy's
+        cluster indices are ours), its altitude and its number of leaves.
+        """
+        n = self.n_leaves
+        children = np.argsort(self.parents[:-1], kind="stable").reshape(-1, 2)
+        counts = np.ones(2 * n - 1)
+        for m, (a, b) in enumerate(children):
+            counts[n + m] = counts[a] + counts[b]
+        return np.column_stack([np.sort(children, axis=1), self.altitudes[n:], counts[n:]])
+
+
+def merge_hierarchy(labels, image=None, *, boundary=None, linkage="fusion", mask=None,
+                    connectivity=1, channel_axis=-1, data_range=None):
+    """Greedy merging of adjacent regions, cheapest pair first, into a :class:`Hierarchy`.
+
+    The leaves are the connected components of ``labels`` (so every cut's
+    regions are connected). Repeatedly the adjacent pair of regions with the
+    lowest cost merges, and the costs of the new region's borders are
+    recomputed (a heap with lazy deletion in a compiled kernel).
+
+    Parameters
+    ----------
+    labels : (M, N[, ...]) int ndarray
+        Initial segmentation; its connected components are the leaves.
+    image : (M, N[, ...][, C]) ndarray, optional
+        The image, for the ``"fusion"`` linkage.
+    boundary : (M, N[, ...]) float ndarray, optional
+        Boundary strength per pixel; needed by ``"boundary"``.
+    linkage : {"fusion", "boundary"}
+        ``"boundary"``: the cost of two regions is the mean of ``boundary``
+        along their shared border (pixel pairs weighing ``(boundary[p] +
+        boundary[q]) / 2``), the rule of UCMs built from a contour map; the
+        altitudes are these costs as given (average linkage weighted by
+        boundary length, which never decreases).
+        ``"fusion"``: see :func:`hierarchical_segment` (added with it).
+    mask : (M, N[, ...]) bool ndarray, optional
+        Pixels outside belong to no region and no merge (leaf -1).
+    connectivity : int
+        Neighbourhood of regions and components (1: faces; ``ndim``: corners).
+    channel_axis, data_range
+        Of ``image``, as in :func:`classicseg.pixel_features`.
+
+    Returns
+    -------
+    Hierarchy
+        Parts of the image that no border joins (a mask can cut it) merge
+        last, at altitude +inf.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Non-integer or empty labels, boundary of another shape or with NaN,
+        unknown linkage, a missing image or boundary.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> labels = np.array([[0, 0, 1, 1], [2, 2, 3, 3]])
+    >>> edge = np.array([[0, 0, 4, 4], [1, 1, 4, 4.0]])
+    >>> h = merge_hierarchy(labels, boundary=edge, linkage="boundary")
+    >>> h.altitudes.tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.5, 2.0, 3.5]
+    >>> h.cut(n_regions=2).tolist()
+    [[1, 1, 1, 1], [1, 1, 2, 2]]
+    """
+    labels = _check_labels(labels)
+    mask = prepare_mask(mask, labels.shape)
+    connectivity = check_int(connectivity, "connectivity", minimum=1, maximum=labels.ndim)
+    if linkage not in ("fusion", "boundary"):
+        raise ValueError(f"linkage must be 'fusion' or 'boundary', got {linkage!r}")
+    boundary = _check_boundary(boundary, labels.shape, mask)
+    if linkage == "boundary":
+        if boundary is None:
+            raise ValueError("linkage='boundary' needs a boundary map: pass boundary=")
+        return _merge(leaf_regions(labels, mask, connectivity), boundary, _k.BOUNDARY,
+                      np.zeros((1, 0)), connectivity)
+    raise NotImplementedError("linkage='fusion' is not available yet")
+
+
+def leaf_regions(labels, mask=None, connectivity=1):
+    """Connected components of ``labels`` (inside ``mask``) numbered 0.., -1 outside: int64."""
+    shifted = labels.astype(np.int64)
+    shifted -= shifted.min() - 1
+    if mask is not None:
+        shifted[~mask] = 0
+    return connected_components(shifted, background=0, connectivity=connectivity) - 1
+
+
+def _merge(ids, boundary, linkage, sums, connectivity, **costs):
+    """The tree of the regions ``ids`` (0.., -1 none) under a linkage code of the kernel."""
+    n = int(ids.max()) + 1
+    if n < 1:
+        raise ValueError("labels have no region inside the mask")
+    a, b, length, total, sizes = _graph(ids.reshape(-1), n, ids.shape, boundary, connectivity)
+    if sums.shape[0] != n:
+        sums = np.zeros((n, sums.shape[1]))
+    parents, altitudes = _k.merge_tree(
+        n, a, b, length, total, sizes, sums, linkage, costs.get("edge_weight", 0.0),
+        costs.get("size_scale", 1.0), costs.get("size_power", 0.0))
+    return Hierarchy(ids.astype(np.intp), parents.astype(np.intp), altitudes)
+
+
+def _graph(ids, n, shape, boundary, connectivity):
+    """Kernel call of :func:`region_graph` on compact ids (-1: no region)."""
+    structure = ndi.generate_binary_structure(len(shape), connectivity)
+    offsets = np.argwhere(structure) - 1
+    # Half of the neighbourhood, so that each pixel pair is seen once.
+    offsets = np.array([o for o in offsets if tuple(o) > (0,) * len(shape)], dtype=np.int64)
+    use = boundary is not None
+    flat_boundary = (np.ascontiguousarray(boundary).reshape(-1) if use
+                     else np.zeros(1, np.float32))
+    return _k.region_graph_edges(np.ascontiguousarray(ids, dtype=np.int64).reshape(-1), n,
+                                 np.array(shape, np.int64), offsets, flat_boundary, use)
+
+
+def _compact(labels):
+    """Distinct label values and each pixel's index among them (int64, C order)."""
+    flat = labels.reshape(-1).astype(np.int64, copy=False)
+    lo, hi = int(flat.min()), int(flat.max())
+    if hi - lo < 4 * flat.size + 1024:  # a table beats sorting
+        present = np.zeros(hi - lo + 1, dtype=np.bool_)
+        present[flat - lo] = True
+        index = np.cumsum(present) - 1
+        return np.flatnonzero(present).astype(labels.dtype) + lo, index[flat - lo]
+    values, ids = np.unique(flat, return_inverse=True)
+    return values, ids.astype(np.int64)
+
+
+def _check_threshold(threshold):
+    """A real threshold; +-inf allowed (no merge, every merge)."""
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+        raise TypeError(f"threshold must be a real number, got {threshold!r}")
+    if np.isnan(threshold):
+        raise ValueError("threshold must not be NaN")
+    return float(threshold)
+
+
+def _check_labels(labels):
+    labels = check_array(labels, "labels", dtype_kind="iub")
+    if labels.ndim < 1:
+        raise ValueError(f"labels must be an array of at least 1 dimension, got shape {labels.shape}")
+    return labels.astype(np.int64) if labels.dtype.kind == "b" else labels
+
+
+def _check_boundary(boundary, shape, mask=None):
+    if boundary is None:
+        return None
+    boundary = check_array(boundary, "boundary")
+    if boundary.shape != tuple(shape):
+        raise ValueError(f"boundary must have the labels' shape {tuple(shape)}, "
+                         f"got {boundary.shape}")
+    check_finite(boundary, "boundary", mask)
+    if mask is not None:
+        boundary = np.where(mask, boundary, 0)
+    return boundary.astype(np.float64) if boundary.dtype.kind != "f" else boundary

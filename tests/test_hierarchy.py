@@ -1,0 +1,277 @@
+"""Tests of classicseg.hierarchy: region graphs, merge trees, cuts and contour maps.
+
+Oracles: a pixel-by-pixel region graph (tests/naive.py), Higra's average-linkage
+binary partition tree, SciPy's ``fcluster`` on the linkage matrix, connected
+components of the UCM thresholds, and gPb-owt-ucm's official maps.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import io as sio
+from scipy import ndimage as ndi
+from scipy.cluster.hierarchy import fcluster
+
+import naive
+from classicseg import Hierarchy, merge_hierarchy, region_graph
+
+hg = pytest.importorskip("higra")
+
+UCM2 = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bsds500" / "ucm2" / "val"
+
+
+def same_partition(x, y):
+    """Whether two label images are the same partition up to relabelling."""
+    pairs = np.unique(np.stack([np.ravel(x), np.ravel(y)]), axis=1)
+    return pairs.shape[1] == len(np.unique(x)) == len(np.unique(y))
+
+
+def blocky_labels(shape, block, n_values, seed):
+    """Labels constant on blocks of ``block`` pixels, few values: many connected components."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, n_values, [-(-s // block) for s in shape])
+    for axis in range(len(shape)):
+        coarse = np.repeat(coarse, block, axis=axis)
+    return coarse[tuple(slice(0, s) for s in shape)]
+
+
+def higra_tree(labels, boundary):
+    """Higra's chain: pixel graph, mean edge weights, RAG, boundary sums and lengths, average linkage."""
+    graph = hg.get_nd_regular_graph(labels.shape, hg.mask_2_neighbours(
+        ndi.generate_binary_structure(labels.ndim, 1).astype(np.int64)))
+    weights = hg.weight_graph(graph, boundary, hg.WeightFunction.mean)
+    rag = hg.make_region_adjacency_graph_from_labelisation(graph, labels)
+    total = hg.rag_accumulate_on_edges(rag, hg.Accumulators.sum, weights)
+    length = hg.rag_accumulate_on_edges(rag, hg.Accumulators.sum, np.ones_like(weights))
+    tree, altitudes = hg.binary_partition_tree_average_linkage(rag, total / length, length)
+    return rag, tree, altitudes
+
+
+# --------------------------------------------------------------------------
+# region_graph
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from([(7, 9), (4, 5, 6), (30,)]), st.integers(1, 3))
+def test_region_graph_equals_pixel_by_pixel_count(seed, shape, connectivity):
+    rng = np.random.default_rng(seed)
+    connectivity = min(connectivity, len(shape))
+    labels = rng.choice(np.array([-5, 3, 7, 1000]), size=shape)
+    boundary = rng.random(shape).astype(np.float32)
+    g = region_graph(labels, boundary, connectivity=connectivity)
+    expected = naive.region_graph(labels, boundary.astype(np.float64), connectivity)
+    assert [tuple(p) for p in g.pairs.tolist()] == sorted(expected)
+    np.testing.assert_array_equal(g.length, [expected[tuple(p)][0] for p in g.pairs.tolist()])
+    np.testing.assert_allclose(g.boundary_sum, [expected[tuple(p)][1] for p in g.pairs.tolist()])
+    np.testing.assert_allclose(g.boundary_mean, g.boundary_sum / g.length)
+    np.testing.assert_array_equal(g.labels, np.unique(labels))
+    np.testing.assert_array_equal(g.sizes, [np.sum(labels == v) for v in g.labels])
+
+
+def test_region_graph_takes_unusual_layouts_and_leaves_input_alone():
+    labels = blocky_labels((12, 10), 2, 4, 1).astype(">u2")
+    boundary = np.random.default_rng(0).random((12, 10))
+    reference = region_graph(labels.astype(np.int64), boundary)
+    for lab in (np.asfortranarray(labels), labels[::1, ::-1][:, ::-1], labels.astype(np.uint8)):
+        lab.flags.writeable = False
+        g = region_graph(lab, boundary)
+        np.testing.assert_array_equal(g.pairs, reference.pairs)
+        np.testing.assert_allclose(g.boundary_sum, reference.boundary_sum)
+    assert region_graph(labels).boundary_sum is None
+
+
+def test_region_graph_bad_input_names_the_argument():
+    labels = np.zeros((4, 4), int)
+    with pytest.raises(TypeError, match="labels"):
+        region_graph(labels.astype(float))
+    with pytest.raises(ValueError, match="labels"):
+        region_graph(np.zeros((0, 3), int))
+    with pytest.raises(ValueError, match="boundary"):
+        region_graph(labels, np.zeros((4, 5)))
+    with pytest.raises(ValueError, match="boundary"):
+        region_graph(labels, np.full((4, 4), np.nan))
+    with pytest.raises(ValueError, match="connectivity"):
+        region_graph(labels, connectivity=3)
+
+
+# --------------------------------------------------------------------------
+# merge_hierarchy(linkage="boundary") against Higra
+
+
+@pytest.mark.parametrize("shape, block", [((64, 72), 2), ((16, 16, 20), 2)])
+def test_boundary_linkage_equals_higra_average_linkage(shape, block):
+    labels = blocky_labels(shape, block, 40, seed=len(shape))
+    boundary = np.random.default_rng(3).random(shape)
+    h = merge_hierarchy(labels, boundary=boundary, linkage="boundary")
+    rag, tree, altitudes = higra_tree(labels, boundary)
+    assert h.n_leaves == tree.num_leaves() >= 500
+    np.testing.assert_allclose(np.sort(h.altitudes), np.sort(altitudes), rtol=1e-12)
+    for t in np.quantile(altitudes[tree.num_leaves():], [0.05, 0.3, 0.6, 0.9, 0.99]):
+        theirs = hg.rag_back_project_vertex_weights(
+            rag, hg.labelisation_horizontal_cut_from_threshold(tree, altitudes, t))
+        assert same_partition(h.cut(t), theirs)
+
+
+def test_boundary_linkage_small_case_by_hand():
+    labels = np.array([[0, 0, 1, 1], [2, 2, 3, 3]])
+    edge = np.array([[0, 0, 4, 4], [1, 1, 4, 4.0]])
+    h = merge_hierarchy(labels, boundary=edge, linkage="boundary")
+    # Borders: 0|2 two pairs of mean 0.5; 0|1 one pair (0 + 4) / 2 = 2; 2|3 one pair 2.5;
+    # 1|3 two pairs of 4. After {0, 2} and then 1: {0, 1, 2}|3 is (2.5 + 4 + 4) / 3.
+    np.testing.assert_allclose(h.altitudes, [0, 0, 0, 0, 0.5, 2.0, 3.5])
+    assert h.cut(1.0).tolist() == [[1, 1, 2, 2], [1, 1, 3, 3]]
+    assert h.cut(n_regions=2).tolist() == [[1, 1, 1, 1], [1, 1, 2, 2]]
+
+
+# --------------------------------------------------------------------------
+# Hierarchy: cuts, contour maps, linkage matrix
+
+
+def random_hierarchy(seed, shape=(18, 20)):
+    labels = blocky_labels(shape, 2, 6, seed)
+    boundary = np.random.default_rng(seed).random(shape)
+    return merge_hierarchy(labels, boundary=boundary, linkage="boundary")
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10**6), st.data())
+def test_cut_counts_and_nesting(seed, data):
+    h = random_hierarchy(seed)
+    k = data.draw(st.integers(1, h.n_leaves))
+    cut = h.cut(n_regions=k)
+    assert len(np.unique(cut)) == k and cut.min() == 1 and cut.max() == k
+    t1, t2 = sorted(data.draw(st.floats(0, 1)) for _ in range(2))
+    fine, coarse = h.cut(t1), h.cut(t2)
+    pairs = np.unique(np.stack([fine.ravel(), coarse.ravel()]), axis=1)
+    assert pairs.shape[1] == len(np.unique(fine))  # each fine region inside one coarse one
+    assert len(np.unique(h.cut(-1.0))) == h.n_leaves and len(np.unique(h.cut(np.inf))) == 1
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10**6))
+def test_ucm2_thresholds_are_the_cuts(seed):
+    h = random_hierarchy(seed)
+    u = h.ucm2()
+    assert u.shape == (37, 41) and np.all(u[1::2, 1::2] == 0)
+    for t in np.quantile(h.altitudes[h.n_leaves:], [0.0, 0.2, 0.5, 0.8, 1.0]):
+        regions = ndi.label(u <= t, structure=np.ones((3, 3)))[0][1::2, 1::2]
+        assert same_partition(regions, h.cut(t))
+    np.testing.assert_array_equal(h.contour_map(), u[2::2, 2::2])
+
+
+def test_linkage_matrix_gives_scipy_the_same_flat_clusters():
+    h = random_hierarchy(7)
+    Z = h.to_linkage()
+    leaf_of_pixel = h.leaves
+    for t in np.quantile(h.altitudes[h.n_leaves:], [0.1, 0.5, 0.9]):
+        flat = fcluster(Z, t, criterion="distance")
+        assert same_partition(flat[leaf_of_pixel], h.cut(t))
+
+
+def test_contour_map_of_a_volume():
+    labels = blocky_labels((8, 9, 10), 3, 5, 2)
+    boundary = np.random.default_rng(2).random(labels.shape)
+    h = merge_hierarchy(labels, boundary=boundary, linkage="boundary")
+    rag, tree, altitudes = higra_tree(labels, boundary)
+    np.testing.assert_allclose(np.sort(h.altitudes), np.sort(altitudes))
+    cmap = h.contour_map()
+    # Each voxel: the largest merge altitude over the axis pairs of its unit cube.
+    expected = np.zeros(labels.shape)
+    leaves = h.leaves
+    # Ultrametric distance between leaves from the cuts: the first threshold joining them.
+    n = h.n_leaves
+    dist = np.full((n, n), np.inf)
+    for t in np.sort(np.unique(h.altitudes))[::-1]:
+        region = np.zeros(n, int)
+        region[leaves.ravel()] = h.cut(t).ravel()
+        dist[region[:, None] == region[None, :]] = t
+    for p in np.ndindex(labels.shape):
+        cube = [tuple(np.add(p, c)) for c in np.ndindex((2,) * 3)]
+        cube = [q for q in cube if all(x < s for x, s in zip(q, labels.shape))]
+        for q in cube:
+            for r in cube:
+                if sum(abs(x - y) for x, y in zip(q, r)) == 1:
+                    expected[p] = max(expected[p], dist[leaves[q], leaves[r]])
+    np.testing.assert_allclose(cmap, expected)
+    inside = ndi.minimum_filter(leaves, size=2, origin=-1) == ndi.maximum_filter(
+        leaves, size=2, origin=-1)
+    assert np.all(cmap[inside] == 0)
+
+
+def test_mask_and_disconnected_parts():
+    labels = np.repeat(np.arange(6)[None, :], 4, axis=0)
+    mask = np.ones_like(labels, bool)
+    mask[:, 3] = False  # two parts no border joins
+    boundary = np.tile(np.linspace(0, 1, 6), (4, 1))
+    h = merge_hierarchy(labels, boundary=boundary, linkage="boundary", mask=mask)
+    assert h.n_leaves == 5 and np.all(h.leaves[:, 3] == -1)
+    assert h.altitudes[-1] == np.inf
+    cut = h.cut(n_regions=2, start_label=0)
+    assert np.all(cut[:, 3] == -1) and same_partition(cut[:, :3], np.zeros((4, 3)))
+    assert np.all(h.cut(10.0)[:, 3] == 0) and len(np.unique(h.cut(10.0))) == 3
+
+
+def test_merge_hierarchy_bad_input_names_the_argument():
+    labels = np.zeros((5, 5), int)
+    boundary = np.zeros((5, 5))
+    with pytest.raises(TypeError, match="labels"):
+        merge_hierarchy(labels.astype(float), boundary=boundary, linkage="boundary")
+    with pytest.raises(ValueError, match="labels"):
+        merge_hierarchy(np.zeros((0, 5), int), boundary=boundary, linkage="boundary")
+    with pytest.raises(ValueError, match="boundary"):
+        merge_hierarchy(labels, boundary=np.zeros((5, 4)), linkage="boundary")
+    with pytest.raises(ValueError, match="boundary"):
+        merge_hierarchy(labels, boundary=np.full((5, 5), np.nan), linkage="boundary")
+    with pytest.raises(ValueError, match="boundary"):
+        merge_hierarchy(labels, linkage="boundary")
+    with pytest.raises(ValueError, match="linkage"):
+        merge_hierarchy(labels, boundary=boundary, linkage="ward")
+    h = merge_hierarchy(blocky_labels((6, 6), 2, 3, 0), boundary=np.ones((6, 6)),
+                        linkage="boundary")
+    for bad in (0, h.n_leaves + 1):
+        with pytest.raises(ValueError, match="n_regions"):
+            h.cut(n_regions=bad)
+    with pytest.raises(ValueError, match="threshold"):
+        h.cut(np.nan)
+    with pytest.raises(ValueError, match="threshold"):
+        h.cut()
+    with pytest.raises(ValueError, match="start_label"):
+        h.cut(1.0, start_label=2)
+    with pytest.raises(ValueError, match="ucm2"):
+        Hierarchy.from_ucm2(np.zeros((4, 5)))
+    with pytest.raises(ValueError, match="ucm2"):
+        Hierarchy.from_ucm2(np.ones((5, 5)))
+    with pytest.raises(ValueError, match="altitudes"):
+        Hierarchy(h.leaves, h.parents, -h.altitudes)
+
+
+def test_inputs_are_not_modified():
+    labels = blocky_labels((10, 10), 2, 4, 3)
+    boundary = np.random.default_rng(0).random((10, 10))
+    before = labels.copy(), boundary.copy()
+    h = merge_hierarchy(labels, boundary=boundary, linkage="boundary")
+    np.testing.assert_array_equal(labels, before[0])
+    np.testing.assert_array_equal(boundary, before[1])
+    with pytest.raises(ValueError):
+        h.altitudes[0] = 1.0  # read-only
+
+
+# --------------------------------------------------------------------------
+# gPb-owt-ucm's official maps
+
+
+@pytest.mark.skipif(not UCM2.is_dir(), reason="BSDS500 ucm2/val maps not in ../shared/data")
+def test_from_ucm2_loads_gpb_maps_and_reproduces_their_regions():
+    for path in sorted(UCM2.glob("*.mat"))[:1]:
+        u = sio.loadmat(path)["ucm2"]
+        h = Hierarchy.from_ucm2(u)
+        assert h.leaves.shape == ((u.shape[0] - 1) // 2, (u.shape[1] - 1) // 2)
+        mine = h.ucm2()
+        for t in np.quantile(u[u > 0], [0.0, 0.5, 0.95]) - 1e-12:
+            theirs = ndi.label(u <= t, structure=np.ones((3, 3)))[0][1::2, 1::2]
+            assert same_partition(h.cut(t), theirs)
+            again = ndi.label(mine <= t, structure=np.ones((3, 3)))[0][1::2, 1::2]
+            assert same_partition(again, theirs)
