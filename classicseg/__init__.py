@@ -34,6 +34,8 @@ _EXPORTS = {
     "RegionGraph": ".hierarchy",
     "region_graph": ".hierarchy",
     "merge_hierarchy": ".hierarchy",
+    "fusion_features": ".hierarchy",
+    "hierarchical_segment": ".hierarchy",
 }
 _SUBMODULES = ("batch", "datasets", "features", "hierarchy", "learned", "metrics")
 

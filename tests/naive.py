@@ -208,3 +208,40 @@ def region_graph(labels, boundary, connectivity):
                 edge[0] += 1
                 edge[1] += (boundary[p] + boundary[q]) / 2
     return edges
+
+
+def greedy_fusion_costs(regions, features, boundary, edge_weight, size_scale, size_power):
+    """Merge costs of greedy fusion, every pair's cost recomputed from the pixels at each step.
+
+    ``regions`` (H, W) are 0-based connected regions. Cost of adjacent a, b:
+    ``(|mean f_a - mean f_b| + edge_weight * mean border boundary) * min(1, (h /
+    size_scale) ** size_power)``, ``h = |a||b| / (|a| + |b|)``, where a border
+    pixel pair (p, q) weighs ``(boundary[p] + boundary[q]) / 2``.
+    """
+    region = regions.copy()
+    costs = []
+    pairs = [(region[:-1, :], region[1:, :], boundary[:-1, :], boundary[1:, :]),
+             (region[:, :-1], region[:, 1:], boundary[:, :-1], boundary[:, 1:])]
+    while len(np.unique(region)) > 1:
+        best = None
+        border = {}
+        for axis in (0, 1):
+            head = region[:-1, :] if axis == 0 else region[:, :-1]
+            tail = region[1:, :] if axis == 0 else region[:, 1:]
+            bh, bt = pairs[axis][2], pairs[axis][3]
+            for a, b, w in zip(head.ravel(), tail.ravel(), ((bh + bt) / 2).ravel()):
+                if a != b:
+                    entry = border.setdefault((min(a, b), max(a, b)), [0, 0.0])
+                    entry[0] += 1
+                    entry[1] += w
+        for (a, b), (length, total) in border.items():
+            in_a, in_b = region == a, region == b
+            sa, sb = in_a.sum(), in_b.sum()
+            d = np.linalg.norm(features[in_a].mean(axis=0) - features[in_b].mean(axis=0))
+            h = sa * sb / (sa + sb)
+            cost = (d + edge_weight * total / length) * min(1.0, (h / size_scale) ** size_power)
+            if best is None or cost < best[0]:
+                best = (cost, a, b)
+        costs.append(best[0])
+        region[region == best[2]] = best[1]
+    return np.array(costs)

@@ -275,3 +275,73 @@ def test_from_ucm2_loads_gpb_maps_and_reproduces_their_regions():
             assert same_partition(h.cut(t), theirs)
             again = ndi.label(mine <= t, structure=np.ones((3, 3)))[0][1::2, 1::2]
             assert same_partition(again, theirs)
+
+
+# --------------------------------------------------------------------------
+# The fusion linkage and hierarchical_segment
+
+
+def test_fusion_linkage_equals_greedy_reference():
+    from classicseg import fusion_features
+    from classicseg.hierarchy import FUSION_SCALE
+
+    rng = np.random.default_rng(5)
+    image = rng.random((14, 16, 3))
+    labels = blocky_labels((14, 16), 2, 5, 4)
+    options = {"edge_weight": 2.0, "size_scale": 30.0, "size_power": 0.5}
+    h = merge_hierarchy(labels, image, linkage="fusion", **options)
+    features, boundary = fusion_features(image)
+    expected = naive.greedy_fusion_costs(h.leaves, features, boundary, **options)
+    expected = np.maximum.accumulate(expected)
+    np.testing.assert_allclose(h.altitudes[h.n_leaves:], expected / (expected + FUSION_SCALE),
+                               rtol=1e-10)
+    assert np.all(h.altitudes < 1)
+
+
+@pytest.mark.parametrize("leaves", ["meanshift", "kmeans", "labels"])
+def test_hierarchical_segment_finds_the_blocks(leaves):
+    from conftest import block_image
+
+    from classicseg import hierarchical_segment
+
+    image, truth = block_image((64, 80), channels=3)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    # Given leaves: small squares that never straddle two blocks.
+    given = blocky_labels((64, 80), 4, 3, 0) * 4 + truth if leaves == "labels" else leaves
+    for h in (hierarchical_segment(image, leaves=given),
+              hierarchical_segment(image[..., 0], channel_axis=None, leaves=given)):
+        assert 0 <= h.altitudes.min() and h.altitudes.max() < 1
+        # The texture term keeps the strip where the blocks meet apart for a
+        # while: at 8 regions every block is mostly one region.
+        cut = h.cut(n_regions=8)
+        for r in range(4):
+            assert np.bincount(cut[truth == r]).max() > 0.7 * np.sum(truth == r)
+        if leaves == "meanshift":  # (other leaves: edge pieces of two blocks look alike)
+            pairs = np.unique(np.stack([cut.ravel(), truth.ravel()]), axis=1)
+            assert pairs.shape[1] == 8  # each region inside one block
+
+
+def test_hierarchical_segment_mask_and_bad_input():
+    from conftest import block_image
+
+    from classicseg import hierarchical_segment
+
+    image, truth = block_image((48, 48), channels=3)
+    mask = np.ones((48, 48), bool)
+    mask[:, :3] = False
+    image = image / 255
+    image[~mask] = np.nan
+    h = hierarchical_segment(image, mask=mask)
+    cut = h.cut(n_regions=8)
+    assert np.all(cut[~mask] == 0) and np.all(h.leaves[~mask] == -1)
+    assert len(np.unique(cut[mask])) == 8
+    with pytest.raises(ValueError, match="leaves"):
+        hierarchical_segment(image, leaves="slic", mask=mask)
+    with pytest.raises(ValueError, match="leaves"):
+        hierarchical_segment(image, leaves=np.zeros((5, 5), int), mask=mask)
+    with pytest.raises(ValueError, match="image"):
+        hierarchical_segment(np.zeros((8, 8, 2)))
+    with pytest.raises(ValueError, match="image"):
+        merge_hierarchy(np.zeros((8, 8), int))
+    with pytest.raises(ValueError, match="size_scale"):
+        merge_hierarchy(np.zeros((8, 8), int), np.zeros((8, 8, 3)), size_scale=0)

@@ -22,51 +22,58 @@ def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, 
     """Count (``fill`` False) or write the pixel pairs ``(p, p + offset)`` that cross regions.
 
     Every pair of neighbours is seen once: ``offsets`` is the forward half of
-    the neighbourhood. ``out_a < out_b`` are the two regions, ``out_w`` the
-    mean of ``boundary`` at the two pixels.
+    the neighbourhood. For each offset, the pixels whose neighbour lies
+    inside form a box, walked row by row (last axis innermost, contiguous):
+    no bounds test per pixel. ``out_a < out_b`` are the two regions,
+    ``out_w`` the mean of ``boundary`` at the two pixels.
     """
     ndim = shape.shape[0]
-    k = offsets.shape[0]
     strides = np.empty(ndim, np.int64)
     s = 1
     for ax in range(ndim - 1, -1, -1):
         strides[ax] = s
         s *= shape[ax]
-    step = np.zeros(k, np.int64)
-    for j in range(k):
-        for ax in range(ndim):
-            step[j] += offsets[j, ax] * strides[ax]
-    coord = np.zeros(ndim, np.int64)
+    lo = np.empty(ndim, np.int64)
+    hi = np.empty(ndim, np.int64)
+    coord = np.empty(ndim, np.int64)
+    last = ndim - 1
     m = 0
-    for i in range(ids.shape[0]):
-        a = ids[i]
-        if a >= 0:
-            for j in range(k):
-                inside = True
-                for ax in range(ndim):
-                    c = coord[ax] + offsets[j, ax]
-                    if c < 0 or c >= shape[ax]:
-                        inside = False
-                        break
-                if not inside:
-                    continue
-                q = i + step[j]
-                b = ids[q]
-                if b < 0 or b == a:
+    for j in range(offsets.shape[0]):
+        step = 0
+        empty = False
+        for ax in range(ndim):
+            o = offsets[j, ax]
+            step += o * strides[ax]
+            lo[ax] = max(0, -o)
+            hi[ax] = shape[ax] - max(0, o)
+            empty = empty or lo[ax] >= hi[ax]
+        if empty:
+            continue
+        coord[:] = lo
+        while True:
+            base = 0
+            for ax in range(last):
+                base += coord[ax] * strides[ax]
+            for i in range(base + lo[last], base + hi[last]):
+                a = ids[i]
+                b = ids[i + step]
+                if a == b or a < 0 or b < 0:
                     continue
                 if fill:
                     out_a[m] = min(a, b)
                     out_b[m] = max(a, b)
                     if use_boundary:
-                        out_w[m] = 0.5 * (np.float64(boundary[i]) + np.float64(boundary[q]))
+                        out_w[m] = 0.5 * (np.float64(boundary[i]) + np.float64(boundary[i + step]))
                 m += 1
-        ax = ndim - 1
-        while ax >= 0:  # next pixel's coordinates (C order)
-            coord[ax] += 1
-            if coord[ax] < shape[ax]:
+            ax = last - 1
+            while ax >= 0:  # next row of the box
+                coord[ax] += 1
+                if coord[ax] < hi[ax]:
+                    break
+                coord[ax] = lo[ax]
+                ax -= 1
+            if ax < 0:
                 break
-            coord[ax] = 0
-            ax -= 1
     return m
 
 
