@@ -53,7 +53,7 @@ def test_manifest_is_valid_and_lists_the_widgets_and_samples():
     manifest = PluginManifest.from_distribution("classicseg")
     manifest.validate_imports()
     widgets = {w.display_name for w in manifest.contributions.widgets}
-    assert {"k-means", "Mean shift", "Normalized cut"} <= widgets
+    assert {"k-means", "Mean shift", "Normalized cut", "Hierarchy"} <= widgets
     samples = {s.key for s in manifest.contributions.sample_data}
     assert samples == {"immunohistochemistry", "blobs_volume"}
 
@@ -82,6 +82,8 @@ def _screenshot(viewer, name):
     SCREENSHOTS.mkdir(exist_ok=True)
     from skimage.io import imsave
 
+    viewer.window.resize(1240, 760)
+    viewer.reset_view()
     imsave(SCREENSHOTS / f"{name}.png", viewer.screenshot(canvas_only=False, flash=False),
            check_contrast=False)
 
@@ -157,16 +159,17 @@ def test_meanshift_and_kmeans_widgets_segment_an_anisotropic_volume(make_napari_
 
     viewer = make_napari_viewer()
     volume = _open_sample(viewer, "blobs_volume")
-    volume.data = volume.data[:, ::2, ::2]  # keep the test short: (32, 48, 48)
+    volume.data = volume.data[:16, ::3, ::3]  # keep the test short: (16, 32, 32)
     volume.scale = (2.0, 0.5, 0.5)  # voxels 4x deeper than wide: spacing (4, 1, 1)
     ms = _dock(viewer, MeanShiftWidget)
+    ms._window.value = 15.0
     _run(qtbot, ms)
     km = _dock(viewer, KMeansWidget)
     km._k.value = 3
     _run(qtbot, km)
     got = viewer.layers["blobs volume mean shift"]
     np.testing.assert_array_equal(
-        got.data, classicseg.meanshift_segment(volume.data, 21.0, channel_axis=None,
+        got.data, classicseg.meanshift_segment(volume.data, 15.0, channel_axis=None,
                                                spacing=(4.0, 1.0, 1.0)))
     np.testing.assert_array_equal(got.scale, (2.0, 0.5, 0.5))
     np.testing.assert_array_equal(
@@ -248,3 +251,81 @@ def test_a_multiscale_layer_is_refused_with_a_notification(make_napari_viewer, q
         widget.run()
     assert len(notes.errors) == 1 and "multiscale" in notes.errors[0]
     assert widget.worker is None and not widget.busy
+
+
+# --- the hierarchy: computed once in a worker, cut live by the sliders --------------------
+
+
+@needs_napari
+def test_hierarchy_widget_computes_once_and_the_sliders_recut_as_hierarchy_cut(
+        make_napari_viewer, qtbot):
+    from classicseg.napari._hierarchy_widget import HierarchyWidget
+
+    viewer = make_napari_viewer(show=True)
+    sample = _open_sample(viewer, "immunohistochemistry")
+    sample.data = sample.data[::4, ::4]  # 128 x 128 keeps the test short
+    widget = _dock(viewer, HierarchyWidget)
+    _run(qtbot, widget)
+    assert widget.worker.pbar.total == 3  # a progress bar with one step per stage
+    h = widget.hierarchy
+    expected = classicseg.hierarchical_segment(sample.data)
+    np.testing.assert_array_equal(h.parents, expected.parents)
+    np.testing.assert_allclose(h.altitudes, expected.altitudes)
+    labels = viewer.layers["immunohistochemistry hierarchy"]
+    np.testing.assert_array_equal(labels.data, expected.cut(threshold=0.5))
+    np.testing.assert_allclose(viewer.layers["immunohistochemistry contours"].data,
+                               expected.contour_map())
+
+    counts = []
+    for t in (0.2, 0.35, 0.65):  # each slider move re-cuts the stored tree at once
+        widget._threshold.value = t
+        np.testing.assert_array_equal(labels.data, expected.cut(threshold=t))
+        counts.append(len(np.unique(labels.data)))
+    assert counts[0] > counts[1] > counts[2]  # a higher threshold merges more
+
+    widget._mode.value = "regions"  # the region slider starts at the cut on show
+    assert widget._regions.value == counts[-1] and widget._regions.max == h.n_leaves
+    np.testing.assert_array_equal(labels.data, expected.cut(threshold=0.65))
+    widget._regions.value = 5
+    np.testing.assert_array_equal(labels.data, expected.cut(n_regions=5))
+    assert widget.worker is not None and h is widget.hierarchy  # computed once
+    _screenshot(viewer, "hierarchy")
+
+
+@needs_napari
+def test_hierarchy_widget_takes_a_labels_layer_as_leaves(make_napari_viewer, qtbot):
+    from classicseg.napari._hierarchy_widget import HierarchyWidget
+    from classicseg.napari._sample_data import blobs_volume
+
+    viewer = make_napari_viewer()
+    image = viewer.add_image(blobs_volume()[0][0][:12, :40, :40], name="vol")
+    leaves = classicseg.kmeans_segment(image.data, 6, channel_axis=None, rng=0)
+    viewer.add_labels(leaves, name="fine")
+    widget = _dock(viewer, HierarchyWidget)
+    widget._image.value = image
+    widget._leaves.value = viewer.layers["fine"]
+    widget._mode.value = "regions"
+    widget._regions.value = 4
+    _run(qtbot, widget)
+    expected = classicseg.hierarchical_segment(image.data, leaves=leaves, channel_axis=None)
+    np.testing.assert_array_equal(viewer.layers["vol hierarchy"].data,
+                                  expected.cut(n_regions=4))
+
+
+@needs_napari
+def test_hierarchy_widget_shows_the_library_message_for_bad_leaves(make_napari_viewer, qtbot):
+    from classicseg.napari._hierarchy_widget import HierarchyWidget
+
+    viewer = make_napari_viewer()
+    image = viewer.add_image(np.zeros((20, 30), np.uint8), name="flat")
+    viewer.add_labels(np.ones((10, 10), np.intp), name="wrong shape")
+    widget = _dock(viewer, HierarchyWidget)
+    widget._image.value = image
+    widget._leaves.value = viewer.layers["wrong shape"]
+    message = _library_message(classicseg.hierarchical_segment, image.data,
+                               leaves=np.ones((10, 10), np.intp), channel_axis=None)
+    with _Notifications() as notes:
+        _run(qtbot, widget)
+    assert notes.errors == [message]
+    assert widget.hierarchy is None and [layer.name for layer in viewer.layers] == [
+        "flat", "wrong shape"]

@@ -59,8 +59,12 @@ def seed_box():
     return SpinBox(value=0, min=0, max=2**31 - 1, label="seed", tooltip="rng seed")
 
 
-def _guarded(call):
-    """Run ``call`` in the worker; a rejected input comes back instead of raising."""
+def guarded(call):
+    """Run ``call`` in a worker: ``(result, None)``, or ``(None, error)`` for a rejected input.
+
+    An error of any other kind (a bug) still raises, and napari's worker
+    shows it with its traceback.
+    """
     try:
         return call(), None
     except RECOVERABLE as exc:
@@ -104,8 +108,8 @@ class SegmentWidget(Container):
         done = partial(self._show, name, np.array(layer.scale), np.array(layer.translate))
         self.busy = True
         self._run.enabled = False
-        self.worker = create_worker(_guarded, call, _progress={"desc": self.method},
-                                    _start_thread=False)
+        self.worker = create_worker(guarded, call, _progress={"desc": self.method},
+                                    _start_thread=False, _ignore_errors=True)
         self.worker.returned.connect(done)
         self.worker.finished.connect(self._finished)
         self.worker.start()
