@@ -48,7 +48,7 @@ def higra_cut(h, explorer_and_lookup, threshold=None, n_regions=None):
         cut = explorer.horizontal_cut_from_altitude(threshold)
     else:
         cut = explorer.horizontal_cut_from_num_regions(n_regions)
-    leaf_labels = cut.labelisation_leaves(tree)
+    leaf_labels = cut.labelisation_leaves(tree, None)  # None: no leaf graph, labels per leaf
     return leaf_labels[h.leaves]
 
 
@@ -82,7 +82,7 @@ def main():
     settings += [("regions", int(n)) for n in rng.permutation(
         np.unique(np.geomspace(2, h.n_leaves, 19).astype(int)))]
     rows = {"cut": [], "higra": [], "move": [], "draw": []}
-    same = True
+    layer_equal, counts_differ = True, []
     for mode, value in settings:
         kw = {"threshold": value} if mode == "threshold" else {"n_regions": value}
         if widget._mode.value != mode:
@@ -101,7 +101,10 @@ def main():
         t = time.perf_counter()
         app.processEvents()
         rows["draw"].append(1e3 * (time.perf_counter() - t))
-        same &= np.array_equal(layer.data, ours) and len(np.unique(peer)) == len(np.unique(ours))
+        layer_equal &= np.array_equal(layer.data, ours)
+        if len(np.unique(peer)) != len(np.unique(ours)):
+            counts_differ.append(f"{mode} {value}: ours {len(np.unique(ours))}, "
+                                 f"Higra {len(np.unique(peer))}")
 
     load = os.getloadavg()
     lines = [
@@ -128,8 +131,10 @@ def main():
         f"{np.median(np.array(rows['higra']) / np.array(rows['cut'])):.2f}. "
         f"Slider moves under the {TARGET_MS:.0f} ms target: "
         f"{sum(m < TARGET_MS for m in rows['move'])}/{len(rows['move'])}. "
-        f"Layer data equal to `Hierarchy.cut` and region counts equal to Higra's at every "
-        f"position: {same}.",
+        f"Layer data equal to `Hierarchy.cut` at every position: {layer_equal}. "
+        "Region counts differing from Higra's (Higra's cut into n regions stops between "
+        "altitude levels, so tied altitudes give more regions; ours applies the first "
+        f"n_leaves - n merges): {'; '.join(counts_differ) or 'none'}.",
         "",
     ]
     OUT.parent.mkdir(exist_ok=True)

@@ -14,10 +14,10 @@ import numpy as np
 from magicgui.widgets import (ComboBox, Container, FloatSlider, Label, PushButton, Slider,
                               create_widget)
 from napari.qt.threading import create_worker
-from napari.utils.notifications import show_error, show_info
+from napari.utils.notifications import show_error
 
 from .. import hierarchical_segment
-from ._widgets import RECOVERABLE, image_input, show_labels
+from ._widgets import RECOVERABLE, chosen_image, show_labels
 
 LEAVES = (("mean shift", "meanshift"), ("k-means", "kmeans"))
 
@@ -86,14 +86,10 @@ class HierarchyWidget(Container):
     def run(self):
         """Compute the hierarchy of the chosen image in a worker thread."""
         layer = self._image.value
-        if layer is None:
-            show_info("Add an image layer first (File > Open Sample > classicseg)")
+        image = chosen_image(layer)
+        if image is None:
             return
-        try:
-            data, channel_axis, _ = image_input(layer)
-        except RECOVERABLE as exc:
-            show_error(str(exc))
-            return
+        data, channel_axis, _ = image
         leaves = self._leaves.value
         if isinstance(leaves, napari.layers.Labels):
             leaves = np.asarray(leaves.data)

@@ -40,6 +40,18 @@ def image_input(layer):
     return np.asarray(layer.data), (-1 if layer.rgb else None), spacing
 
 
+def chosen_image(layer):
+    """:func:`image_input` of the chosen layer, or None after a notification saying why not."""
+    if layer is None:
+        show_info("Add an image layer first (File > Open Sample > classicseg)")
+        return None
+    try:
+        return image_input(layer)
+    except RECOVERABLE as exc:
+        show_error(str(exc))
+        return None
+
+
 def show_labels(viewer, name, labels, scale, translate):
     """Put ``labels`` into the Labels layer ``name``, adding it when missing."""
     if name in viewer.layers and isinstance(viewer.layers[name], napari.layers.Labels):
@@ -96,14 +108,10 @@ class SegmentWidget(Container):
     def run(self):
         """Segment the chosen image in a worker thread (``busy`` until it ends)."""
         layer = self._image.value
-        if layer is None:
-            show_info("Add an image layer first (File > Open Sample > classicseg)")
+        image = chosen_image(layer)
+        if image is None:
             return
-        try:
-            call = self.call(*image_input(layer))
-        except RECOVERABLE as exc:
-            show_error(str(exc))
-            return
+        call = self.call(*image)
         name = f"{layer.name} {self.method}"
         done = partial(self._show, name, np.array(layer.scale), np.array(layer.translate))
         self.busy = True
