@@ -115,6 +115,25 @@ class _Notifications:
                 if n.severity == NotificationSeverity.ERROR]
 
 
+@needs_napari
+def test_every_widget_opens_from_the_plugins_menu(make_napari_viewer, qtbot):
+    from classicseg.napari._hierarchy_widget import HierarchyWidget
+    from classicseg.napari._widgets import KMeansWidget, MeanShiftWidget, NcutWidget
+
+    viewer = make_napari_viewer()
+    image = _open_sample(viewer, "immunohistochemistry")
+    widgets = {}
+    for name, cls in [("k-means", KMeansWidget), ("Mean shift", MeanShiftWidget),
+                      ("Normalized cut", NcutWidget), ("Hierarchy", HierarchyWidget)]:
+        _, widgets[name] = viewer.window.add_plugin_dock_widget("classicseg", name)
+        assert isinstance(widgets[name], cls)
+        assert widgets[name]._image.value is image  # the image layer is offered at once
+    widgets["k-means"]._k.value = 2  # napari hands plugins a proxy of the viewer: it works
+    _run(qtbot, widgets["k-means"])
+    np.testing.assert_array_equal(viewer.layers["immunohistochemistry k-means"].data,
+                                  classicseg.kmeans_segment(image.data, 2, rng=0))
+
+
 # --- one test per method widget ---------------------------------------------------------
 
 
