@@ -19,7 +19,7 @@ $(VENV)/.installed-demo: pyproject.toml | $(PY)
 	touch $@
 
 demo: $(VENV)/.installed-demo
-	$(PY) benchmarks/demo.py --out docs/figures
+	$(PY) benchmarks/demo.py --out demo-out
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
@@ -35,4 +35,4 @@ bench: | $(PY)
 	$(PY) -m pip install -e ".[bench,test]"
 
 clean:
-	rm -rf $(VENV) build *.egg-info docs/_build docs/auto_examples docs/generated docs/_generated docs/sg_execution_times.rst
+	rm -rf $(VENV) demo-out build *.egg-info docs/_build docs/auto_examples docs/generated docs/_generated docs/sg_execution_times.rst

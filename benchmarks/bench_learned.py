@@ -1,24 +1,31 @@
 """The learned-segmentation adapter and metrics against PyTorch and scikit-learn, in one run.
 
 Side by side, float32, same inputs, calls interleaved (ours, peer, ours,
-peer, ...) so that a load change on the shared machine hits both:
+peer, ...) so that a load change on the shared machine hits both, PyTorch
+and Numba both on the same number of threads (the machine's cores):
 
-- ``interpolate`` bilinear / bicubic / nearest, (1, 21, 128, 128) -> (512,
-  512), against ``torch.nn.functional.interpolate``;
-- ``conv_transpose2d`` (1, 64, 64, 64) -> 32 channels, kernel 4, stride 2,
-  padding 1 (a decoder's doubling layer), against ``F.conv_transpose2d``;
-- ``max_unpool2d`` of (1, 64, 128, 128) to 256 x 256 with the indices of a
-  2 x 2 pooling, against ``F.max_unpool2d``;
+- ``interpolate`` bilinear / bicubic / nearest / nearest-exact, (1, 21,
+  128, 128) -> (512, 512), against ``torch.nn.functional.interpolate``;
+  ``bed_of_nails`` to the same size, against zeros with a strided
+  assignment; ``logits_to_labels`` (bilinear upsampling, then argmax);
+- ``conv_transpose2d`` of (1, 21, 128, 128) to 21 channels: kernel 4,
+  stride 2, padding 1 (to 256²) and kernel 8, stride 4, padding 2 (to
+  512², FCN's upsampling layer), against ``F.conv_transpose2d``;
+- ``max_pool2d`` with indices of (1, 21, 512, 512) and ``max_unpool2d`` of
+  its (1, 21, 256, 256) result back to 512², against ``F.max_pool2d`` /
+  ``F.max_unpool2d``; ``softmax`` and ``cross_entropy`` over (1, 21, 512,
+  512) logits against ``torch.softmax`` / ``F.cross_entropy``;
 - per-class IoU + F1, the confusion matrix and pixel accuracy for 21 classes
   at 512² and 1024², against ``sklearn.metrics`` (``jaccard_score`` +
   ``f1_score``, ``confusion_matrix``, ``accuracy_score``).
 
-Reported: medians of ``--repeat`` calls, the ratio ours / peer (below 1:
-classicseg is faster), the largest difference of the results, and Numba's
-compile time measured apart: each kernel's first call in a fresh process
-with an empty cache (later processes load the cache, ``cache=True``).
+Reported: the ratio ours / peer of the best of ``--repeat`` calls (below 1:
+classicseg is faster) and of the medians, the largest difference of the
+results, and Numba's compile time measured apart: each kernel's first call
+in a fresh process with an empty cache (later processes load the cache,
+``cache=True``).
 
-    python benchmarks/bench_learned.py [--repeat 15] [--out benchmarks/results]
+    python benchmarks/bench_learned.py [--repeat 5] [--out benchmarks/results]
 """
 
 import argparse
@@ -46,6 +53,7 @@ for name, call in [
     ("interpolate (resample kernel)", lambda: learned.interpolate(x, size=8, mode="bilinear")),
     ("max_pool2d", lambda: learned.max_pool2d(x, 2, return_indices=True)),
     ("max_unpool2d", lambda: learned.max_unpool2d(x[..., :2, :2], np.zeros((1, 2, 2, 2), np.int64), 2)),
+    ("conv_transpose2d (phase interleaving)", lambda: learned.conv_transpose2d(x, np.ones((2, 2, 4, 4), np.float32), stride=2)),
     ("confusion matrix (int64 labels)", lambda: metrics.confusion_matrix(y, y)),
 ]:
     t0 = time.perf_counter(); call(); print(f"{name}\\t{time.perf_counter() - t0:.2f}")
@@ -86,7 +94,7 @@ def max_difference(a, b):
 
 
 def learned_cases(torch):
-    """(operation, size, ours, peer) for the upsampling operations; float32 data."""
+    """(operation, size, ours, peer) for the network operations; float32 data."""
     from torch.nn import functional as F
 
     rng = np.random.default_rng(0)
@@ -99,31 +107,63 @@ def learned_cases(torch):
             partial(learned.interpolate, x, size=(512, 512), mode=mode),
             partial(F.interpolate, xt, size=(512, 512), mode=mode),
         )
-        for mode in ("bilinear", "bicubic", "nearest")
+        for mode in ("bilinear", "bicubic", "nearest", "nearest-exact")
     ]
-    feat = rng.normal(size=(1, 64, 64, 64)).astype(np.float32)
-    weight = (rng.normal(size=(64, 32, 4, 4)) / 32).astype(np.float32)
-    bias = rng.normal(size=32).astype(np.float32)
+    def torch_bed_of_nails():
+        out = xt.new_zeros((1, 21, 512, 512))
+        out[..., ::4, ::4] = xt
+        return out
+
+    cases.append(("bed_of_nails", "(1, 21, 128, 128) -> 512², scale 4", partial(learned.bed_of_nails, x, 4), torch_bed_of_nails))
     cases.append(
         (
-            "conv_transpose2d",
-            "(1, 64, 64, 64) -> (1, 32, 128, 128), k 4, s 2, p 1",
-            partial(learned.conv_transpose2d, feat, weight, bias, stride=2, padding=1),
-            partial(
-                F.conv_transpose2d, *map(torch.from_numpy, (feat, weight, bias)), stride=2, padding=1
-            ),
+            "logits_to_labels",
+            "(1, 21, 128, 128) -> 512², bilinear",
+            partial(learned.logits_to_labels, x, size=(512, 512)),
+            lambda: F.interpolate(xt, size=(512, 512), mode="bilinear").argmax(1),
         )
     )
-    x = rng.normal(size=(1, 64, 256, 256)).astype(np.float32)
-    pooled, indices = learned.max_pool2d(x, 2, return_indices=True)
-    cases.append(
+    for k, s, p, side in ((4, 2, 1, 256), (8, 4, 2, 512)):
+        weight = (rng.normal(size=(21, 21, k, k)) / 21).astype(np.float32)
+        bias = rng.normal(size=21).astype(np.float32)
+        cases.append(
+            (
+                "conv_transpose2d",
+                f"(1, 21, 128, 128) -> (1, 21, {side}, {side}), k {k}, s {s}, p {p}",
+                partial(learned.conv_transpose2d, x, weight, bias, stride=s, padding=p),
+                partial(F.conv_transpose2d, xt, *map(torch.from_numpy, (weight, bias)), stride=s, padding=p),
+            )
+        )
+    big = rng.normal(size=(1, 21, 512, 512)).astype(np.float32)
+    big_t = torch.from_numpy(big)
+    pooled, indices = learned.max_pool2d(big, 2, return_indices=True)
+    target = rng.integers(0, 21, size=(1, 512, 512))
+    cases += [
+        (
+            "max_pool2d + indices",
+            "(1, 21, 512, 512) -> 256², k 2",
+            partial(learned.max_pool2d, big, 2, return_indices=True),
+            partial(F.max_pool2d, big_t, 2, return_indices=True),
+        ),
         (
             "max_unpool2d",
-            "(1, 64, 128, 128) -> 256², k 2",
+            "(1, 21, 256, 256) -> 512², k 2",
             partial(learned.max_unpool2d, pooled, indices, 2),
             partial(F.max_unpool2d, torch.from_numpy(pooled), torch.from_numpy(indices), 2),
-        )
-    )
+        ),
+        (
+            "softmax",
+            "(1, 21, 512, 512), axis 1",
+            partial(learned.softmax, big),
+            partial(torch.softmax, big_t, 1),
+        ),
+        (
+            "cross_entropy",
+            "(1, 21, 512, 512), mean",
+            partial(learned.cross_entropy, big, target),
+            partial(F.cross_entropy, big_t, torch.from_numpy(target)),
+        ),
+    ]
     return cases
 
 
@@ -175,13 +215,14 @@ def compile_times():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
 
     torch, sklearn = optional("torch"), optional("sklearn")
     cases, peers = [], []
     if torch is not None:
+        torch.set_num_threads(numba.get_num_threads())
         cases += [(*case, "PyTorch") for case in learned_cases(torch)]
         peers.append(f"PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads")
     if sklearn is not None:
@@ -189,11 +230,12 @@ def main():
 
         cases += [(*case, "scikit-learn") for case in metric_cases(skm)]
         peers.append(f"scikit-learn {sklearn.__version__}")
-    load = os.getloadavg()[0]
+    load = os.getloadavg()
     rows = [
         (name, size, *side_by_side(ours, peer, args.repeat), who)
         for name, size, ours, peer, who in cases
     ]
+    end_load = os.getloadavg()
     compiled = compile_times()
 
     lines = [
@@ -201,20 +243,23 @@ def main():
         "",
         f"`python benchmarks/bench_learned.py --repeat {args.repeat}` on {os.cpu_count()} cores, "
         f"Numba {numba.__version__} with {numba.get_num_threads()} threads; peers: {', '.join(peers) or 'none installed'}. "
-        f"float32 data; median of {args.repeat} calls each, ours and the peer's alternating; "
-        f"load average at the start {load:.1f} (a shared machine: compare ratios, not seconds). "
-        "Ratio = ours / peer of the medians (below 1: classicseg is faster); best-of ratio = of the "
-        "fastest calls. On a loaded machine every two-thread call, ours and PyTorch's alike, can wait a "
-        "scheduler time slice (tens of ms) for its second thread; the best-of ratio shows the speeds "
-        "without that wait.",
+        f"float32 data; {args.repeat} calls each, ours and the peer's alternating; "
+        f"load average (1, 5, 15 min) at the start {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} and at the end "
+        f"{end_load[0]:.1f}, {end_load[1]:.1f}, {end_load[2]:.1f} (a machine shared with other jobs: "
+        "compare ratios, not seconds). Ratio = ours / peer of the fastest of the calls (below 1: "
+        "classicseg is faster); median ratio = of the medians. On a loaded machine any two-thread call, "
+        "ours and PyTorch's alike, can wait a scheduler time slice (tens of ms) for its second thread; "
+        "the best-of ratio shows the speeds without that wait.",
         "",
-        "| operation | size | classicseg ms | peer ms | ratio | best-of ratio | max difference | peer |",
+        "| operation | size | classicseg ms (best) | peer ms (best) | ratio (best-of) | median ratio | max difference | peer |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, size, med_ours, med_peer, min_ours, min_peer, ours_out, peer_out, peer in rows:
+        if isinstance(ours_out, tuple):  # max_pool2d: values and indices
+            ours_out, peer_out = ours_out[0], peer_out[0]
         lines.append(
-            f"| {name} | {size} | {med_ours * 1e3:.2f} | {med_peer * 1e3:.2f} | **{med_ours / med_peer:.3f}** "
-            f"| {min_ours / min_peer:.3f} | {max_difference(ours_out, peer_out):.1e} | {peer} |"
+            f"| {name} | {size} | {min_ours * 1e3:.2f} | {min_peer * 1e3:.2f} | **{min_ours / min_peer:.3f}** "
+            f"| {med_ours / med_peer:.3f} | {max_difference(ours_out, peer_out):.1e} | {peer} |"
         )
     lines += [
         "",

@@ -6,7 +6,8 @@ normalized cut into 8 segments, each panel titled with its time) and
 ``demo_timings.md`` into ``--out``. Segments are painted in their mean colour
 by ``skimage.color.label2rgb(kind="avg")``.
 
-    python benchmarks/demo.py --out docs/figures
+    python benchmarks/demo.py                    # into demo-out/ (ignored by git)
+    python benchmarks/demo.py --out docs/figures # refresh the README's figure
 """
 
 import argparse
@@ -36,7 +37,7 @@ PANELS = [
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="docs/figures", help="folder for demo.png and demo_timings.md")
+    parser.add_argument("--out", default="demo-out", help="folder for demo.png and demo_timings.md")
     parser.add_argument("--width", type=int, default=256, help="images are resized to this width")
     args = parser.parse_args()
     out = Path(args.out)

@@ -25,7 +25,7 @@ _EXPORTS = {
     "estimate_window": "._meanshift",
     "meanshift_segment": "._meanshift",
     "NcutResult": "._ncut",
-    "affinity_graph": "._ncut",
+    "affinity_graph": "._pixel_graph",
     "ncut_value": "._ncut",
     "ncut_partition": "._ncut",
     "ncut_segment": "._ncut",
@@ -36,6 +36,8 @@ _EXPORTS = {
     "merge_hierarchy": ".hierarchy",
     "fusion_features": ".hierarchy",
     "hierarchical_segment": ".hierarchy",
+    "Contours": "._contours",
+    "contours": "._contours",
 }
 _SUBMODULES = ("batch", "datasets", "features", "hierarchy", "learned", "metrics")
 

@@ -52,9 +52,9 @@ from ._kernels.meanshift import (
     record_paths,
     suppress_modes,
 )
-from ._kmeans import _check_weights
 from ._regions import merge_small_clusters
 from ._validate import (
+    ConvergenceWarning,
     check_array,
     check_finite,
     check_float,
@@ -62,6 +62,7 @@ from ._validate import (
     check_memory,
     check_rng,
     check_start_label,
+    check_weights,
     labels_to_image,
     prepare_image,
 )
@@ -90,6 +91,10 @@ KNOWN_PER_SITE = 2
 SHARE_STRIDES = (8, 4, 2, 1)
 PATH_LENGTH = 32
 BATCH = 4096
+# Climbs run in bands of whole lattice rows of about this many sites, the sharing
+# tables cleared at each band: on a 12-megapixel photo they would otherwise hold
+# tens of millions of points (gigabytes). Images up to this size are one band.
+BAND_SITES = 1 << 20
 
 # Grids of at most this many cells keep the offset of every cell (8 bytes each).
 DENSE_CELLS = 4_000_000
@@ -180,6 +185,11 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     TypeError
         Non-numeric input.
 
+    Warns
+    -----
+    ConvergenceWarning
+        A climb was stopped by ``max_iter`` before it moved less than ``tol``.
+
     Notes
     -----
     Identical samples climb once, weighted by their number, which is exact.
@@ -208,7 +218,7 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     h = window / 2
     tol = 1e-3 * h if tol is None else check_float(tol, "tol", nonnegative=True)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
-    weights = _check_weights(sample_weight, n)
+    weights = check_weights(sample_weight, n)
     weights = np.ones(n) if weights is None else weights.astype(np.float64)
     if not isinstance(bin_seeding, (bool, np.bool_)):
         raise TypeError(f"bin_seeding must be True or False, got {bin_seeding!r}")
@@ -222,7 +232,17 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
             raise ValueError(f"seeds must have {d} columns like X, got shape {seeds.shape}")
     elif bin_seeding:
         seeds, sample_climb = _bin_seeds(X, h)
-    return _shift_samples(X, weights, d, h * h, h * h, tol, max_iter, assign, seeds, sample_climb)
+    result = _shift_samples(X, weights, d, h * h, h * h, tol, max_iter, assign, seeds,
+                            sample_climb)
+    _warn_max_iter(result, max_iter)
+    return result
+
+
+def _warn_max_iter(result, max_iter):
+    """Warn when a climb was stopped by ``max_iter`` rather than by ``tol``."""
+    if result.n_iter >= max_iter:
+        warnings.warn(f"mean shift: a climb stopped at max_iter={max_iter} before it moved "
+                      "less than tol; raise max_iter (or tol)", ConvergenceWarning, stacklevel=3)
 
 
 def _shift_samples(X, weights, split, r2_a, r2_b, tol, max_iter, assign, seeds=None,
@@ -250,24 +270,41 @@ def _shift_samples(X, weights, split, r2_a, r2_b, tol, max_iter, assign, seeds=N
                      split, r2_a, r2_b, len(seeds), path)
 
 
-def estimate_window(X, quantile=0.3, n_samples=None, rng=None):
+def estimate_window(X, quantile=None, n_samples=1000, rng=None, *, n_spatial=None):
     """A data-driven window size: twice scikit-learn's ``estimate_bandwidth``.
 
     The mean, over the samples, of the distance to their
     ``int(n * quantile)``-th nearest sample (the sample itself counted
     first), doubled because W is a size, not a radius.
 
+    Pixel positions are left out of the distances: in a feature space with
+    position (``"rgbxy"``) they spread over the whole image and would set the
+    window alone (W = 410 on a 481 x 321 photo, and a handful of regions).
+    The window then holds ``quantile`` of the samples in colour, and bounds
+    space by the same size, as in the joint domain of Comaniciu & Meer (2002).
+
     Parameters
     ----------
     X : (n_samples, n_features) array_like
-        Samples.
-    quantile : float
-        In (0, 1]: the fraction of samples a window should hold.
-    n_samples : int, optional
-        Use this many samples, drawn at random, instead of all (the cost is
-        quadratic in the number of samples).
+        Samples, for instance ``pixel_features(image, "rgbxy")``.
+    quantile : float, optional
+        In (0, 1]: the fraction of samples a window should hold. Default
+        0.3 (scikit-learn's), and 0.1 when positions are left out (the
+        window then bounds space as well: 0.3 of the colours gave a few
+        regions on BSDS photos, 0.1 gave some hundred).
+    n_samples : int or None
+        Use this many samples, drawn at random (default 1000), instead of
+        all; None uses every sample (the cost is quadratic in their number).
+        The quantile rule is a fraction of the samples, so a random subset
+        estimates the same window.
     rng : None, int or numpy.random.Generator
         Source of randomness for the draw.
+    n_spatial : int, optional
+        Number of trailing columns of ``X`` that are pixel positions, left
+        out of the distances (0: none). Default: 2 or 3 when the last two
+        or three columns are non-negative and strictly increase in row-major
+        order from sample to sample, as :func:`classicseg.pixel_features`
+        returns the positions of a space with position, else 0.
 
     Returns
     -------
@@ -276,7 +313,8 @@ def estimate_window(X, quantile=0.3, n_samples=None, rng=None):
     Raises
     ------
     ValueError
-        quantile outside (0, 1], empty or non-finite X, bad n_samples.
+        quantile outside (0, 1], empty or non-finite X, bad n_samples or
+        n_spatial.
 
     Examples
     --------
@@ -286,15 +324,22 @@ def estimate_window(X, quantile=0.3, n_samples=None, rng=None):
     """
     X = check_array(X, "X", ndim=2)
     check_finite(X, "X")
-    X = X.astype(np.float64)
+    n, d = X.shape
+    if n_spatial is None:
+        n_spatial = _position_columns(X)
+    else:
+        n_spatial = check_int(n_spatial, "n_spatial", minimum=0, maximum=d - 1)
+    if quantile is None:
+        quantile = 0.1 if n_spatial else 0.3
     quantile = check_float(quantile, "quantile", positive=True)
     if quantile > 1:
         raise ValueError(f"quantile must be in (0, 1], got {quantile}")
     rng = check_rng(rng)
     if n_samples is not None:
         n_samples = check_int(n_samples, "n_samples", minimum=1)
-        if n_samples < len(X):
-            X = X[rng.choice(len(X), size=n_samples, replace=False)]
+        if n_samples < n:
+            X = X[np.sort(rng.choice(n, size=n_samples, replace=False))]
+    X = X[:, : d - n_spatial].astype(np.float64)
     n = len(X)
     k = max(int(n * quantile), 1)
     tree = cKDTree(X)
@@ -305,6 +350,27 @@ def estimate_window(X, quantile=0.3, n_samples=None, rng=None):
         dist, _ = tree.query(X[start:start + batch], k=k)
         total += float(np.asarray(dist).reshape(len(X[start:start + batch]), -1)[:, -1].sum())
     return 2.0 * total / n
+
+
+def _position_columns(X):
+    """2 or 3 if the last columns of ``X`` look like pixel_features' positions, else 0.
+
+    Positions in row-major order strictly increase from one sample to the
+    next, compared lexicographically, and are non-negative; a column of
+    colour next to them does not.
+    """
+    n, d = X.shape
+    for s in (3, 2):
+        if d <= s or n < 2:
+            continue
+        P = X[:, d - s:]
+        if (P < 0).any():
+            continue
+        step = np.diff(P, axis=0)
+        first = np.argmax(step != 0, axis=1)       # first axis that changes
+        if (step[np.arange(n - 1), first] > 0).all():
+            return s
+    return 0
 
 
 def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spacing=None,
@@ -381,6 +447,13 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
     visits only the pixels within the spatial half window of the mean's
     position, so its cost grows with ``(W / spatial_scale)**ndim``; more
     than three colour channels use the grid over feature space instead.
+    On the lattice, pixels start their climbs band by band (whole rows,
+    about a megapixel each: :data:`BAND_SITES`), the trajectory-sharing
+    state kept for the current band only, and only the modes of climbs that
+    reach one of their own are stored, so memory grows with the pixels
+    alone, not with the sharing tables: a 12-megapixel photo runs exact
+    within a few gigabytes. Climbs still see the whole image, so the exact
+    result does not depend on the bands.
 
     Examples
     --------
@@ -414,6 +487,7 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
         steps = np.array(_check_spacing(spacing, len(spatial))) * spatial_scale
         info = _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_iter,
                                 join_radius, assign)
+        _warn_max_iter(info, max_iter)  # (mean_shift warns for itself)
     else:
         info = mean_shift(Xt.T, 2 * hs, tol=tol, max_iter=max_iter, assign=assign)
     inside_features = Xt if not with_position or mask is None else Xt[:, mask.reshape(-1)]
@@ -457,10 +531,16 @@ def _grid(points, radii):
     m, d = points.shape
     width = 2 * np.asarray(radii, dtype=np.float64)
     origin = points.min(axis=0)
-    n_cells = np.floor((points.max(axis=0) - origin) / width).astype(np.int64) + 1
-    cells = np.minimum(np.floor((points - origin) / width).astype(np.int64), n_cells - 1)
-    # Python ints: the product must fit in int64 keys.
-    brute = np.prod([int(c) for c in n_cells]) >= 2**62
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        span = (points.max(axis=0) - origin) / width
+    # A window tiny against the data's range (window=1e-300) has more cells than int64
+    # keys can number (or an infinite count): one cell, scanned, instead.
+    brute = not np.all(span < 2**62)
+    if not brute:
+        n_cells = np.floor(span).astype(np.int64) + 1
+        cells = np.minimum(np.floor((points - origin) / width).astype(np.int64), n_cells - 1)
+        # Python ints: the product must fit in int64 keys.
+        brute = np.prod([int(c) for c in n_cells]) >= 2**62
     if not brute:
         strides = np.ones(d, dtype=np.int64)
         for f in range(d - 2, -1, -1):
@@ -570,59 +650,78 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     d = len(planes) + 3
     share = join_radius > 0
     n_points = int(inside.sum())
-    capacity = KNOWN_PER_SITE * n_points if EXACT_SHARING or share else 0
+    # Climbs run band by band (whole lattice rows, about BAND_SITES sites); the sharing
+    # state holds the paths of the current band only, so it does not grow with the image.
+    row_sites = int(shape[2])
+    n_rows = n_sites // row_sites
+    band_rows = max(1, min(n_rows, BAND_SITES // row_sites))
+    band_points = min(n_points, band_rows * row_sites)
+    capacity = KNOWN_PER_SITE * band_points if EXACT_SHARING or share else 0
     # A power of two of hash slots, at most half full (none: exact sharing off).
     slots = 1 << int(2 * capacity - 1).bit_length() if EXACT_SHARING else 0
     _check_memory(n_sites * (n_col * 4 + 1 + 8 + (8 if share else 0))
-                  + n_points * (2 * d * 8 + 16) + BATCH * PATH_LENGTH * d * 8
+                  + n_points * (d * 8 + 16) + BATCH * (PATH_LENGTH + 1) * d * 8
                   + capacity * (d * 8 + 16) + slots * 16,
                   "use a mask or a smaller image")
+    # owner: the climb whose mode each site takes, numbered over the climbs that reach
+    # a mode of their own (the only ones whose mode is kept).
     owner = np.full(n_sites, -1, dtype=np.int64)
     table = np.full((slots, 2), -1, dtype=np.int64)
     head = np.full(n_sites if share else 0, -1, dtype=np.int64)
     following = np.empty(capacity if share else 0, dtype=np.int64)
     known = np.empty((capacity, d))
     known_climb = np.empty(capacity, dtype=np.int64)
-    n_known = 0
-    # The outputs of all climbs, batch after batch, and the paths of one batch.
-    modes = np.empty((n_points, d))
-    intensity = np.empty(n_points)
-    n_iter = np.empty(n_points, dtype=np.int64)
+    # The outputs and paths of one batch; the modes of the climbs of their own, batch by batch.
+    modes = np.empty((BATCH, d))
+    intensity = np.empty(BATCH)
+    n_iter = np.empty(BATCH, dtype=np.int64)
     joined = np.empty(BATCH, dtype=np.int64)
     path = np.empty((BATCH, PATH_LENGTH, d))
     path_len = np.empty(BATCH, dtype=np.int64)
-    n_climbs = 0
-    lattice = np.arange(n_sites).reshape(tuple(shape))
-    for stride in SHARE_STRIDES:
-        candidates = lattice[:, ::stride, ::stride] if n_spatial == 2 else \
-            lattice[::stride, ::stride, ::stride]
-        candidates = candidates.reshape(-1)
-        candidates = candidates[inside[candidates]]
-        for start in range(0, len(candidates), BATCH):
-            seeds = candidates[start:start + BATCH]
-            seeds = seeds[owner[seeds] == -1]
-            s = len(seeds)
-            if s == 0:
-                continue
-            batch = slice(n_climbs, n_climbs + s)
-            climb_lattice(planes, shape, steps3, hs * hs, hr * hr, joint, seeds, tol,
-                          max_iter, join_radius, table, head, following, known, known_climb,
-                          modes[batch], intensity[batch], n_iter[batch], joined[:s], path[:s],
-                          path_len[:s])
-            hit = joined[:s] >= 0
-            climbs = np.where(hit, joined[:s], np.arange(n_climbs, n_climbs + s))
-            intensity[batch][hit] = 0.0  # a joined climb has no mode of its own
-            owner[seeds] = climbs
-            n_known = record_paths(path[:s], path_len[:s], modes[batch], climbs, n_col, shape,
-                                   steps3, hs * hs, hr * hr, join_radius / 2, table, head,
-                                   following, known, known_climb, n_known)
-            n_climbs += s
+    own_modes, own_intensity = [], []
+    n_own = 0
+    most_iter = 0
+    for row0 in range(0, n_rows, band_rows):
+        rows = np.arange(row0, min(n_rows, row0 + band_rows))
+        plane_of, row_of = np.divmod(rows, shape[1])
+        table[:] = -1
+        head[:] = -1
+        n_known = 0
+        for stride in SHARE_STRIDES:
+            # Coarse lattices first, in raster order (the pixels a stride leaves out come later).
+            keep = (row_of % stride == 0) & (plane_of % stride == 0)
+            candidates = (rows[keep, None] * row_sites
+                          + np.arange(0, row_sites, stride)[None, :]).reshape(-1)
+            candidates = candidates[inside[candidates]]
+            for start in range(0, len(candidates), BATCH):
+                seeds = candidates[start:start + BATCH]
+                seeds = seeds[owner[seeds] == -1]
+                s = len(seeds)
+                if s == 0:
+                    continue
+                climb_lattice(planes, shape, steps3, hs * hs, hr * hr, joint, seeds, tol,
+                              max_iter, join_radius, table, head, following, known, known_climb,
+                              modes[:s], intensity[:s], n_iter[:s], joined[:s], path[:s],
+                              path_len[:s])
+                hit = joined[:s] >= 0
+                climbs = joined[:s].copy()
+                climbs[~hit] = np.arange(n_own, n_own + s - np.count_nonzero(hit))
+                owner[seeds] = climbs
+                own_modes.append(modes[:s][~hit])
+                own_intensity.append(intensity[:s][~hit])
+                n_own += s - np.count_nonzero(hit)
+                most_iter = max(most_iter, int(n_iter[:s].max()))
+                n_known = record_paths(path[:s], path_len[:s], modes[:s], climbs, n_col, shape,
+                                       steps3, hs * hs, hr * hr, join_radius / 2, table, head,
+                                       following, known, known_climb, n_known)
     # Back to the feature columns: colour (without the padding channel), then the
     # positions of the image's own axes (the last n_spatial of the three).
     cols = np.r_[np.arange(n_col), np.arange(d - n_spatial, d)]
-    modes = modes[:n_climbs, cols]
-    intensity = intensity[:n_climbs]
-    X = Xt.T[inside].astype(np.float64)
+    modes = np.concatenate(own_modes)[:, cols]
+    intensity = np.concatenate(own_intensity)
+    # The samples in float32 (a view without a mask): only a sample left without a mode
+    # (assign="nearest") is read, in float64.
+    X = Xt.T if mask is None else Xt.T[inside]
     sample_climb = None if assign == "nearest" else owner[inside]
-    return _clusters(modes, intensity, n_iter[:n_climbs], sample_climb, X, split, r2_a, r2_b,
-                     np.count_nonzero(intensity), "lattice+sharing" if share else "lattice")
+    return _clusters(modes, intensity, np.array([most_iter]), sample_climb, X, split, r2_a,
+                     r2_b, n_own, "lattice+sharing" if share else "lattice")

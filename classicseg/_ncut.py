@@ -1,92 +1,53 @@
-"""Normalized cut: :func:`affinity_graph`, :func:`ncut_value`, the array engine
-:func:`ncut_partition` and the image function :func:`ncut_segment`.
+"""Normalized cut: :func:`ncut_value`, the array engine :func:`ncut_partition`
+and the image function :func:`ncut_segment`.
 
 Shi & Malik, "Normalized Cuts and Image Segmentation", TPAMI 22(8), 2000
-(lecture: Graph Based Segmentation). A pixel is a vertex; pixels closer than
-``radius`` are joined by an edge of weight (eq. 11)
-
-    w_ij = exp(-||F_i - F_j||^2 / sigma_color^2) * exp(-||X_i - X_j||^2 / sigma_space^2).
-
-The lecture writes the exponent as an unsquared distance over 2 sigma^2; we
-follow the paper. As in the paper, ``||X_i - X_i|| = 0 < r`` puts a self-loop
-of weight 1 on every pixel, so no vertex has zero degree.
-
-The relaxed problem ``(D - W) y = lambda D y`` is solved in its symmetric
-normalised form ``D^-1/2 (D - W) D^-1/2 z = lambda z``, ``y = D^-1/2 z``
-(eq. 7), by a multilevel solver, so that a pixel graph of 154 000 vertices
-costs a few sparse products rather than hundreds of Lanczos iterations: the
-graph is coarsened by heavy-edge matching (as Graclus does for the normalized
-cut: Dhillon, Guan & Kulis, TPAMI 2007) down to a few hundred vertices and
-solved there densely (``scipy.linalg.eigh``); the eigenvectors are prolonged
-level by level and refined on each by Rayleigh-Ritz over a few block Krylov
-(Lanczos) steps. The coarse graph is the quotient graph ``P^T W P``
-(Galerkin), so its eigenproblem is the fine one restricted to
-piecewise-constant vectors, and each level only has to remove local error.
-Where a graph cannot be coarsened (a star), ``scipy.sparse.linalg.lobpcg``
-runs from a start block drawn from ``rng``.
+(lecture: Graph Based Segmentation). The pixel graph (eq. 11) is built in
+:mod:`classicseg._pixel_graph`, the relaxed problem (eq. 7) solved by the
+multilevel eigensolver of :mod:`classicseg._spectral`; this module cuts the
+eigenvectors into segments and chooses the path for an image.
 """
 
-import contextlib
-import time
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse
 import scipy.sparse.csgraph
-import scipy.sparse.linalg
 
-from ._kernels.ncut import (
-    count_edges,
-    fill_edges,
-    cut_profile,
-    heavy_edge_matching,
-    quotient_graph,
-    scale_symmetric,
-    segment_association,
-    side_components,
-    subgraph,
+from . import _pixel_graph
+from ._kernels.ncut import cut_profile, segment_association, side_components, subgraph
+from ._pixel_graph import (
+    _build_graph,
+    _check_spatial,
+    _check_graph_args,
+    _colour_features,
+    _csr,
+    _n_vertices,
+    _sigma_color,
+    _superpixel_graph,
+    _vertex_ids,
+    graph_bytes,
 )
+from ._spectral import _eigenvectors, _single_threaded_blas, _SolveLog
 from ._validate import (
     ConvergenceWarning,
     check_float,
     check_int,
+    check_memory,
     check_rng,
     check_start_label,
+    graph_budget,
     labels_to_image,
     prepare_image,
 )
-from .features import feature_stack
+from .features import _check_spacing
 
 METHODS = ("recursive", "kway")
-
-# Least edge weight of the pixel graph (as scikit-learn's eps in its coins
-# example): a connected mask gives a connected graph, so no speck of a few
-# pixels whose edges underflowed splits off at Ncut 0.
-WEIGHT_FLOOR = 1e-6
-# Largest pixel graph (CSR bytes: int32 index + float64 weight per edge) built
-# in one piece; above it ncut_segment solves on a downsampled image (or
-# builds the superpixel graph in stripes). 481x321 BSDS images need 55 MB at
-# radius 3, 150 MB at radius 5.
-MAX_GRAPH_BYTES = 1 << 29
-# Graphs up to this many vertices are solved densely (scipy.linalg.eigh).
-DENSE_SIZE = 300
-# Coarsening stops when a matching pass removes fewer than this share of vertices.
-MIN_COARSENING = 0.1
-# Block Krylov steps of the refinement on intermediate levels and on the finest.
-KRYLOV_STEPS = 6
-# Extra vectors carried along: they speed up the convergence of the wanted ones.
-GUARD_VECTORS = 1
-KRYLOV_STEPS_FINEST = 4
-# LOBPCG (only where coarsening stalls): iterations and residual tolerance.
-LOBPCG_ITER = 500
-LOBPCG_TOL = 1e-8
-# Default colour scale: sigma_color = SIGMA_COLOR_FACTOR * the features' spread.
-# Shi & Malik's 0.1 of the range; on BSDS500 train images (6 images, 8
-# segments, radius 3) spread factors 0.15 / 0.2 / 0.25 / 0.3 gave covering
-# 0.41 / 0.41 / 0.35 / 0.35 and PRI 0.66 / 0.70 / 0.68 / 0.74 (0.3: 4 images).
-SIGMA_COLOR_FACTOR = 0.2
+# The coarse path (an image whose pixel graph does not fit in MAX_GRAPH_BYTES)
+# block-averages it to at most this many vertices: a few seconds of solving
+# whatever the image's size.
+COARSE_VERTICES = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -147,161 +108,6 @@ class NcutResult:
     n_vertices: int
     n_edges: int
     graph_bytes: int
-
-
-# ----------------------------------------------------------------------------
-# The pixel graph
-
-
-def affinity_graph(image, *, features=None, radius=3, sigma_color=None, sigma_space=4.0,
-                   data_range=None, channel_axis=-1, mask=None):
-    """Pixel affinity graph of Shi & Malik (2000, eq. 11) as a sparse matrix.
-
-    Parameters
-    ----------
-    image : (M, N[, C]) ndarray
-        2-D image, grayscale (``channel_axis=None``) or with channels.
-    features : str, callable or ndarray, optional
-        The features ``F`` compared by the colour term, see
-        :func:`classicseg.pixel_features`. None takes the colour alone:
-        ``"lab"`` for RGB images, ``"gray"`` for grayscale, ``"color"``
-        otherwise (positions enter through the spatial term).
-    radius : int
-        Pixels closer than ``radius`` (Euclidean, in pixels) are joined:
-        ``||X_i - X_j|| < radius``, as in the paper (28 neighbours at 3, 80
-        at Shi & Malik's 5). On BSDS500 train images (6, 8 segments) radius 5
-        covered the human segments better than 3 (covering 0.46 against
-        0.41, PRI 0.71 against 0.70) at about 2.3 times the time and memory;
-        3 is the default so that a 481 x 321 image segments at pixel level
-        faster than scikit-image's superpixel Ncut.
-    sigma_color : float, optional
-        Scale of the colour term, in feature units (8-bit levels, or CIELAB).
-        None: 0.2 times the features' spread (root of the summed per-feature
-        variances over the image); Shi & Malik used 0.1 of the intensity
-        range.
-    sigma_space : float
-        Scale of the spatial term, in pixels (Shi & Malik: 4).
-    data_range : float, optional
-        Value of full intensity, see :func:`classicseg.pixel_features`.
-    channel_axis : int or None
-        Axis of the colour channels; None for grayscale.
-    mask : (M, N) bool ndarray, optional
-        Only these pixels are vertices.
-
-    Returns
-    -------
-    W : (n, n) scipy.sparse.csr_array of float64
-        Symmetric affinities of the ``n`` pixels (in the mask), numbered in
-        row-major order, with sorted int32 column indices. The diagonal holds
-        the self-loops (weight 1). Weights are at least ``WEIGHT_FLOOR``
-        (1e-6), so that the graph of a connected mask is connected.
-
-    Raises
-    ------
-    ValueError
-        Bad image or mask, ``radius < 1``, ``sigma_color <= 0`` or
-        ``sigma_space <= 0``, a graph larger than ``MAX_GRAPH_BYTES``.
-    TypeError
-        Non-numeric image or parameter of the wrong type.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> img = np.zeros((4, 4)); img[:, 2:] = 1
-    >>> W = affinity_graph(img, radius=2, channel_axis=None)
-    >>> W.shape, bool((W != W.T).nnz == 0)
-    ((16, 16), True)
-    >>> float(W[0, 0]), round(float(W[0, 1]), 4)  # self-loop; next pixel, same colour
-    (1.0, 0.9394)
-    """
-    img, is_color, mask = prepare_image(image, channel_axis, mask)
-    _check_2d(img)
-    radius, sigma_color, sigma_space = _check_graph_args(radius, sigma_color, sigma_space)
-    feat = _colour_features(img, is_color, features, data_range, mask)
-    nbytes = graph_bytes(_n_vertices(img, mask), radius)
-    if nbytes > MAX_GRAPH_BYTES:
-        raise ValueError(
-            f"the pixel graph would need about {nbytes / 2**20:.0f} MiB (radius={radius}); "
-            f"more than MAX_GRAPH_BYTES = {MAX_GRAPH_BYTES / 2**20:.0f} MiB. Use a smaller radius, "
-            "a downsampled image, or ncut_segment (which chooses a coarser path)"
-        )
-    vertex = _vertex_ids(img.shape[:-1], mask)
-    return _build_graph(vertex, feat, radius, _sigma_color(feat, sigma_color), sigma_space)
-
-
-def graph_bytes(n_vertices, radius):
-    """Upper bound of the CSR bytes of a pixel graph (every neighbour inside the image)."""
-    return int(n_vertices) * (len(_offsets(radius)[0]) * 12 + 4) + 4
-
-
-def _offsets(radius):
-    """Neighbour offsets with ``dy^2 + dx^2 < radius^2`` (self included), in raveled order."""
-    r = int(np.ceil(radius)) - 1
-    dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
-    keep = dy**2 + dx**2 < radius**2
-    return dy[keep].astype(np.int64), dx[keep].astype(np.int64)
-
-
-def _build_graph(vertex, feat, radius, sigma_color, sigma_space, rows=None):
-    """CSR pixel graph of the vertices in image rows ``rows`` (all rows by default)."""
-    dy, dx = _offsets(radius)
-    spatial = np.exp(-(dy**2 + dx**2) / sigma_space**2).astype(np.float64)
-    inv_sc2 = 1.0 / sigma_color**2
-    n = feat.shape[1]
-    row0, row1 = (0, vertex.shape[0]) if rows is None else rows
-    counts = np.zeros(n, dtype=np.int64)
-    count_edges(vertex, dy, dx, row0, row1, counts)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    indices = np.empty(indptr[-1], dtype=np.int32)
-    data = np.empty(indptr[-1], dtype=np.float64)
-    fill_edges(vertex, feat, dy, dx, spatial, inv_sc2, WEIGHT_FLOOR, row0, row1, indptr, indices,
-               data)
-    return _csr(indptr, indices, data, n)
-
-
-def _vertex_ids(spatial_shape, mask):
-    """Vertex id of every pixel (row-major over the mask), -1 outside the mask."""
-    if mask is None:
-        return np.arange(np.prod(spatial_shape), dtype=np.int64).reshape(spatial_shape)
-    vertex = np.full(spatial_shape, -1, dtype=np.int64)
-    vertex[mask] = np.arange(np.count_nonzero(mask))
-    return vertex
-
-
-def _n_vertices(img, mask):
-    return img[..., 0].size if mask is None else int(np.count_nonzero(mask))
-
-
-def _colour_features(img, is_color, features, data_range, mask):
-    """Feature-major ``(d, n)`` float32 features of the colour term."""
-    if features is None:
-        features = "gray" if not is_color else ("lab" if img.shape[-1] == 3 else "color")
-    return feature_stack(img, is_color, features, data_range=data_range, mask=mask)
-
-
-def _sigma_color(feat, sigma_color):
-    """The given colour scale, or ``SIGMA_COLOR_FACTOR`` times the features' spread (never 0)."""
-    if sigma_color is not None:
-        return sigma_color
-    spread = float(np.sqrt(feat.astype(np.float64).var(axis=1).sum()))
-    # A constant image has no spread: any positive scale gives the same graph.
-    return SIGMA_COLOR_FACTOR * spread if spread > 0 else 1.0
-
-
-def _check_2d(img):
-    if img.ndim != 3:
-        raise ValueError(
-            f"image must be a 2-D image (with or without channels), got spatial shape {img.shape[:-1]}"
-        )
-
-
-def _check_graph_args(radius, sigma_color, sigma_space):
-    radius = check_int(radius, "radius", minimum=1)
-    if sigma_color is not None:
-        sigma_color = check_float(sigma_color, "sigma_color", positive=True)
-    sigma_space = check_float(sigma_space, "sigma_space", positive=True)
-    return radius, sigma_color, sigma_space
 
 
 # ----------------------------------------------------------------------------
@@ -387,233 +193,6 @@ def _check_affinity(W):
 
 
 # ----------------------------------------------------------------------------
-# The eigen-solve
-
-
-def _single_threaded_blas():
-    """Run BLAS/LAPACK on one thread, if threadpoolctl is there (it comes with scikit-learn).
-
-    The solver's dense work is small (eigenproblems of a few hundred rows,
-    products of tall-thin blocks): threads cost more than they give there,
-    and on a busy machine OpenBLAS's spinning threads made a 300 x 300
-    ``eigh`` 50 times slower. The results do not depend on it.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
-
-
-class _SolveLog:
-    """Counters of the eigen-solves of one partition."""
-
-    def __init__(self):
-        self.eigenvalues = []
-        self.time = 0.0
-        self.n_iter = 0
-        self.max_residual = 0.0
-
-    def record(self, n_iter, residual=None):
-        """Count ``n_iter`` iterations and, on a finest level, the residuals of the kept vectors."""
-        self.n_iter += n_iter
-        if residual is not None:
-            kept = residual[: max(1, residual.size - GUARD_VECTORS)]  # not the guard vectors
-            self.max_residual = max(self.max_residual, float(kept.max()))
-
-
-def _normalized(W, degree):
-    """``D^-1/2 W D^-1/2`` (CSR), the matrix whose top eigenvectors solve eq. 7."""
-    data = scale_symmetric(W.indptr, W.indices, W.data, 1.0 / np.sqrt(degree))
-    return scipy.sparse.csr_array((data, W.indices, W.indptr), shape=W.shape)
-
-
-def _is_small(n, n_block):
-    """Whether a graph of ``n`` vertices is solved densely (also where LOBPCG could not run)."""
-    return n <= max(DENSE_SIZE, 5 * n_block)
-
-
-def _dense_solve(W, degree, n_vectors):
-    """Smallest eigenvalues of eq. 7 and generalised eigenvectors ``y``, by a dense solve."""
-    N = _normalized(W, degree).toarray()
-    values, z = scipy.linalg.eigh(-N, subset_by_index=[0, min(n_vectors, N.shape[0]) - 1])
-    return 1.0 + values, z / np.sqrt(degree)[:, None]
-
-
-def _coarsen(W, degree):
-    """Two heavy-edge matching passes: the prolongation ``P``, ``P^T W P`` and its degrees.
-
-    Two passes per level (about 4 vertices per coarse vertex) halve the
-    number of levels, and with it the work between them. None when the graph
-    no longer shrinks (a star, or a graph of isolated vertices).
-    """
-    n = W.shape[0]
-    aggregate = np.arange(n)
-    graph = W
-    for _ in range(2):
-        pairs = np.empty(graph.shape[0], dtype=np.int64)
-        n_coarse = heavy_edge_matching(graph.indptr, graph.indices, graph.data, degree, pairs)
-        if n_coarse > (1.0 - MIN_COARSENING) * graph.shape[0]:
-            break
-        graph = _quotient(graph, pairs, n_coarse)
-        degree = np.bincount(pairs, weights=degree, minlength=n_coarse)
-        aggregate = pairs[aggregate]
-    if graph is W:
-        return None
-    return _prolongation(aggregate, graph.shape[0]), graph, degree
-
-
-def _quotient(W, aggregate, n_coarse):
-    """``P^T W P`` for the 0/1 aggregation ``aggregate`` (a Numba kernel, no sparse products)."""
-    members = np.argsort(aggregate, kind="stable")
-    members_ptr = np.zeros(n_coarse + 1, dtype=np.int64)
-    np.cumsum(np.bincount(aggregate, minlength=n_coarse), out=members_ptr[1:])
-    indptr, indices, data = quotient_graph(W.indptr, W.indices, W.data, aggregate, n_coarse,
-                                           members_ptr, members)
-    return _csr(indptr, indices, data, n_coarse, sorted_rows=False)
-
-
-def _induced(W, vertices):
-    """The subgraph of ``W`` induced by the sorted ``vertices``."""
-    local = np.full(W.shape[0], -1, dtype=np.int64)
-    return _csr(*subgraph(W.indptr, W.indices, W.data, vertices, local), vertices.size)
-
-
-def _csr(indptr, indices, data, n, sorted_rows=True):
-    """A square CSR array from the parts kernels return, int32-indexed where it fits.
-
-    int32 indices halve the index memory and speed up SciPy's products;
-    SciPy keeps them only if the pointers are int32 too.
-    """
-    if indptr[-1] <= np.iinfo(np.int32).max:
-        indptr, indices = indptr.astype(np.int32), indices.astype(np.int32, copy=False)
-    W = scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
-    W.has_sorted_indices = sorted_rows
-    return W
-
-
-def _prolongation(aggregate, n_coarse):
-    """The 0/1 matrix ``P`` with ``P[i, aggregate[i]] = 1``."""
-    n = aggregate.shape[0]
-    return scipy.sparse.csr_array((np.ones(n), aggregate, np.arange(n + 1)), shape=(n, n_coarse))
-
-
-def _eigenvectors(W, n_vectors, rng, log):
-    """Smallest ``n_vectors`` eigenpairs of ``(D - W) y = lambda D y`` (the trivial one first).
-
-    ``W`` is a connected symmetric CSR graph with positive degrees. Returns
-    eigenvalues ``(n_vectors,)`` and generalised eigenvectors ``y`` as an
-    ``(n, n_vectors)`` array, each normalised to ``y^T D y = 1`` with its
-    largest-magnitude entry positive (so the result has no sign ambiguity).
-    """
-    start = time.perf_counter()
-    n_block = n_vectors + GUARD_VECTORS
-    degree = np.asarray(W.sum(axis=1)).ravel()
-    levels = [(W, degree, None)]
-    while levels[-1][0].shape[0] > DENSE_SIZE:
-        coarse = _coarsen(*levels[-1][:2])
-        if coarse is None:
-            break
-        P, graph, graph_degree = coarse
-        levels[-1] = levels[-1][:2] + (P,)
-        levels.append((graph, graph_degree, None))
-    graph, degree, _ = levels[-1]
-    if _is_small(graph.shape[0], n_block):
-        values, y = _dense_solve(graph, degree, n_block)
-    else:
-        # Coarsening stalled (a star-like graph): LOBPCG from a seeded random block.
-        y = rng.standard_normal((graph.shape[0], n_block))
-        values, y = _lobpcg(graph, degree, y, log)
-    for graph, degree, P in reversed(levels[:-1]):
-        y = P @ y  # piecewise-constant prolongation: the Galerkin relation of P^T W P
-        finest = graph is W
-        values, y = _block_krylov(graph, degree, y,
-                                  KRYLOV_STEPS_FINEST if finest else KRYLOV_STEPS, log, finest)
-    values, y = values[:n_vectors], y[:, :n_vectors]
-    degree = levels[0][1]
-    y = y / np.sqrt((y * y * degree[:, None]).sum(axis=0))
-    pivot = np.abs(y).argmax(axis=0)
-    y *= np.where(y[pivot, np.arange(y.shape[1])] < 0, -1.0, 1.0)
-    log.eigenvalues.append(values)
-    log.time += time.perf_counter() - start
-    return values, y
-
-
-def _split_trivial(y, degree):
-    """``D^1/2 y`` without its trivial column, orthogonal to the unit trivial vector."""
-    sqrt_d = np.sqrt(degree)
-    trivial = (sqrt_d / np.linalg.norm(sqrt_d))[:, None]
-    z = y[:, 1:] * sqrt_d[:, None]
-    z -= trivial @ (trivial.T @ z)
-    return z, trivial, sqrt_d
-
-
-def _join_trivial(mu, z, trivial, sqrt_d):
-    """Eigenvalues of eq. 7 and generalised eigenvectors, the trivial pair first."""
-    order = np.argsort(-mu, kind="stable")
-    values = np.concatenate([[0.0], 1.0 - mu[order]])
-    return values, np.column_stack([trivial[:, 0], z[:, order]]) / sqrt_d[:, None]
-
-
-def _block_krylov(W, degree, y, steps, log, finest):
-    """Rayleigh-Ritz on the block Krylov space of ``N = D^-1/2 W D^-1/2`` from ``y``.
-
-    The space ``span{Z, N Z, ..., N^steps Z}`` (``Z = D^1/2 y`` without the
-    trivial vector, kept orthogonal to it and fully re-orthogonalised) holds
-    the prolonged vectors and their corrections; its top Ritz vectors are the
-    refined eigenvectors. This is block Lanczos with a fixed, small number of
-    steps: it removes the local error that piecewise-constant prolongation
-    adds, at ``steps`` block products per level.
-    """
-    if _is_small(*y.shape):
-        return _dense_solve(W, degree, y.shape[1])
-    z, trivial, sqrt_d = _split_trivial(y, degree)
-    N = _normalized(W, degree)
-    n, b = z.shape
-    steps = min(steps, n // (2 * b))
-    Q = np.empty((n, (steps + 1) * b))
-    NQ = np.empty_like(Q)
-    Q[:, :b] = np.linalg.qr(z)[0]
-    for k in range(steps + 1):
-        block = slice(k * b, (k + 1) * b)
-        NQ[:, block] = N @ Q[:, block]
-        if k == steps:
-            break
-        w = NQ[:, block] - trivial @ (trivial.T @ NQ[:, block])
-        done = Q[:, : (k + 1) * b]
-        w -= done @ (done.T @ w)  # full re-orthogonalisation (a few steps only)
-        Q[:, (k + 1) * b: (k + 2) * b] = np.linalg.qr(w)[0]
-    mu, v = scipy.linalg.eigh(Q.T @ NQ)
-    top = np.argsort(-mu, kind="stable")[: z.shape[1]]
-    mu, v = mu[top], v[:, top]
-    z = Q @ v
-    log.record(steps, np.linalg.norm(NQ @ v - z * mu, axis=0) if finest else None)
-    return _join_trivial(mu, z, trivial, sqrt_d)
-
-
-def _lobpcg(W, degree, y, log):
-    """LOBPCG on ``D^-1/2 W D^-1/2`` from the vectors ``y``, largest eigenvalues.
-
-    The trivial vector ``D^1/2 1`` is known exactly and passed as the
-    constraint; LOBPCG works on the others.
-    """
-    if _is_small(*y.shape):
-        return _dense_solve(W, degree, y.shape[1])
-    z, trivial, sqrt_d = _split_trivial(y, degree)
-    N = _normalized(W, degree)
-    with warnings.catch_warnings():
-        # Stopping at maxiter before LOBPCG_TOL shows in max_residual.
-        warnings.simplefilter("ignore", UserWarning)
-        mu, z, history = scipy.sparse.linalg.lobpcg(
-            N, z, Y=trivial, tol=LOBPCG_TOL, maxiter=LOBPCG_ITER, largest=True,
-            retResidualNormsHistory=True)
-    order = np.argsort(-mu, kind="stable")
-    mu, z = mu[order], z[:, order]
-    log.record(max(len(history) - 1, 0), np.linalg.norm(N @ z - z * mu, axis=0))
-    return _join_trivial(mu, z, trivial, sqrt_d)
-
-
-# ----------------------------------------------------------------------------
 # Partitions
 
 
@@ -692,6 +271,12 @@ def _give_away_specks(W, in_a, min_size):
     small = size[piece] < min_size
     in_a = in_a ^ small
     return in_a if 0 < np.count_nonzero(in_a) < in_a.size else None
+
+
+def _induced(W, vertices):
+    """The subgraph of ``W`` induced by the sorted ``vertices``."""
+    local = np.full(W.shape[0], -1, dtype=np.int64)
+    return _csr(*subgraph(W.indptr, W.indices, W.data, vertices, local), vertices.size)
 
 
 def _recursive(W, n_segments, thresh, min_size, rng, log):
@@ -869,21 +454,23 @@ def _partition(W, n_segments, thresh, method, min_size, rng, path):
 def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color=None,
                  sigma_space=4.0, thresh=0.002, method="recursive", min_size=None,
                  superpixels=None, data_range=None, channel_axis=-1, mask=None, rng=None,
-                 start_label=1, return_info=False):
+                 start_label=1, return_info=False, spacing=None):
     """Segment an image by the normalized cut of its pixel graph (Shi & Malik 2000).
 
     Parameters
     ----------
-    image : (M, N[, C]) ndarray
-        2-D image, grayscale (``channel_axis=None``) or with channels.
+    image : (M, N[, P][, C]) ndarray
+        2-D image or 3-D volume, grayscale (``channel_axis=None``) or with
+        channels.
     n_segments : int, optional
         Number of segments; overrides ``thresh``.
-    features, radius, sigma_color, sigma_space, data_range
-        The affinity graph, see :func:`affinity_graph`.
+    features, radius, sigma_color, sigma_space, data_range, spacing
+        The affinity graph, see :func:`affinity_graph` (``radius=1.2``: the
+        6-neighbourhood of a volume; 2: the 26-neighbourhood).
     thresh, method, min_size, rng
         See :func:`ncut_partition`; ``min_size`` counts vertices (pixels, or
         superpixels on that path).
-    superpixels : (M, N) int ndarray, optional
+    superpixels : (M, N[, P]) int ndarray, optional
         Labels of superpixels (from :func:`classicseg.kmeans_segment`,
         ``skimage.segmentation.slic``, ...): the graph becomes the quotient
         of the pixel graph over them (edge weights summed between
@@ -891,7 +478,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
         those of the pixel graph for partitions that follow superpixels.
     channel_axis : int or None
         Axis of the colour channels; None for grayscale.
-    mask : (M, N) bool ndarray, optional
+    mask : (M, N[, P]) bool ndarray, optional
         Only these pixels are segmented; the others get ``start_label - 1``.
     start_label : {0, 1}
         Label of the first segment.
@@ -901,7 +488,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
 
     Returns
     -------
-    labels : (M, N) intp ndarray
+    labels : (M, N[, P]) intp ndarray
         Segment of every pixel, from ``start_label``.
     info : NcutResult
         Only with ``return_info=True``.
@@ -912,9 +499,12 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     ``"superpixel"`` when ``superpixels`` is given; ``"pixel"`` when the
     pixel graph fits in ``MAX_GRAPH_BYTES`` (512 MiB: 1.5 megapixels at
     radius 3, 0.5 at radius 5; the solve holds a few graphs of that size at
-    once); otherwise ``"coarse"``: the image is block-averaged by the
-    least integer factor whose graph fits (radius and ``sigma_space``
-    divided by it), segmented, and the labels repeated back to full size.
+    once, and less is used when the memory available now cannot hold
+    ``GRAPH_COPIES`` of them); otherwise ``"coarse"``: the image is
+    block-averaged by the least integer factor (along every axis) whose
+    graph fits and has at most ``COARSE_VERTICES`` (262 144) vertices
+    (radius and ``sigma_space`` divided by it, the radius kept at least
+    1.5), segmented, and the labels repeated back to full size.
 
     Raises
     ------
@@ -936,9 +526,10 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     """
     start_label = check_start_label(start_label)
     img, is_color, mask = prepare_image(image, channel_axis, mask)
-    _check_2d(img)
+    _check_spatial(img)
     radius, sigma_color, sigma_space = _check_graph_args(radius, sigma_color, sigma_space)
     spatial_shape = img.shape[:-1]
+    spacing = _check_spacing(spacing, len(spatial_shape))
     n = _n_vertices(img, mask)
     if superpixels is not None:
         sp, n = _check_superpixels(superpixels, spatial_shape, mask)
@@ -948,16 +539,17 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     vertex = _vertex_ids(spatial_shape, mask)
 
     if superpixels is not None:
-        W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space)
+        W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space, spacing)
         info = _partition(W, *args, path="superpixel")
         labels0 = info.labels[sp]
-    elif graph_bytes(n, radius) <= MAX_GRAPH_BYTES:
-        W = _build_graph(vertex, feat, radius, sigma_color, sigma_space)
+    elif graph_bytes(n, radius, len(spatial_shape)) <= graph_budget(
+            _pixel_graph.MAX_GRAPH_BYTES, _pixel_graph.GRAPH_COPIES):
+        W = _build_graph(vertex, feat, radius, sigma_color, sigma_space, spacing=spacing)
         info = _partition(W, *args, path="pixel")
         labels0 = info.labels
     else:
         labels0, info = _coarse_segment(feat, mask, spatial_shape, radius, sigma_color,
-                                        sigma_space, args)
+                                        sigma_space, spacing, args)
     labels = labels_to_image(labels0, spatial_shape, mask, start_label)
     return (labels, info) if return_info else labels
 
@@ -976,48 +568,42 @@ def _check_superpixels(superpixels, spatial_shape, mask):
     return inverse, int(inverse.max()) + 1
 
 
-def _superpixel_graph(vertex, feat, sp, n_sp, radius, sigma_color, sigma_space):
-    """Quotient ``P^T W P`` of the pixel graph over superpixels, built a stripe of rows at a time."""
-    height, width = vertex.shape
-    per_row = graph_bytes(width, radius)
-    stripe = max(1, min(height, MAX_GRAPH_BYTES // 4 // per_row))
-    P = scipy.sparse.csr_array((np.ones(sp.size), sp, np.arange(sp.size + 1)),
-                               shape=(sp.size, n_sp))
-    Q = scipy.sparse.csr_array((n_sp, n_sp))
-    for row0 in range(0, height, stripe):
-        Ws = _build_graph(vertex, feat, radius, sigma_color, sigma_space,
-                          rows=(row0, min(height, row0 + stripe)))
-        Q = Q + P.T @ Ws @ P
-    Q = Q.tocsr()
-    Q.sum_duplicates()
-    # Summation order differs between (i, j) and (j, i): restore exact symmetry.
-    return ((Q + Q.T) * 0.5).tocsr()
-
-
-def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space, args):
+def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space, spacing, args):
     """Segment the graph of block-averaged features that fits, and repeat the labels back."""
     n = feat.shape[1]
-    factor = 2
-    while graph_bytes(-(-n // factor**2), max(1, round(radius / factor))) > MAX_GRAPH_BYTES:
+    ndim = len(spatial_shape)
+    factor = max(2, int(np.ceil((n / COARSE_VERTICES) ** (1 / ndim))))
+    # At least the 8- (18-) neighbourhood: a radius below sqrt(2) would leave no edges in 2-D.
+    coarse_radius = max(round(radius / factor), 1.5)
+    budget = graph_budget(_pixel_graph.MAX_GRAPH_BYTES, _pixel_graph.GRAPH_COPIES)
+    while graph_bytes(-(-n // factor**ndim), coarse_radius, ndim) > budget:
         factor += 1
-    height, width = spatial_shape
-    hc, wc = -(-height // factor), -(-width // factor)
-    pad = ((0, hc * factor - height), (0, wc * factor - width))
+        coarse_radius = max(round(radius / factor), 1.5)
+        if factor > max(spatial_shape):  # not even a one-pixel image's graph fits
+            check_memory(_pixel_graph.GRAPH_COPIES * graph_bytes(1, coarse_radius, ndim),
+                         "the coarsest pixel graph", "free memory or raise CLASSICSEG_MEMORY_LIMIT")
+            break
+    coarse_shape = tuple(-(-s // factor) for s in spatial_shape)
+    pad = tuple((0, c * factor - s) for c, s in zip(coarse_shape, spatial_shape))
+    blocks = tuple(x for c in coarse_shape for x in (c, factor))
+    block_axes = tuple(range(1, 2 * ndim, 2))
     inside = np.ones(spatial_shape, dtype=bool) if mask is None else mask
-    planes = np.zeros((height, width, feat.shape[0]))
+    planes = np.zeros(spatial_shape + (feat.shape[0],))
     planes[inside] = feat.T
-    weight = np.pad(inside.astype(np.float64), pad).reshape(hc, factor, wc, factor).sum(axis=(1, 3))
-    sums = np.pad(planes, pad + ((0, 0),)).reshape(hc, factor, wc, factor, -1).sum(axis=(1, 3))
+    weight = np.pad(inside.astype(np.float64), pad).reshape(blocks).sum(axis=block_axes)
+    sums = np.pad(planes, pad + ((0, 0),)).reshape(blocks + (-1,)).sum(axis=block_axes)
     coarse_mask = weight > 0
     coarse_feat = np.ascontiguousarray(
         (sums[coarse_mask] / weight[coarse_mask][:, None]).T, dtype=np.float32)
-    vertex = _vertex_ids((hc, wc), None if mask is None else coarse_mask)
-    W = _build_graph(vertex, coarse_feat, max(1, round(radius / factor)), sigma_color,
-                     sigma_space / factor)
+    vertex = _vertex_ids(coarse_shape, None if mask is None else coarse_mask)
+    W = _build_graph(vertex, coarse_feat, coarse_radius, sigma_color, sigma_space / factor,
+                     spacing=spacing)
     n_segments, thresh, method, min_size, rng = args
     if n_segments is not None:
         n_segments = min(n_segments, W.shape[0])
-    info = _partition(W, n_segments, thresh, method, max(1, min_size // factor**2), rng,
+    info = _partition(W, n_segments, thresh, method, max(1, min_size // factor**ndim), rng,
                       path="coarse")
-    full = np.repeat(np.repeat(vertex, factor, axis=0), factor, axis=1)[:height, :width]
+    full = vertex
+    for axis, size in enumerate(spatial_shape):
+        full = np.repeat(full, factor, axis=axis).take(np.arange(size), axis=axis)
     return info.labels[full[inside]], info

@@ -68,7 +68,8 @@ def merge_small_regions(labels, features, min_size, *, connectivity=1, mask=None
     if features.shape == labels.shape:
         features = features[..., np.newaxis]
     if features.ndim != labels.ndim + 1 or features.shape[:-1] != labels.shape:
-        raise ValueError(f"features must have shape {labels.shape} or {labels.shape + ('d',)}, "
+        raise ValueError(f"features must have the shape of labels {labels.shape} or "
+                         f"{labels.shape + ('d',)}, "
                          f"got {features.shape}")
     mask = prepare_mask(mask, labels.shape)
     check_finite(features, "features", mask)

@@ -8,8 +8,13 @@ its input: arrays that need a new dtype or layout are copied.
 import numbers
 import operator
 import os
+import warnings
 
 import numpy as np
+
+# More channels than RGBA: more likely a volume given with the default
+# channel_axis=-1 than a colour image (prepare_image warns).
+MAX_COLOUR_CHANNELS = 4
 
 
 class ConvergenceWarning(UserWarning):
@@ -70,6 +75,16 @@ def check_memory(n_bytes, what, remedy):
         )
 
 
+def graph_budget(cap, copies):
+    """Bytes one piece of work may take: ``cap``, or less when ``copies`` of it would
+    not fit in the share of the memory available now that :func:`check_memory` allows.
+
+    For work that can take a coarser path (a downsampled graph, stripes)
+    rather than be refused.
+    """
+    return min(int(cap), int(MEMORY_FRACTION * available_memory() / copies))
+
+
 def check_rng(rng):
     """Return a :class:`numpy.random.Generator` from ``None``, an int or a Generator."""
     if rng is None or isinstance(rng, (numbers.Integral, np.random.Generator, np.random.SeedSequence)):
@@ -116,8 +131,17 @@ def check_start_label(start_label):
     return int(start_label)
 
 
+def native(x):
+    """``x`` in the machine's byte order (a copy only when it is not).
+
+    Numba kernels take native arrays only; readers of some file formats
+    return big-endian ones (``>i4``).
+    """
+    return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
+
+
 def check_array(x, name, *, ndim=None, dtype_kind="biuf"):
-    """Return ``x`` as an ndarray, checking its number of dimensions and dtype kind."""
+    """Return ``x`` as a native-order ndarray, checking its number of dimensions and dtype kind."""
     x = np.asarray(x)
     if x.dtype.kind not in dtype_kind:
         raise TypeError(f"{name} must be a numeric array, got dtype {x.dtype}")
@@ -125,7 +149,41 @@ def check_array(x, name, *, ndim=None, dtype_kind="biuf"):
         raise ValueError(f"{name} must have {ndim} dimensions, got shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{name} is empty (shape {x.shape})")
-    return x
+    return native(x)
+
+
+def check_labels(labels, name, *, ndim=None, shape=None, shape_of=None):
+    """Return a non-empty integer (or bool) label array in native byte order.
+
+    ``ndim`` (an int or a tuple of ints) and ``shape`` are checked when given;
+    ``shape_of`` names the array whose shape ``labels`` must have, for the
+    message.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "biu":
+        raise TypeError(f"{name} must be an integer label array, got dtype {labels.dtype}")
+    if ndim is not None and labels.ndim not in np.atleast_1d(ndim):
+        dims = " or ".join(f"{d}-D" for d in np.atleast_1d(ndim))
+        raise ValueError(f"{name} must be a {dims} label array, got shape {labels.shape}")
+    if shape is not None and labels.shape != tuple(shape):
+        raise ValueError(f"{name} must have the shape of {shape_of or 'the other labels'} "
+                         f"{tuple(shape)}, got {labels.shape}")
+    return check_array(labels, name)
+
+
+def check_weights(sample_weight, n):
+    """``sample_weight`` as (n,) float32 (None stays None): finite, >= 0, not all zero."""
+    if sample_weight is None:
+        return None
+    w = check_array(sample_weight, "sample_weight", ndim=1)
+    if w.shape[0] != n:
+        raise ValueError(f"sample_weight must have {n} values, one per sample, got {w.shape[0]}")
+    check_finite(w, "sample_weight")
+    if (w < 0).any():
+        raise ValueError("sample_weight must be non-negative")
+    if not (w > 0).any():
+        raise ValueError("sample_weight must have at least one positive value")
+    return w.astype(np.float32)
 
 
 def check_finite(x, name, mask=None):
@@ -178,6 +236,14 @@ def prepare_image(image, channel_axis=-1, mask=None, *, name="image"):
                 f"channel_axis={channel_axis} is out of range for {name} of shape {image.shape}"
             )
         image = np.moveaxis(image, channel_axis, -1)
+        if image.shape[-1] > MAX_COLOUR_CHANNELS:
+            warnings.warn(
+                f"{name} has {image.shape[-1]} values along channel_axis={channel_axis}, more "
+                f"than any colour model ({MAX_COLOUR_CHANNELS}); if it is a grayscale "
+                "volume, pass channel_axis=None",
+                UserWarning,
+                stacklevel=3,
+            )
     mask = prepare_mask(mask, image.shape[:-1])
     check_finite(image, name, mask)
     return image, channel_axis is not None, mask

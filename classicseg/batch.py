@@ -19,16 +19,20 @@ import os
 import numpy as np
 
 from ._io import read_image
+from ._kmeans import kmeans, nearest_center_labels
+from ._progress import progress_bar
 from ._validate import (
     check_array,
     check_finite,
     check_int,
+    check_memory,
     check_rng,
     check_start_label,
     labels_to_image,
     prepare_image,
+    prepare_mask,
 )
-from .features import _check_spacing, feature_space_name, feature_stack
+from .features import _check_spacing, feature_space_name, feature_stack, positions
 
 # Method name (CLI and segment_many) -> public function of classicseg, resolved
 # on first use, so that a method is available as soon as its module exists.
@@ -57,7 +61,7 @@ def resolve_method(method):
     return getattr(importlib.import_module("classicseg"), METHODS[method])
 
 
-def segment_many(images_or_paths, method, *, scheduler=None, **params):
+def segment_many(images_or_paths, method, /, *, scheduler=None, progress=False, **params):
     """Segment many images with one method and the same parameters.
 
     Parameters
@@ -65,8 +69,10 @@ def segment_many(images_or_paths, method, *, scheduler=None, **params):
     images_or_paths : sequence of ndarray, str or os.PathLike
         Images, or files read (where the work runs) with
         :func:`skimage.io.imread` (``.npy`` with :func:`numpy.load`). A 2-D
-        image is taken as grayscale (``channel_axis=None``) unless
-        ``channel_axis`` is given.
+        image is taken as grayscale (``channel_axis=None``) and a 4-channel
+        one as RGBA, unless ``channel_axis`` is given: alpha is no feature,
+        and pixels of alpha 0 are outside the mask (label ``start_label -
+        1``).
     method : {"kmeans", "meanshift", "ncut"} or callable
         :func:`classicseg.kmeans_segment`, :func:`classicseg.meanshift_segment`,
         :func:`classicseg.ncut_segment`, or any ``f(image, **params)``
@@ -78,11 +84,17 @@ def segment_many(images_or_paths, method, *, scheduler=None, **params):
         address (``"tcp://host:8786"``) to which a client is connected for
         the call. Files must be readable by the workers. Any
         :class:`concurrent.futures.Executor` also works.
+    progress : bool or dict, optional
+        Show a progress bar on stderr, advanced as each image completes (a
+        dict gives options of ``tqdm.auto.tqdm``, e.g. ``{"desc": "val"}``);
+        long runs are otherwise silent.
     **params
-        Passed to the method. ``rng``: an int seed is passed as it is to every
-        image, so image ``i`` gets the labels ``method(image_i, rng=seed)``
-        whatever the scheduler; a Generator draws one seed per image, in
-        the order of the inputs.
+        Passed to the method (``images_or_paths`` and ``method`` are
+        positional-only, so that ``method="kway"`` reaches
+        :func:`classicseg.ncut_segment`). ``rng``: an int seed is passed as
+        it is to every image, so image ``i`` gets the labels
+        ``method(image_i, rng=seed)`` whatever the scheduler; a Generator
+        draws one seed per image, in the order of the inputs.
 
     Returns
     -------
@@ -111,12 +123,14 @@ def segment_many(images_or_paths, method, *, scheduler=None, **params):
     """
     items = _check_items(images_or_paths)
     out = [None] * len(items)
-    for index, labels in iter_segments(items, method, scheduler=scheduler, **params):
+    for index, labels in iter_segments(items, method, scheduler=scheduler, progress=progress,
+                                       **params):
         out[index] = labels
     return out
 
 
-def iter_segments(images_or_paths, method, *, scheduler=None, on_error="raise", **params):
+def iter_segments(images_or_paths, method, /, *, scheduler=None, on_error="raise",
+                  progress=False, **params):
     """Segment many images, yielding ``(index, labels)`` as each one completes.
 
     Parameters are those of :func:`segment_many`, and:
@@ -140,7 +154,9 @@ def iter_segments(images_or_paths, method, *, scheduler=None, on_error="raise", 
         raise ValueError(f"on_error must be 'raise' or 'return', got {on_error!r}")
     resolve_method(method)  # an unknown name fails here, before any work
     per_item = _params_per_item(params, len(items))
-    for index, result in _run(items, method, per_item, scheduler):
+    results = progress_bar(_run(items, method, per_item, scheduler), progress, total=len(items),
+                           desc=method if isinstance(method, str) else None)
+    for index, result in results:
         if isinstance(result, Exception):
             if on_error == "raise":
                 raise _with_item(result, index, items[index]) from result
@@ -151,9 +167,20 @@ def iter_segments(images_or_paths, method, *, scheduler=None, on_error="raise", 
 def segment_one(item, method, params):
     """Read ``item`` if it is a path, then segment it (the task run by each worker)."""
     image = read_image(item) if isinstance(item, (str, os.PathLike)) else item
-    if isinstance(method, str) and np.ndim(image) == 2 and "channel_axis" not in params:
-        params = {**params, "channel_axis": None}
+    if isinstance(method, str) and "channel_axis" not in params:
+        if np.ndim(image) == 2:
+            params = {**params, "channel_axis": None}
+        elif np.ndim(image) == 3 and np.shape(image)[-1] == 4:
+            image, params = _split_alpha(np.asarray(image), params)
     return resolve_method(method)(image, **params)
+
+
+def _split_alpha(image, params):
+    """RGBA: the colour is the image; alpha is no feature, its zeros are outside the mask."""
+    inside = image[..., 3] > 0
+    if params.get("mask") is not None:
+        inside = inside & prepare_mask(params["mask"], inside.shape)
+    return image[..., :3], {**params, "mask": inside}
 
 
 def _check_items(images_or_paths):
@@ -326,7 +353,7 @@ def assign_labels(image, centers, features=None, *, spatial_scale=1.0, spacing=N
         Xt = feature_stack(img, is_color, features, spatial_scale=spatial_scale, spacing=spacing,
                            data_range=data_range)
         _check_centers(centers, Xt.shape[0], features)
-        labels = _nearest_center(Xt, centers)
+        labels = nearest_center_labels(Xt, centers)
         return labels_to_image(labels, img.shape[:-1], None, start_label)
 
     img, is_color = _prepare_dask_image(image, channel_axis)
@@ -343,9 +370,10 @@ def assign_labels(image, centers, features=None, *, spatial_scale=1.0, spacing=N
         Xt = feature_stack(block, is_color, name, data_range=data_range)
         if with_position:
             first = [start for start, _ in block_info[0]["array-location"][:-1]]
-            Xt = np.concatenate([Xt, _position_rows(block.shape[:-1], first, spacing,
-                                                    spatial_scale)])
-        labels = _nearest_center(Xt, centers)
+            index = [i + start for i, start in zip(np.indices(block.shape[:-1], sparse=True), first)]
+            Xt = np.concatenate([Xt] + [np.broadcast_to(p, block.shape[:-1]).reshape(1, -1)
+                                        for p in positions(index, spacing, spatial_scale)])
+        labels = nearest_center_labels(Xt, centers)
         return labels.reshape(block.shape[:-1]).astype(np.intp) + start_label
 
     return img.map_blocks(label_block, dtype=np.intp, drop_axis=img.ndim - 1,
@@ -419,6 +447,9 @@ def kmeans_segment_blocks(image, k, features=None, *, sample_size=100_000, init=
     n_pixels = int(np.prod(spatial))
     k = check_int(k, "k", minimum=1, maximum=min(n_pixels, sample_size))
 
+    n_sample = min(sample_size, n_pixels)
+    check_memory(n_sample * (img.shape[-1] + len(spatial) + 8) * 8,
+                 f"k-means' sample of {n_sample} pixels", "use a smaller sample_size")
     # Sorted flat indices read each chunk once, in storage order.
     picked = np.sort(rng.choice(n_pixels, size=min(sample_size, n_pixels), replace=False))
     coords = np.unravel_index(picked, spatial)
@@ -426,11 +457,8 @@ def kmeans_segment_blocks(image, k, features=None, *, sample_size=100_000, init=
     sample = values.reshape((-1, 1, values.shape[-1]))  # a one-column image of the sample
     Xt = feature_stack(sample, is_color, name, data_range=data_range)
     if with_position:
-        spacing_checked = _check_spacing(spacing, len(spatial))
-        steps = [np.float32(s * spatial_scale) for s in spacing_checked]
-        Xt = np.concatenate([Xt] + [(c.astype(np.float32) * step)[None]
-                                    for c, step in zip(coords, steps)])
-    kmeans = importlib.import_module("classicseg._kmeans").kmeans
+        Xt = np.concatenate([Xt, np.stack(positions(coords, _check_spacing(spacing, len(spatial)),
+                                                    spatial_scale))])
     info = kmeans(Xt.T, k, init=init, n_init=n_init, tol=tol, max_iter=max_iter, rng=rng)
     labels = assign_labels(img, info.centers, features, spatial_scale=spatial_scale,
                            spacing=spacing, data_range=data_range, channel_axis=-1,
@@ -451,10 +479,17 @@ def _is_dask_array(x):
 def _prepare_dask_image(image, channel_axis):
     """A channel-last dask array with the channel axis in one chunk, and is_color."""
     da = _import_dask_array()
+    dtype = np.dtype(image.dtype if hasattr(image, "dtype") else np.asarray(image).dtype)
+    if dtype.kind not in "biuf":  # (dask cannot even chunk an object array)
+        raise TypeError(f"image must be a real-valued numeric array, got dtype {dtype}")
     img = image if _is_dask_array(image) else da.asarray(image)
-    # The checks of prepare_image, on a zero-size stand-in of the same shape and dtype.
-    probe = np.lib.stride_tricks.as_strided(np.zeros(1, img.dtype), img.shape, (0,) * img.ndim)
-    _, is_color, _ = prepare_image(probe, channel_axis)
+    # The checks of prepare_image, on a one-pixel stand-in of the same ndim, dtype and
+    # number of channels: nothing of the image's size is allocated (a zero-stride view
+    # of full shape was, by the finite check).
+    shape = [min(size, 1) for size in img.shape]
+    if isinstance(channel_axis, (int, np.integer)) and -img.ndim <= channel_axis < img.ndim:
+        shape[channel_axis] = img.shape[channel_axis]
+    _, is_color, _ = prepare_image(np.zeros(shape, img.dtype), channel_axis)
     img = img[..., np.newaxis] if channel_axis is None else da.moveaxis(img, channel_axis, -1)
     return img.rechunk({img.ndim - 1: -1}), is_color
 
@@ -466,40 +501,3 @@ def _named_space(features, img, is_color):
                         f"got {type(features).__name__}")
     colour, with_position = feature_space_name(features, img.shape[-1], is_color, img.ndim - 1)
     return colour, with_position
-
-
-def _position_rows(block_shape, first, spacing, spatial_scale):
-    """Position features of a block whose first pixel is at ``first`` in the whole image.
-
-    The same float32 operations as :func:`classicseg.features.feature_stack`
-    (index times step), so a block's features equal the whole image's.
-    """
-    rows = []
-    for axis, (size, start) in enumerate(zip(block_shape, first)):
-        index = np.arange(start, start + size, dtype=np.float32)
-        step = np.float32(spacing[axis] * spatial_scale)
-        shape = [1] * len(block_shape)
-        shape[axis] = size
-        rows.append(np.broadcast_to((index * step).reshape(shape), block_shape).reshape(-1))
-    return np.stack(rows)
-
-
-def _nearest_center(Xt, centers):
-    """0-based nearest centre of every column of the ``(d, n)`` features ``Xt``.
-
-    Distances in float64, one centre at a time (memory O(n), not O(n k));
-    each pixel's result depends on its own features only, so any block of an
-    image gets the labels of the whole image. Ties go to the lower index.
-    """
-    X = Xt.astype(np.float64)
-    best = np.full(X.shape[1], np.inf)
-    nearest = np.zeros(X.shape[1], dtype=np.intp)
-    dist = np.empty_like(best)
-    for j, center in enumerate(centers.astype(np.float64)):
-        dist[:] = 0.0
-        for f, value in enumerate(center):
-            dist += (X[f] - value) ** 2
-        closer = dist < best
-        best[closer] = dist[closer]
-        nearest[closer] = j
-    return nearest

@@ -21,7 +21,16 @@ class BSDSImage(NamedTuple):
     gts: list
 
 
-def load_bsds500(root, split="val", *, ids=None):
+class BSDSBoundaryImage(NamedTuple):
+    """One BSDS500 image with its human segmentations and boundaries (a 4-tuple)."""
+
+    id: str
+    image: np.ndarray
+    gts: list
+    boundaries: list
+
+
+def load_bsds500(root, split="val", *, ids=None, boundaries=False):
     """Iterate over the images of a BSDS500 split and their human segmentations.
 
     Reads the original layout of the Berkeley Segmentation Data Set 500
@@ -39,6 +48,9 @@ def load_bsds500(root, split="val", *, ids=None):
     ids : iterable of str, optional
         Only these image ids, in this order; default every image of the split,
         sorted by id.
+    boundaries : bool, optional
+        Also give the annotators' boundary maps (the ``Boundaries`` field),
+        as the boundary benchmark takes them.
 
     Yields
     ------
@@ -47,6 +59,9 @@ def load_bsds500(root, split="val", *, ids=None):
         RGB image and a list of one ``(M, N)`` ``np.intp`` label map per
         annotator (labels from 1; 0 would mark unlabelled pixels, which the
         region metrics skip).
+    BSDSBoundaryImage
+        With ``boundaries=True``: ``(id, image, gts, boundaries)``, the last
+        a list of one ``(M, N)`` bool map per annotator.
 
     Raises
     ------
@@ -76,15 +91,20 @@ def load_bsds500(root, split="val", *, ids=None):
                    or not (truth_dir / f"{i}.mat").is_file()]
         if missing:
             raise ValueError(f"ids {missing[:5]} have no image or ground truth in split {split!r}")
-    return _iterate(image_dir, truth_dir, ids)
+    return _iterate(image_dir, truth_dir, ids, bool(boundaries))
 
 
-def _iterate(image_dir, truth_dir, ids):
+def _iterate(image_dir, truth_dir, ids, boundaries):
     # A separate generator, so that bad arguments raise at the call, not at
     # the first next().
     for image_id in ids:
         image = skio.imread(image_dir / f"{image_id}.jpg")
-        yield BSDSImage(image_id, image, read_bsds_ground_truth(truth_dir / f"{image_id}.mat"))
+        path = truth_dir / f"{image_id}.mat"
+        if boundaries:
+            yield BSDSBoundaryImage(image_id, image, read_bsds_ground_truth(path),
+                                    read_bsds_boundaries(path))
+        else:
+            yield BSDSImage(image_id, image, read_bsds_ground_truth(path))
 
 
 def read_bsds_ground_truth(path):
@@ -103,3 +123,25 @@ def read_bsds_ground_truth(path):
     """
     cells = scipy.io.loadmat(path, squeeze_me=False)["groundTruth"]
     return [np.asarray(cell["Segmentation"][0, 0], dtype=np.intp) for cell in cells.ravel()]
+
+
+def read_bsds_boundaries(path):
+    """The annotators' boundary maps from one BSDS500 ``groundTruth`` .mat file.
+
+    BSDS500 stores them beside the segmentations (field ``Boundaries``): the
+    pixels that :func:`classicseg.metrics.boundaries` draws from each
+    ``Segmentation``, thinned to one pixel width.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.mat`` file holding the cell array ``groundTruth`` whose entries
+        have a ``Boundaries`` field.
+
+    Returns
+    -------
+    boundaries : list of (M, N) bool ndarray
+        One map per annotator.
+    """
+    cells = scipy.io.loadmat(path, squeeze_me=False)["groundTruth"]
+    return [np.asarray(cell["Boundaries"][0, 0]).astype(bool) for cell in cells.ravel()]

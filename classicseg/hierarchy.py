@@ -20,8 +20,8 @@ from skimage import color, filters, transform
 from skimage.measure import label as connected_components
 
 from ._kernels import hierarchy as _k
-from ._validate import (check_array, check_finite, check_float, check_int, check_start_label,
-                        prepare_image, prepare_mask)
+from ._validate import (check_array, check_finite, check_float, check_int, check_labels,
+                        check_start_label, prepare_image, prepare_mask)
 from .features import _data_range
 
 __all__ = ["RegionGraph", "Hierarchy", "region_graph", "merge_hierarchy", "fusion_features",
@@ -287,6 +287,8 @@ class Hierarchy:
 
         Row ``m`` is merge node ``n_leaves + m``: its two children (SciPy's
         cluster indices are ours), its altitude and its number of leaves.
+        Parts joined at altitude +inf (no border between them) are kept as
+        such; SciPy's dendrogram cannot draw them.
         """
         n = self.n_leaves
         children = np.argsort(self.parents[:-1], kind="stable").reshape(-1, 2)
@@ -418,7 +420,7 @@ def fusion_features(image, *, sigma=4.0, texture_weight=6.0, texture_sigma=6.0,
     Parameters
     ----------
     image : (M, N[, P][, C]) ndarray
-        RGB (3 channels) or grayscale (``channel_axis=None``).
+        RGB, RGBA (alpha ignored) or grayscale (``channel_axis=None``).
     sigma, texture_weight, texture_sigma : float
     channel_axis, data_range, mask
         As in :func:`classicseg.pixel_features`; pixels outside ``mask``
@@ -453,7 +455,7 @@ def hierarchical_segment(image, *, leaves="meanshift", channel_axis=-1, data_ran
     Parameters
     ----------
     image : (M, N[, C]) ndarray
-        RGB or grayscale (``channel_axis=None``) image.
+        RGB, RGBA (alpha ignored) or grayscale (``channel_axis=None``) image.
     leaves : {"meanshift", "kmeans"} or int ndarray
         The fine segmentation whose connected regions are merged:
         ``"meanshift"``: :func:`classicseg.meanshift_segment` with a joint
@@ -489,7 +491,7 @@ def hierarchical_segment(image, *, leaves="meanshift", channel_axis=-1, data_ran
     elif isinstance(leaves, str):
         raise ValueError(f"leaves must be 'meanshift', 'kmeans' or a label image, got {leaves!r}")
     else:
-        labels = _check_labels(leaves)
+        labels = _check_labels(leaves, "leaves")
         if labels.shape != spatial:
             raise ValueError(f"leaves must have the image's spatial shape {spatial}, "
                              f"got {labels.shape}")
@@ -521,10 +523,16 @@ def _kmeans_leaves(img):
 
 
 def _unit_image(image, channel_axis, data_range, mask):
-    """Channel-last float64 image in [0, 1] (intensities over ``data_range``), 0 outside ``mask``."""
+    """Channel-last float64 image in [0, 1] (intensities over ``data_range``), 0 outside ``mask``.
+
+    RGBA keeps its colour: alpha is no feature (pass ``mask=`` for the
+    transparent pixels).
+    """
     img, _, mask = prepare_image(image, channel_axis, mask)
+    if img.shape[-1] == 4:
+        img = img[..., :3]
     if img.shape[-1] not in (1, 3):
-        raise ValueError(f"image must be RGB or grayscale, got {img.shape[-1]} channels")
+        raise ValueError(f"image must be RGB(A) or grayscale, got {img.shape[-1]} channels")
     out = img.astype(np.float64) / _data_range(img.dtype, data_range)
     if mask is not None:
         out[~mask] = 0.0
@@ -544,11 +552,16 @@ def _colour_gradient(lab):
 
 
 def leaf_regions(labels, mask=None, connectivity=1):
-    """Connected components of ``labels`` (inside ``mask``) numbered 0.., -1 outside: int64."""
-    shifted = labels.astype(np.int64)
-    shifted -= shifted.min() - 1
-    if mask is not None:
-        shifted[~mask] = 0
+    """Connected components of ``labels`` (inside ``mask``), numbered 0.. in raster order; -1 outside.
+
+    Returns an int64 array of the labels' shape.
+    """
+    shifted = labels
+    if mask is not None or labels.min() < 1:  # 0 is skimage's background: make room for it
+        shifted = labels.astype(np.int64)
+        shifted -= shifted.min() - 1
+        if mask is not None:
+            shifted[~mask] = 0
     return connected_components(shifted, background=0, connectivity=connectivity) - 1
 
 
@@ -568,15 +581,23 @@ def _merge(ids, boundary, linkage, sums, connectivity, **costs):
 
 def _graph(ids, n, shape, boundary, connectivity):
     """Kernel call of :func:`region_graph` on compact ids (-1: no region)."""
-    structure = ndi.generate_binary_structure(len(shape), connectivity)
-    offsets = np.argwhere(structure) - 1
-    # Half of the neighbourhood, so that each pixel pair is seen once.
-    offsets = np.array([o for o in offsets if tuple(o) > (0,) * len(shape)], dtype=np.int64)
     use = boundary is not None
     flat_boundary = (np.ascontiguousarray(boundary).reshape(-1) if use
                      else np.zeros(1, np.float32))
+    starts, stops, steps = _rows(shape, connectivity)
+    # Buffers for every neighbour pair save a counting pass; pages never written
+    # cost nothing, but past 64 MiB of address space the kernel counts first.
+    bound = int((stops - starts).sum())
+    capacity = bound if bound * 24 <= 2**26 else -1
     return _k.region_graph_edges(np.ascontiguousarray(ids, dtype=np.int64).reshape(-1), n,
-                                 np.array(shape, np.int64), offsets, flat_boundary, use)
+                                 starts, stops, steps, flat_boundary, use, capacity)
+
+
+def _rows(shape, connectivity):
+    """Row segments of the neighbour pairs (the forward half of the neighbourhood)."""
+    offsets = np.argwhere(ndi.generate_binary_structure(len(shape), connectivity)) - 1
+    offsets = np.array([o for o in offsets if tuple(o) > (0,) * len(shape)], dtype=np.int64)
+    return _k.neighbour_rows(np.array(shape, np.int64), offsets.reshape(-1, len(shape)))
 
 
 def _compact(labels):
@@ -601,10 +622,10 @@ def _check_threshold(threshold):
     return float(threshold)
 
 
-def _check_labels(labels):
-    labels = check_array(labels, "labels", dtype_kind="iub")
+def _check_labels(labels, name="labels"):
+    labels = check_labels(labels, name)
     if labels.ndim < 1:
-        raise ValueError(f"labels must be an array of at least 1 dimension, got shape {labels.shape}")
+        raise ValueError(f"{name} must be an array of at least 1 dimension, got shape {labels.shape}")
     return labels.astype(np.int64) if labels.dtype.kind == "b" else labels
 
 
@@ -618,4 +639,6 @@ def _check_boundary(boundary, shape, mask=None):
     check_finite(boundary, "boundary", mask)
     if mask is not None:
         boundary = np.where(mask, boundary, 0)
-    return boundary.astype(np.float64) if boundary.dtype.kind != "f" else boundary
+    if boundary.dtype not in (np.float32, np.float64):  # other types, other byte orders
+        boundary = boundary.astype(np.float64)
+    return boundary

@@ -3,7 +3,7 @@
 Truth comes first in every signature. Label arrays are integer arrays of any
 shape (an image, a volume, a batch); all pixels are pooled.
 
-Class scores (lecture: Semantic Segmentation, evaluation) all derive from one
+Class scores (Csurka et al., BMVC 2013; Everingham et al., IJCV 2010) all derive from one
 confusion matrix ``C[t, p]`` (pixels of true class t predicted as p), counted
 in one O(N) pass. For class c, with ``TP = C[c, c]``, ``FP`` the rest of
 column c and ``FN`` the rest of row c:
@@ -24,12 +24,31 @@ Region metrics for segmentations with arbitrary label ids (Rand index, PRI,
 VI, segmentation covering and the BSDS ODS/OIS pooling) live in
 ``classicseg._region_metrics`` and are re-exported here; :func:`match_labels`
 maps the arbitrary cluster ids of an unsupervised segmentation to classes.
+Instance and panoptic metrics (:func:`match_instances`, COCO mask AP
+:func:`instance_average_precision`, :func:`panoptic_quality`) live in
+``classicseg._instance_metrics`` and are re-exported here.
 """
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ._kernels.learned import confusion_counts
+from ._boundary_metrics import (
+    BoundaryBenchmark,
+    BoundaryPR,
+    boundaries,
+    boundary_benchmark,
+    boundary_pr,
+)
+from ._instance_metrics import (
+    AveragePrecision,
+    InstanceMatch,
+    PanopticResult,
+    QualityScores,
+    instance_average_precision,
+    match_instances,
+    panoptic_quality,
+)
+from ._kernels.metrics import confusion_counts
 from ._region_metrics import (
     RegionBenchmark,
     probabilistic_rand_index,
@@ -38,7 +57,7 @@ from ._region_metrics import (
     segmentation_covering,
     variation_of_information,
 )
-from ._validate import check_int
+from ._validate import check_int, check_labels, check_memory
 
 __all__ = [
     "confusion_matrix",
@@ -56,38 +75,43 @@ __all__ = [
     "variation_of_information",
     "segmentation_covering",
     "region_benchmark",
+    "BoundaryPR",
+    "BoundaryBenchmark",
+    "boundaries",
+    "boundary_pr",
+    "boundary_benchmark",
+    "cosine_score",
+    "match_instances",
+    "InstanceMatch",
+    "instance_average_precision",
+    "AveragePrecision",
+    "panoptic_quality",
+    "PanopticResult",
+    "QualityScores",
 ]
 
 AVERAGES = (None, "binary", "macro", "micro", "weighted")
 
-# A count table beyond this many entries (2 GiB of int64) is refused: it means
-# label ids far larger than the number of classes, usually a wrong argument.
-_MAX_TABLE_ENTRIES = 2**28
-
 
 def _check_label_pair(y_true, y_pred):
     """Return both label arrays flattened, after checking dtypes and shapes."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
-        if y.dtype.kind not in "biu":
-            raise TypeError(f"{name} must be an integer label array, got dtype {y.dtype}")
-    if y_pred.shape != y_true.shape:
+    y_true, y_pred = check_labels(y_true, "y_true"), np.asarray(y_pred)
+    if y_pred.dtype.kind in "biu" and y_pred.shape != y_true.shape:
         raise ValueError(f"y_pred must have the shape of y_true {y_true.shape}, got {y_pred.shape}")
-    if y_true.size == 0:
-        raise ValueError(f"y_true is empty (shape {y_true.shape})")
-    return y_true.ravel(), y_pred.ravel()
+    return y_true.ravel(), check_labels(y_pred, "y_pred").ravel()
 
 
 def _count_pairs(y_true, y_pred, n_true, n_pred, ignore_index, what):
     """Table of pixel counts ``[truth, prediction]`` by the histogram kernel.
 
-    Raises a ValueError naming the array and the first label outside its range.
+    ``what`` names the table and what set its size (the array with the
+    largest label). The table's memory is checked first (a largest label far
+    beyond the number of classes is usually a wrong argument). Raises a
+    ValueError naming the array and the first label outside its range.
     """
-    if n_true * n_pred > _MAX_TABLE_ENTRIES:
-        raise ValueError(
-            f"{what} would have {n_true} x {n_pred} entries; label ids must be small "
-            f"integers 0 .. n-1 (got a largest label of {max(n_true, n_pred) - 1})"
-        )
+    check_memory(8 * n_true * n_pred, f"{what}, a {n_true} x {n_pred} table,",
+                 "label ids must be small integers 0 .. n-1: renumber them "
+                 "(np.unique(labels, return_inverse=True)) or pass ignore_index")
     use_ignore = ignore_index is not None
     counts, n_bad = confusion_counts(
         y_true, y_pred, n_true, n_pred, ignore_index if use_ignore else 0, use_ignore
@@ -106,11 +130,16 @@ def _count_pairs(y_true, y_pred, n_true, n_pred, ignore_index, what):
 
 
 def _largest_label(y_true, y_pred, ignore_index):
-    """Largest label of the kept pixels (-1 if none is kept)."""
-    if ignore_index is None:
-        return int(max(y_true.max(), y_pred.max()))
-    kept = y_true != ignore_index
-    return int(max(y_true.max(where=kept, initial=-1), y_pred.max(where=kept, initial=-1)))
+    """Largest label of the kept pixels and the array that holds it (-1, None if none is kept)."""
+    if ignore_index is not None:
+        kept = y_true != ignore_index
+        if not kept.all():
+            y_true, y_pred = y_true[kept], y_pred[kept]
+    if y_true.size == 0:
+        return -1, None
+    # Python ints: no dtype's range can overflow (uint8 labels, uint64 ids).
+    top_true, top_pred = int(y_true.max()), int(y_pred.max())
+    return (top_true, "y_true") if top_true >= top_pred else (top_pred, "y_pred")
 
 
 def confusion_matrix(y_true, y_pred, *, n_classes=None, ignore_index=None):
@@ -155,10 +184,13 @@ def confusion_matrix(y_true, y_pred, *, n_classes=None, ignore_index=None):
     if ignore_index is not None:
         ignore_index = check_int(ignore_index, "ignore_index")
     if n_classes is None:
-        n_classes = max(_largest_label(y_true, y_pred, ignore_index) + 1, 1)
+        largest, holder = _largest_label(y_true, y_pred, ignore_index)
+        n_classes = max(largest + 1, 1)
+        what = f"the confusion matrix up to the largest label {largest} of {holder}"
     else:
         n_classes = check_int(n_classes, "n_classes", minimum=1)
-    return _count_pairs(y_true, y_pred, n_classes, n_classes, ignore_index, f"n_classes={n_classes}")
+        what = f"the confusion matrix of n_classes={n_classes}"
+    return _count_pairs(y_true, y_pred, n_classes, n_classes, ignore_index, what)
 
 
 def _average_scores(y_true, y_pred, kind, average, n_classes, ignore_index):
@@ -177,11 +209,14 @@ def _average_scores(y_true, y_pred, kind, average, n_classes, ignore_index):
     support = cm.sum(axis=1)
     predicted = cm.sum(axis=0)
     fp, fn = predicted - tp, support - tp
+    if average == "micro":  # the formula on pooled counts (cosine is not a ratio of sums)
+        tp, fp, fn = tp.sum(keepdims=True), fp.sum(keepdims=True), fn.sum(keepdims=True)
     num, den = {
         "iou": (tp, tp + fp + fn),
         "f1": (2 * tp, 2 * tp + fp + fn),
         "precision": (tp, tp + fp),
         "recall": (tp, tp + fn),
+        "cosine": (tp, np.sqrt((tp + fp) * (tp + fn))),
     }[kind]
     if average == "micro":
         return float(num.sum() / den.sum()) if den.sum() else float("nan")
@@ -239,14 +274,14 @@ _SCORE_DOC = """{summary}
 
     Examples
     --------
-    The lecture's 5 x 5 masks: 13 true pixels, 8 of them predicted, no false
-    positive (TP = 8, FP = 0, FN = 5, TN = 12).
+    Two 5 x 5 masks: 13 true pixels, 8 of them predicted, no false positive
+    (TP = 8, FP = 0, FN = 5, TN = 12).
 
     >>> import numpy as np
     >>> truth = (np.arange(25) < 13).reshape(5, 5).astype(int)
     >>> pred = (np.arange(25) < 8).reshape(5, 5).astype(int)
     >>> round({name}(truth, pred, average="binary"), 3)
-    {lecture}
+    {binary}
     >>> {name}(truth, pred).round(3)
     {per_class}
     """
@@ -264,7 +299,7 @@ def _score_doc(**fields):
     summary="Intersection over union (Jaccard index) of each class.",
     formula="TP / (TP + FP + FN)",
     sklearn="jaccard_score",
-    lecture="0.615",
+    binary="0.615",
     per_class="array([0.706, 0.615])",
 )
 def iou_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
@@ -275,7 +310,7 @@ def iou_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None
     summary="Dice coefficient of each class (equal to its F1 score).",
     formula="2 TP / (2 TP + FP + FN) = 2 |X & Y| / (|X| + |Y|)",
     sklearn="f1_score",
-    lecture="0.762",
+    binary="0.762",
     per_class="array([0.828, 0.762])",
 )
 def dice_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
@@ -286,7 +321,7 @@ def dice_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=Non
     summary="F1 score of each class, the harmonic mean of precision and recall.",
     formula="2 TP / (2 TP + FP + FN)",
     sklearn="f1_score",
-    lecture="0.762",
+    binary="0.762",
     per_class="array([0.828, 0.762])",
 )
 def f1_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
@@ -297,7 +332,7 @@ def f1_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None)
     summary="Precision of each class: the share of its predicted pixels that are right.",
     formula="TP / (TP + FP)",
     sklearn="precision_score",
-    lecture="1.0",
+    binary="1.0",
     per_class="array([0.706, 1.   ])",
 )
 def precision_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
@@ -308,18 +343,58 @@ def precision_score(y_true, y_pred, *, average=None, n_classes=None, ignore_inde
     summary="Recall of each class: the share of its true pixels that are found.",
     formula="TP / (TP + FN)",
     sklearn="recall_score",
-    lecture="0.615",
+    binary="0.615",
     per_class="array([1.   , 0.615])",
 )
 def recall_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
     return _average_scores(y_true, y_pred, "recall", average, n_classes, ignore_index)
 
 
+def cosine_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
+    """Cosine coefficient (Ochiai index) of each class.
+
+    ``|X & Y| / sqrt(|X| |Y|) = TP / sqrt((TP + FP) (TP + FN))`` (Ochiai
+    1957), the third set-similarity coefficient beside Dice (``2 |X & Y| /
+    (|X| + |Y|)``) and Jaccard (``|X & Y| / |X | Y|``): the cosine of the angle
+    between the two class masks as 0/1 vectors, the geometric mean of
+    precision and recall (Dice is their harmonic mean), so ``Jaccard <= Dice
+    <= cosine``. scikit-learn has no counterpart; ``1 -
+    scipy.spatial.distance.cosine`` of the two masks is the same number.
+
+    Parameters
+    ----------
+    y_true, y_pred, average, n_classes, ignore_index
+        As :func:`iou_score`. ``average="micro"`` applies the formula to the
+        counts pooled over classes (which gives the pixel accuracy).
+
+    Returns
+    -------
+    score : (n_classes,) ndarray of float64, or float
+        As :func:`iou_score`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`iou_score`.
+
+    Examples
+    --------
+    The masks of :func:`iou_score` (TP = 8, FP = 0, FN = 5): ``8 / sqrt(8 * 13)``.
+
+    >>> import numpy as np
+    >>> truth = (np.arange(25) < 13).reshape(5, 5).astype(int)
+    >>> pred = (np.arange(25) < 8).reshape(5, 5).astype(int)
+    >>> round(cosine_score(truth, pred, average="binary"), 3)
+    0.784
+    """
+    return _average_scores(y_true, y_pred, "cosine", average, n_classes, ignore_index)
+
+
 def mean_iou(y_true, y_pred, *, n_classes=None, ignore_index=None):
     """Mean intersection over union (mIoU) over the classes present.
 
     ``mean(IoU_c)`` over the classes present in either array, i.e.
-    ``iou_score(..., average="macro")`` (lecture: mIoU = 1/n sum IoU_i).
+    ``iou_score(..., average="macro")``: ``mIoU = 1/n sum_c IoU_c``.
 
     Parameters
     ----------
@@ -350,7 +425,8 @@ def pixel_accuracy(y_true, y_pred, *, n_classes=None, ignore_index=None):
     """Share of (kept) pixels whose predicted class is the true one.
 
     Equals ``sklearn.metrics.accuracy_score`` on the flattened arrays; not
-    sensitive to small objects (lecture), so report it beside mIoU.
+    sensitive to small objects (a class of few pixels barely moves it; Csurka
+    et al., BMVC 2013), so report it beside mIoU.
 
     Parameters
     ----------
@@ -434,7 +510,8 @@ def match_labels(y_true, y_pred, *, ignore_index=None):
     kept = t if ignore_index is None else t[t != ignore_index]
     n_classes = max(int(kept.max()) + 1, 1) if kept.size else 1
     overlap = _count_pairs(
-        t, cluster_ids.ravel(), n_classes, len(clusters), ignore_index, "the class x cluster table"
+        t, cluster_ids.ravel(), n_classes, len(clusters), ignore_index,
+        f"the class x cluster table up to the largest label {n_classes - 1} of y_true",
     )
     classes, matched = linear_sum_assignment(overlap, maximize=True)
     mapping = np.empty(len(clusters), dtype=np.intp)

@@ -17,7 +17,8 @@ SCRIPTS = sorted(EXAMPLES.glob("plot_*.py"))
 def test_the_gallery_has_the_issues_figures():
     names = {p.stem for p in SCRIPTS}
     assert {"plot_kmeans_k", "plot_kmeans_vs_meanshift", "plot_ncut_eigenvectors",
-            "plot_skimage_pipeline", "plot_upsampling"} <= names
+            "plot_skimage_pipeline", "plot_upsampling", "plot_instances",
+            "plot_hierarchy"} <= names
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import num_threads
+from conftest import outputs_per_thread_count
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -311,21 +311,27 @@ def test_conv_transpose2d_equals_scatter_add_and_is_adjoint_of_conv(setup):
     np.testing.assert_allclose(np.vdot(linear_part, y), np.vdot(x, conv_y), rtol=1e-10, atol=1e-10)
 
 
-def test_conv_transpose2d_tap_blocks_do_not_change_the_result(monkeypatch):
+def test_conv_transpose2d_phases_without_taps_and_odd_layouts():
+    """Stride above the dilated kernel (phases with no tap give bias only), groups, strided input."""
     rng = np.random.default_rng(6)
-    x, weight = rng.normal(size=(2, 4, 5, 3)), rng.normal(size=(4, 3, 3, 2))
-    params = {"stride": (2, 1), "padding": 1, "output_padding": (1, 0), "groups": 2, "dilation": (1, 2)}
-    expected = naive_conv_transpose2d(x, weight, None, (2, 1), (1, 1), (1, 0), 2, (1, 2))
-    np.testing.assert_allclose(conv_transpose2d(x, weight, **params), expected, atol=1e-12)
-    monkeypatch.setattr(learned, "_COLUMN_BYTES", 1)  # one tap per matrix product
-    np.testing.assert_allclose(conv_transpose2d(x, weight, **params), expected, atol=1e-12)
+    x, weight, bias = rng.normal(size=(2, 4, 10, 6))[:, :, ::2], rng.normal(size=(4, 3, 2, 2)), rng.normal(size=6)
+    params = {"stride": (3, 5), "padding": (1, 0), "output_padding": (2, 1), "groups": 2, "dilation": (1, 2)}
+    expected = naive_conv_transpose2d(x, weight, bias, (3, 5), (1, 0), (2, 1), 2, (1, 2))
+    np.testing.assert_allclose(conv_transpose2d(x, weight, bias, **params), expected, atol=1e-12)
+    x32 = np.asfortranarray(x.astype(">f4"))
+    out = conv_transpose2d(x32, weight.astype(np.float32), bias.astype(np.float32), **params)
+    np.testing.assert_allclose(out, expected, atol=1e-5)
 
 
-def test_bed_of_nails_is_max_unpool_at_top_left():
+def test_bed_of_nails_puts_each_value_at_the_top_left_of_its_cell():
     x = np.random.default_rng(0).normal(size=(2, 3, 4, 5))
+    expected = np.zeros((2, 3, 12, 10))
+    expected[..., ::3, ::2] = x  # the NumPy definition: zeros, the input at the nails
+    np.testing.assert_array_equal(bed_of_nails(x, (3, 2)), expected)
+    # max_unpool2d with every index at its cell's top-left corner is the same operation
     rows, cols = np.meshgrid(np.arange(4) * 3, np.arange(5) * 2, indexing="ij")
     top_left = np.broadcast_to(rows * 10 + cols, x.shape)  # output width 5 * 2 = 10
-    np.testing.assert_array_equal(bed_of_nails(x, (3, 2)), max_unpool2d(x, top_left, (3, 2)))
+    np.testing.assert_array_equal(max_unpool2d(x, top_left, (3, 2)), expected)
 
 
 def test_max_unpool2d_duplicate_indices_keep_the_later_value():
@@ -421,13 +427,17 @@ def test_unpool_places_every_maximum_at_its_index(shape, kernel, dtype):
 
 
 def test_results_do_not_depend_on_thread_count():
-    x = np.random.default_rng(3).normal(size=(1, 3, 37, 29)).astype(np.float32)
-    results = []
-    for n in (1, 2):
-        with num_threads(n):
-            results.append([interpolate(x, size=(101, 75), mode=m) for m in ("bilinear", "bicubic")])
-    for a, b in zip(*results):
-        np.testing.assert_array_equal(a, b)
+    one, two = outputs_per_thread_count("""
+        from classicseg.learned import conv_transpose2d, interpolate, max_pool2d, max_unpool2d
+        x = np.random.default_rng(3).normal(size=(1, 3, 37, 29)).astype(np.float32)
+        for m in ("bilinear", "bicubic", "nearest"):
+            digest(interpolate(x, size=(101, 75), mode=m))
+        w = np.random.default_rng(5).normal(size=(3, 2, 4, 4)).astype(np.float32)
+        digest(conv_transpose2d(x, w, stride=2, padding=1))
+        pooled, idx = max_pool2d(x, 2, return_indices=True)
+        digest(max_unpool2d(pooled, idx, 2, output_size=x.shape))
+    """)
+    assert len(one) == 5 and one == two
 
 
 def test_kernels_run_from_two_python_threads():
@@ -436,6 +446,22 @@ def test_kernels_run_from_two_python_threads():
     with ThreadPoolExecutor(2) as pool:
         for out in pool.map(lambda _: interpolate(x, scale_factor=2.5, mode="bicubic"), range(4)):
             np.testing.assert_array_equal(out, expected)
+
+
+def test_conv_transpose2d_from_two_python_threads():
+    """Each thread has its own scratch buffers; shapes that change between calls reuse them."""
+    rng = np.random.default_rng(7)
+    calls = [
+        (rng.normal(size=(1, 3, 9 + i, 7)), rng.normal(size=(3, 2, 2 + i % 3, 4)), {"stride": 1 + i % 3, "padding": i % 2})
+        for i in range(6)
+    ]
+    expected = [naive_conv_transpose2d(x, w, None, *[(v, v) for v in (p["stride"], p["padding"], 0)], 1, (1, 1))
+                for x, w, p in calls]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(3):
+            outs = list(pool.map(lambda c: conv_transpose2d(c[0], c[1], **c[2]), calls))
+            for out, ref in zip(outs, expected):
+                np.testing.assert_allclose(out, ref, atol=1e-12)
 
 
 def test_dtypes_kept_or_promoted():

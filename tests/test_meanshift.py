@@ -19,7 +19,7 @@ from classicseg import (
 )
 from classicseg import _meanshift
 from classicseg._kernels.meanshift import lattice_window_sum
-from conftest import block_image, num_threads
+from conftest import block_image, outputs_per_thread_count
 
 FIXTURE = Path(__file__).parent / "fixtures" / "meanshift_sklearn_astronaut64.npz"
 
@@ -276,6 +276,24 @@ def test_grayscale_blocks_come_back():
     assert labels.dtype == np.intp and labels.min() == 1
 
 
+@pytest.mark.parametrize("case", ["astronaut64", "volume"])
+def test_lattice_in_bands_equals_array_engine(case, astronaut64, monkeypatch):
+    # Bands of a few rows (planes' rows in a volume), the sharing state cleared between them.
+    monkeypatch.setattr(_meanshift, "BAND_SITES", 300)
+    if case == "volume":
+        rng = np.random.default_rng(8)
+        image = np.clip(rng.normal(120, 40, (5, 9, 10)), 0, 255).astype(np.uint8)
+        opts = dict(channel_axis=None, spacing=(2, 1, 1))
+        features = "grayxyz"
+    else:
+        image, opts, features = astronaut64["image"], {}, "rgbxy"
+    labels, info = meanshift_segment(image, 21, features, return_info=True, **opts)
+    exact = mean_shift(pixel_features(image, features, **opts), 21, assign="attractor")
+    assert info.path == "lattice" and info.n_climbs < labels.size
+    np.testing.assert_array_equal(labels.reshape(-1) - 1, exact.labels)
+    np.testing.assert_allclose(info.modes, exact.modes, atol=1e-6)
+
+
 def test_volume_lattice_equals_array_engine():
     rng = np.random.default_rng(8)
     volume = np.where(np.arange(6)[:, None, None] < 3, 60.0, 200.0) + rng.normal(0, 6, (6, 7, 8))
@@ -313,23 +331,21 @@ def test_channel_axis_first(astronaut32):
 
 
 def test_deterministic_and_thread_count_independent(astronaut32):
-    runs = {}
-    for n in (1, 2):
-        with num_threads(n):
-            runs[n] = [meanshift_segment(astronaut32, 15, "rgbxy", share_trajectories=share,
-                                         return_info=True) for share in (False, True, 0.2)]
-            arr = mean_shift(pixel_features(astronaut32, "rgbxy"), 15)
-        if n == 1:
-            arr1 = arr
-        else:
-            arr2 = arr
-    for (one, info1), (two, info2) in zip(runs[1], runs[2]):
-        np.testing.assert_array_equal(one, two)
-        np.testing.assert_array_equal(info1.modes, info2.modes)
-    one = runs[1][0][0]
-    np.testing.assert_array_equal(arr1.labels, arr2.labels)
-    np.testing.assert_array_equal(arr1.modes, arr2.modes)
-    np.testing.assert_array_equal(one, meanshift_segment(astronaut32, 15, "rgbxy"))
+    one, two = outputs_per_thread_count("""
+        from skimage import data
+        from classicseg import mean_shift, meanshift_segment, pixel_features
+        img = data.astronaut()[::16, ::16].copy()
+        for share in (False, True, 0.2):
+            labels, info = meanshift_segment(img, 15, "rgbxy", share_trajectories=share,
+                                             return_info=True)
+            digest(labels)
+            digest(info.modes)
+        res = mean_shift(pixel_features(img, "rgbxy"), 15)
+        digest(res.labels, res.modes)
+        digest(meanshift_segment(img, 15, "rgbxy"))
+    """)
+    assert len(one) == 8 and one == two
+    assert one[0] == one[7]  # the same call twice: the same labels
 
 
 def test_min_size_merges_exactly_the_small_regions(astronaut32):
@@ -443,6 +459,7 @@ def test_memory_limit_refuses_clearly(monkeypatch):
     monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", "1000")
     with pytest.raises(MemoryError, match="GiB.*bin_seeding"):
         mean_shift(np.arange(200.0)[:, None], 3)
+    monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", "20000")  # the pixel features fit
     with pytest.raises(ValueError, match="GiB.*mask or a smaller image"):
         meanshift_segment(np.zeros((20, 20, 3)), 5)
 

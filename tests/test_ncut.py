@@ -17,9 +17,10 @@ from classicseg import (
     ncut_value,
     pixel_features,
 )
-from classicseg import _ncut
-from classicseg._kernels.ncut import cut_profile, heavy_edge_matching, side_components
-from conftest import block_image, num_threads
+from classicseg import _ncut, _pixel_graph, _spectral
+from classicseg._kernels.ncut import cut_profile, side_components
+from classicseg._kernels.spectral import heavy_edge_matching
+from conftest import block_image, outputs_per_thread_count
 
 
 def two_regions(shape=(24, 32), noise=6.0, seed=0):
@@ -70,6 +71,41 @@ def test_affinity_graph_matches_naive(radius, color):
     assert isinstance(W, scipy.sparse.csr_array) and W.has_sorted_indices
 
 
+@pytest.mark.parametrize(("radius", "neighbours"), [(1.2, 6), (1.5, 18), (2, 26)])
+def test_volume_graph_matches_naive_with_spacing(radius, neighbours):
+    rng = np.random.default_rng(3)
+    vol = rng.uniform(0, 255, size=(4, 5, 6))
+    mask = rng.random(vol.shape) > 0.2
+    spacing = (2.0, 1.0, 0.5)
+    W = affinity_graph(vol, radius=radius, sigma_color=30.0, sigma_space=2.0, data_range=255,
+                       channel_axis=None, mask=mask, spacing=spacing)
+    feat = pixel_features(vol, "gray", channel_axis=None, data_range=255, mask=mask)
+    expected = naive.affinity_graph(feat, vol.shape, radius, 30.0, 2.0, mask=mask,
+                                    spacing=spacing)
+    np.testing.assert_allclose(W.toarray(), expected, rtol=1e-6, atol=0)
+    full = affinity_graph(vol, radius=radius, channel_axis=None)
+    interior = np.ravel_multi_index((2, 2, 2), vol.shape)
+    assert full.indptr[interior + 1] - full.indptr[interior] == neighbours + 1  # and itself
+
+
+@pytest.mark.parametrize("coarse", [False, True])
+def test_volume_segments_follow_a_blob(monkeypatch, coarse):
+    # A ball in a noisy volume with anisotropic voxels: the 6-neighbourhood graph cuts it out.
+    z, y, x = np.mgrid[:8, :20, :20]
+    blob = (2 * (z - 4)) ** 2 + (y - 9) ** 2 + (x - 10) ** 2 < 36
+    vol = np.where(blob, 40000, 8000) + np.random.default_rng(0).normal(0, 1500, blob.shape)
+    vol = vol.astype(np.uint16)
+    if coarse:
+        # Factor 2 along each axis: 400 coarse voxels, the 18-neighbourhood.
+        monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", _pixel_graph.graph_bytes(400, 1.5, 3))
+    labels, info = ncut_segment(vol, 2, radius=1.2, channel_axis=None, spacing=(2, 1, 1), rng=0,
+                                return_info=True)
+    assert info.path == ("coarse" if coarse else "pixel") and labels.shape == vol.shape
+    assert info.n_vertices == (400 if coarse else vol.size)
+    # The coarse path labels 2 x 2 x 2 blocks: only the blob's blocky rim can differ.
+    assert agreement(labels, blob.astype(int)) >= (0.95 if coarse else 0.999)
+
+
 def test_affinity_graph_with_mask_and_default_sigma():
     img, _ = two_regions((10, 12))
     mask = np.ones(img.shape, bool)
@@ -86,21 +122,23 @@ def test_affinity_graph_is_exactly_symmetric_with_unit_self_loops():
     W = affinity_graph(img, radius=4)
     assert (W != W.T).nnz == 0
     np.testing.assert_array_equal(W.diagonal(), 1.0)
-    assert W.data.min() >= _ncut.WEIGHT_FLOOR and W.data.max() <= 1.0
+    assert W.data.min() >= _pixel_graph.WEIGHT_FLOOR and W.data.max() <= 1.0
 
 
-def test_affinity_graph_same_for_one_and_two_threads():
-    img = np.random.default_rng(2).uniform(size=(30, 25, 3))
-    with num_threads(1):
-        W1 = affinity_graph(img, radius=3)
-    with num_threads(2):
-        W2 = affinity_graph(img, radius=3)
-    for part in ("indptr", "indices", "data"):
-        np.testing.assert_array_equal(getattr(W1, part), getattr(W2, part))
+def test_affinity_graph_and_segments_same_for_one_and_two_threads():
+    one, two = outputs_per_thread_count("""
+        from classicseg import affinity_graph, ncut_segment
+        img = np.random.default_rng(2).uniform(size=(30, 25, 3))
+        W = affinity_graph(img, radius=3)
+        digest(W.indptr, W.indices, W.data)
+        img = np.random.default_rng(8).uniform(size=(30, 34, 3))
+        digest(ncut_segment(img, 5, rng=3))
+    """)
+    assert len(one) == 2 and one == two
 
 
 def test_affinity_graph_refuses_a_graph_larger_than_the_limit(monkeypatch):
-    monkeypatch.setattr(_ncut, "MAX_GRAPH_BYTES", 10_000)
+    monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", 10_000)
     with pytest.raises(ValueError, match="MAX_GRAPH_BYTES"):
         affinity_graph(np.zeros((40, 40)), channel_axis=None)
 
@@ -159,8 +197,8 @@ def test_eigenvectors_match_the_dense_generalised_problem():
     W, _ = random_block_graph(rng, [5, 4, 5], inside=(0.2, 1.0), between=(0.0, 0.2))
     D = np.diag(W.sum(axis=1))
     values, vectors = scipy.linalg.eigh(D - W, D)
-    got_values, y = _ncut._eigenvectors(scipy.sparse.csr_array(W), 3, np.random.default_rng(0),
-                                         _ncut._SolveLog())
+    got_values, y = _spectral._eigenvectors(scipy.sparse.csr_array(W), 3,
+                                            np.random.default_rng(0), _spectral._SolveLog())
     np.testing.assert_allclose(got_values, values[:3], atol=1e-10)
     for c in range(3):
         ref = vectors[:, c] / np.sqrt(vectors[:, c] @ D @ vectors[:, c])
@@ -172,13 +210,13 @@ def test_multilevel_eigenvectors_close_to_the_dense_solution():
     # A 36x36 pixel graph: coarsened below DENSE_SIZE, prolonged and refined back.
     img, _ = block_image((36, 36), noise=20.0, seed=5)
     W = affinity_graph(img, radius=2, sigma_color=40.0, data_range=255, channel_axis=None)
-    assert W.shape[0] > _ncut.DENSE_SIZE
+    assert W.shape[0] > _spectral.DENSE_SIZE
     Wd = W.toarray()
     degree = Wd.sum(axis=1)
     D = np.diag(degree)
     values, vectors = scipy.linalg.eigh(D - Wd, D, subset_by_index=[0, 2])
-    log = _ncut._SolveLog()
-    got_values, y = _ncut._eigenvectors(W, 3, np.random.default_rng(0), log)
+    log = _spectral._SolveLog()
+    got_values, y = _spectral._eigenvectors(W, 3, np.random.default_rng(0), log)
     # Ritz values bound the eigenvalues from above; the refinement gets close.
     assert np.all(got_values[1:] >= values[1:] * (1 - 1e-9))
     np.testing.assert_array_less(got_values[1:], 4 * values[1:])
@@ -190,7 +228,8 @@ def test_multilevel_eigenvectors_close_to_the_dense_solution():
     assert approx <= 1.05 * exact
 
 
-def test_heavy_edge_matching_and_quotient_match_naive():
+@pytest.mark.parametrize("min_share", [0.0, 0.01, 0.6])
+def test_heavy_edge_matching_and_quotient_match_naive(min_share):
     rng = np.random.default_rng(6)
     W, _ = random_block_graph(rng, [6, 5, 7], between=(0.0, 0.4))
     W[W < 0.2] = 0.0
@@ -198,11 +237,11 @@ def test_heavy_edge_matching_and_quotient_match_naive():
     degree = W.sum(axis=1)
     aggregate = np.empty(len(W), dtype=np.int64)
     n_coarse = heavy_edge_matching(Ws.indptr.astype(np.int64), Ws.indices.astype(np.int32),
-                                   Ws.data, degree, aggregate)
-    expected, expected_n = naive.heavy_edge_matching(W, degree)
+                                   Ws.data, degree, aggregate, min_share)
+    expected, expected_n = naive.heavy_edge_matching(W, degree, min_share)
     np.testing.assert_array_equal(aggregate, expected)
     assert n_coarse == expected_n
-    Q = _ncut._quotient(Ws, aggregate, n_coarse)
+    Q = _spectral._quotient(Ws, aggregate, n_coarse)
     np.testing.assert_allclose(Q.toarray(), naive.quotient_graph(W, aggregate, n_coarse),
                                rtol=1e-12)
 
@@ -285,13 +324,9 @@ def test_disconnected_graph_with_more_components_than_segments():
         assert len(set(res.labels[3:7])) == 1 and len(set(res.labels[:3])) == 1
 
 
-def test_deterministic_under_rng_and_thread_count():
+def test_deterministic_under_rng():
+    # (thread counts: test_affinity_graph_and_segments_same_for_one_and_two_threads)
     img = np.random.default_rng(8).uniform(size=(30, 34, 3))
-    with num_threads(1):
-        a = ncut_segment(img, 5, rng=3)
-    with num_threads(2):
-        b = ncut_segment(img, 5, rng=3)
-    np.testing.assert_array_equal(a, b)
     k1 = ncut_segment(img, 4, method="kway", rng=np.random.default_rng(9))
     k2 = ncut_segment(img, 4, method="kway", rng=np.random.default_rng(9))
     np.testing.assert_array_equal(k1, k2)
@@ -312,7 +347,7 @@ def test_result_fields_and_ncut_value_on_the_graph():
 
 def test_coarse_path_when_the_pixel_graph_does_not_fit(monkeypatch):
     img, truth = two_regions((40, 48))
-    monkeypatch.setattr(_ncut, "MAX_GRAPH_BYTES", _ncut.graph_bytes(img.size, 5) // 3)
+    monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", _pixel_graph.graph_bytes(img.size, 5) // 3)
     labels, info = ncut_segment(img, 2, channel_axis=None, return_info=True)
     assert info.path == "coarse" and info.n_vertices < img.size / 3
     assert labels.shape == img.shape
@@ -324,7 +359,7 @@ def test_superpixel_graph_is_the_quotient_of_the_pixel_graph(monkeypatch):
     superpixels = (np.arange(24)[:, None] // 3) * 10 + np.arange(30)[None, :] // 3
     W = affinity_graph(img, radius=3, channel_axis=None)
     # A small limit forces the quotient to be accumulated over several stripes of rows.
-    monkeypatch.setattr(_ncut, "MAX_GRAPH_BYTES", _ncut.graph_bytes(30, 3) * 16)
+    monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", _pixel_graph.graph_bytes(30, 3) * 16)
     labels, info = ncut_segment(img, 4, radius=3, channel_axis=None, superpixels=superpixels,
                                 return_info=True)
     assert info.path == "superpixel" and info.n_vertices == 80
@@ -381,7 +416,9 @@ def test_properties(h, w, k, seed, method):
     ("kwargs", "error", "match"),
     [
         ({"radius": 0}, ValueError, "radius"),
-        ({"radius": 2.5}, TypeError, "radius"),
+        ({"radius": 0.5}, ValueError, "radius"),
+        ({"radius": "3"}, TypeError, "radius"),
+        ({"spacing": (1.0, 2.0, 1.0)}, ValueError, "spacing"),
         ({"sigma_color": 0.0}, ValueError, "sigma_color"),
         ({"sigma_space": -1.0}, ValueError, "sigma_space"),
         ({"n_segments": 0}, ValueError, "n_segments"),
@@ -408,8 +445,8 @@ def test_bad_images_and_graphs():
     img[3, 4] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         ncut_segment(img, 2, channel_axis=None)
-    with pytest.raises(ValueError, match="2-D image"):
-        ncut_segment(np.zeros((5, 6, 7)), 2, channel_axis=None)
+    with pytest.raises(ValueError, match="2-D or 3-D"):
+        ncut_segment(np.zeros((3, 5, 6, 7)), 2, channel_axis=None)
     with pytest.raises(ValueError, match="symmetric"):
         ncut_partition(np.triu(np.ones((4, 4))), 2)
     with pytest.raises(ValueError, match="non-negative"):
@@ -428,18 +465,18 @@ def test_bad_images_and_graphs():
 
 def test_star_graph_that_cannot_be_coarsened_is_solved_by_lobpcg():
     # Heavy-edge matching pairs the hub with one leaf and stalls: LOBPCG from a seeded block.
-    n = 2 * _ncut.DENSE_SIZE
+    n = 2 * _spectral.DENSE_SIZE
     W = scipy.sparse.lil_array((n, n))
     W[0, 1:] = 1.0
     W[1:, 0] = 1.0
     W.setdiag(1.0)
     W[1, 2] = W[2, 1] = 5.0  # one pair of leaves strongly tied
     W = W.tocsr()
-    assert _ncut._coarsen(W, W.sum(axis=1)) is None
+    assert _spectral._coarsen(W, W.sum(axis=1)) is None
     D = np.diag(W.sum(axis=1))
     values = scipy.linalg.eigh(D - W.toarray(), D, subset_by_index=[0, 1])[0]
-    log = _ncut._SolveLog()
-    got, _ = _ncut._eigenvectors(W, 2, np.random.default_rng(0), log)
+    log = _spectral._SolveLog()
+    got, _ = _spectral._eigenvectors(W, 2, np.random.default_rng(0), log)
     np.testing.assert_allclose(got, values, atol=1e-6)
     assert log.n_iter > 0
     a = ncut_partition(W, 2, rng=1)

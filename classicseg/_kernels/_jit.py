@@ -1,13 +1,41 @@
-"""The one place that decides how every kernel is compiled."""
+"""The one place that decides how every kernel is compiled (and launched)."""
 
 import contextlib
+import functools
+import sys
+import threading
 
 import numba
+from numba.core import event
 
 # Fast-math flags that keep NaN/inf checks working (no ``nnan``/``ninf``) and
 # keep results independent of the thread count (no ``reassoc``: re-associated
 # sums would depend on how the loop was split).
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn"})
+
+
+class _CompileNotice(event.Listener):
+    """Say once per process, on stderr, that kernels are being compiled.
+
+    Numba fires ``numba:compile`` only on a cache miss (a load from the disk
+    cache fires nothing), so the first run after an install or an upgrade
+    explains its wait, and every later one stays silent.
+    """
+
+    said = False
+
+    def on_start(self, ev):
+        module = getattr(ev.data["dispatcher"].py_func, "__module__", "") or ""
+        if not self.said and module.startswith("classicseg"):
+            type(self).said = True
+            print("classicseg: compiling kernels, first run only (cached on disk afterwards)",
+                  file=sys.stderr, flush=True)
+
+    def on_end(self, ev):
+        pass
+
+
+event.register("numba:compile", _CompileNotice())
 
 
 def kernel(fn=None, *, parallel=False, reassoc=False):
@@ -25,15 +53,62 @@ def kernel(fn=None, *, parallel=False, reassoc=False):
     """
 
     def wrap(f):
-        return numba.njit(
+        dispatcher = numba.njit(
             cache=True,
             nogil=True,
             error_model="numpy",
             fastmath=set(FASTMATH | {"reassoc"}) if reassoc else set(FASTMATH),
             parallel=parallel,
         )(f)
+        return ParallelKernel(dispatcher) if parallel else dispatcher
 
     return wrap if fn is None else wrap(fn)
+
+
+# Parallel kernels are called from user threads (``batch.segment_many`` runs one
+# image per thread). Numba's thread-safe layers (TBB, OpenMP) take concurrent
+# launches; its ``workqueue`` layer, the fallback where neither library is
+# installed (and the layer a user may force with NUMBA_THREADING_LAYER), aborts
+# the process on them. Numba's default priority already prefers TBB, then OpenMP
+# (NUMBA_THREADING_LAYER_PRIORITY); on workqueue, launches are serialised by
+# this lock. The layer is known only once Numba has started its threads, which
+# happens at the first parallel call, never at import.
+_LAUNCH_LOCK = threading.Lock()
+_serialise_launches = None
+
+
+def _must_serialise():
+    """Whether the active threading layer needs parallel launches one at a time."""
+    global _serialise_launches
+    if _serialise_launches is None:
+        from numba.np.ufunc import parallel as _parallel
+
+        _parallel._launch_threads()
+        _serialise_launches = numba.threading_layer() == "workqueue"
+    return _serialise_launches
+
+
+class ParallelKernel:
+    """A ``parallel=True`` dispatcher, called from Python, that is safe from any thread.
+
+    Calls go straight to the dispatcher on TBB and OpenMP, through a lock on
+    ``workqueue``. Attributes (``py_func``, ``signatures`` ...) are the
+    dispatcher's. Parallel kernels are called from Python only, never from
+    another kernel.
+    """
+
+    def __init__(self, dispatcher):
+        self.dispatcher = dispatcher
+        functools.update_wrapper(self, dispatcher.py_func)
+
+    def __call__(self, *args):
+        if _must_serialise():
+            with _LAUNCH_LOCK:
+                return self.dispatcher(*args)
+        return self.dispatcher(*args)
+
+    def __getattr__(self, name):
+        return getattr(self.dispatcher, name)
 
 
 @contextlib.contextmanager

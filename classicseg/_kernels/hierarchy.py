@@ -11,21 +11,21 @@ lower edge index), never on threads.
 import numpy as np
 
 from ._jit import kernel
-from .regions import _find
+from .unionfind import find
 
 BOUNDARY = 0  # linkage codes of merge_tree
 FUSION = 1
 
 
 @kernel
-def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, out_w, fill):
-    """Count (``fill`` False) or write the pixel pairs ``(p, p + offset)`` that cross regions.
+def neighbour_rows(shape, offsets):
+    """Row segments of the pixel pairs ``(p, p + offset)`` inside an image of ``shape``.
 
-    Every pair of neighbours is seen once: ``offsets`` is the forward half of
-    the neighbourhood. For each offset, the pixels whose neighbour lies
-    inside form a box, walked row by row (last axis innermost, contiguous):
-    no bounds test per pixel. ``out_a < out_b`` are the two regions,
-    ``out_w`` the mean of ``boundary`` at the two pixels.
+    For each offset (the forward half of a neighbourhood, so that each pair
+    is seen once), the pixels whose neighbour lies inside form a box; each of
+    its rows along the last (contiguous) axis is one segment: flat indices
+    ``start <= i < stop``, neighbour ``i + step``. The kernels below walk
+    them with no bounds test per pixel.
     """
     ndim = shape.shape[0]
     strides = np.empty(ndim, np.int64)
@@ -33,11 +33,15 @@ def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, 
     for ax in range(ndim - 1, -1, -1):
         strides[ax] = s
         s *= shape[ax]
+    rows_per_offset = s // shape[ndim - 1]
+    starts = np.empty(offsets.shape[0] * rows_per_offset, np.int64)
+    stops = np.empty_like(starts)
+    steps = np.empty_like(starts)
     lo = np.empty(ndim, np.int64)
     hi = np.empty(ndim, np.int64)
     coord = np.empty(ndim, np.int64)
     last = ndim - 1
-    m = 0
+    r = 0
     for j in range(offsets.shape[0]):
         step = 0
         empty = False
@@ -54,17 +58,10 @@ def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, 
             base = 0
             for ax in range(last):
                 base += coord[ax] * strides[ax]
-            for i in range(base + lo[last], base + hi[last]):
-                a = ids[i]
-                b = ids[i + step]
-                if a == b or a < 0 or b < 0:
-                    continue
-                if fill:
-                    out_a[m] = min(a, b)
-                    out_b[m] = max(a, b)
-                    if use_boundary:
-                        out_w[m] = 0.5 * (np.float64(boundary[i]) + np.float64(boundary[i + step]))
-                m += 1
+            starts[r] = base + lo[last]
+            stops[r] = base + hi[last]
+            steps[r] = step
+            r += 1
             ax = last - 1
             while ax >= 0:  # next row of the box
                 coord[ax] += 1
@@ -74,12 +71,40 @@ def _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, out_a, out_b, 
                 ax -= 1
             if ax < 0:
                 break
+    return starts[:r], stops[:r], steps[:r]
+
+
+@kernel
+def _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, out_a, out_b, out_w,
+                     fill):
+    """Count (``fill`` False) or write the neighbour pairs of the rows that cross regions.
+
+    ``out_a < out_b`` are the two regions, ``out_w`` the mean of ``boundary``
+    at the two pixels.
+    """
+    m = 0
+    for r in range(starts.shape[0]):
+        step = steps[r]
+        for i in range(starts[r], stops[r]):
+            a = ids[i]
+            b = ids[i + step]
+            if a == b or a < 0 or b < 0:
+                continue
+            if fill:
+                out_a[m] = min(a, b)
+                out_b[m] = max(a, b)
+                if use_boundary:
+                    out_w[m] = 0.5 * (np.float64(boundary[i]) + np.float64(boundary[i + step]))
+            m += 1
     return m
 
 
 @kernel
-def region_graph_edges(ids, n, shape, offsets, boundary, use_boundary):
+def region_graph_edges(ids, n, starts, stops, steps, boundary, use_boundary, capacity):
     """The adjacency of the ``n`` regions of ``ids``.
+
+    ``capacity``: room for the crossing pixel pairs (at least their number,
+    e.g. the number of all neighbour pairs), or -1 to count them first.
 
     Returns ``(a, b, length, total, sizes)``: unique pairs ``a < b`` sorted
     lexicographically, the number of neighbouring pixel pairs across each
@@ -87,14 +112,15 @@ def region_graph_edges(ids, n, shape, offsets, boundary, use_boundary):
     pixel count. Aggregation is a counting sort by ``a`` and a marker array
     per ``a``: linear in the number of pixel pairs.
     """
-    dummy_i = np.empty(0, np.int64)
-    dummy_f = np.empty(0, np.float64)
-    m = _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, dummy_i, dummy_i,
-                         dummy_f, False)
+    m = capacity
+    if capacity < 0:  # buffers for every neighbour pair would be too big: count first
+        dummy_i = np.empty(0, np.int64)
+        m = _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, dummy_i,
+                             dummy_i, np.empty(0, np.float64), False)
     pa = np.empty(m, np.int64)
     pb = np.empty(m, np.int64)
-    pw = np.zeros(m, np.float64)
-    _neighbour_pairs(ids, shape, offsets, boundary, use_boundary, pa, pb, pw, True)
+    pw = np.empty(m if use_boundary else 0, np.float64)
+    m = _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, pa, pb, pw, True)
     sizes = np.zeros(n, np.int64)
     for i in range(ids.shape[0]):
         if ids[i] >= 0:
@@ -128,7 +154,8 @@ def region_graph_edges(ids, n, shape, offsets, boundary, use_boundary):
                 eb[e] = b
                 e += 1
             length[slot[b]] += 1.0
-            total[slot[b]] += pw[t]
+            if use_boundary:
+                total[slot[b]] += pw[t]
         for x in range(first + 1, e):  # insertion sort by b: few neighbours per region
             y = x
             while y > first and eb[y - 1] > eb[y]:
@@ -187,13 +214,8 @@ def _heap_push(hc, he, hs, n, cost, edge, stamp):
 
 
 @kernel
-def _heap_pop(hc, he, hs, n):
-    """Remove the top of a heap of ``n`` entries (the caller has read it)."""
-    n -= 1
-    cost = hc[n]
-    edge = he[n]
-    stamp = hs[n]
-    i = 0
+def _sift_down(hc, he, hs, i, n, cost, edge, stamp):
+    """Place (cost, edge, stamp) at ``i`` of a heap of ``n`` entries, moving it down."""
     while True:
         c = 2 * i + 1
         if c >= n:
@@ -207,6 +229,12 @@ def _heap_pop(hc, he, hs, n):
     hc[i] = cost
     he[i] = edge
     hs[i] = stamp
+
+
+@kernel
+def _heap_pop(hc, he, hs, n):
+    """Remove the top of a heap of ``n`` entries (the caller has read it)."""
+    _sift_down(hc, he, hs, 0, n - 1, hc[n - 1], he[n - 1], hs[n - 1])
 
 
 @kernel
@@ -261,12 +289,14 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
     hc = np.empty(e_count + 16, np.float64)
     he = np.empty(e_count + 16, np.int64)
     hs = np.empty(e_count + 16, np.int64)
-    h = 0
     for e in range(e_count):
-        c = _cost(linkage, ea[e], eb[e], length[e], total[e], size, feat, edge_weight,
-                  size_scale, size_power)
-        hc, he, hs = _heap_push(hc, he, hs, h, c, e, 0)
-        h += 1
+        hc[e] = _cost(linkage, ea[e], eb[e], length[e], total[e], size, feat, edge_weight,
+                      size_scale, size_power)
+        he[e] = e
+        hs[e] = 0
+    h = e_count
+    for i in range(h // 2 - 1, -1, -1):  # heapify in linear time
+        _sift_down(hc, he, hs, i, h, hc[i], he[i], hs[i])
     mark = np.full(n_nodes, -1, np.int64)
     slot = np.empty(n_nodes, np.int64)
     changed = np.zeros(e_count, np.bool_)
@@ -475,7 +505,7 @@ def ucm2_tree(values, order):
             # All zero cells are on: number the leaves in raster order.
             for i in range(height):
                 for j in range(width):
-                    r = _find(parent, (2 * i + 1) * cols + 2 * j + 1)
+                    r = find(parent, (2 * i + 1) * cols + 2 * j + 1)
                     if node[r] < 0:
                         node[r] = n_leaves
                         n_leaves += 1
@@ -498,8 +528,8 @@ def ucm2_tree(values, order):
                 q = qi * cols + qj
                 if not on[q]:
                     continue
-                rc = _find(parent, c)
-                rq = _find(parent, q)
+                rc = find(parent, c)
+                rq = find(parent, q)
                 if rc == rq:
                     continue
                 parent[rq] = rc

@@ -1,4 +1,4 @@
-"""Kernels of the learned-segmentation adapter and of the confusion matrix.
+"""Kernels of the learned-segmentation adapter (resampling, cross-entropy).
 
 Arrays and scalars in, arrays out. Every output element is computed by the
 same sequence of operations whatever the number of threads: the parallel
@@ -14,6 +14,35 @@ from ._jit import kernel
 # to share one plane, large enough that the source rows a task re-reads at
 # its borders stay a small fraction of the work.
 ROWS_PER_TASK = 32
+
+
+@kernel
+def target_logits(x, target, ignore_index, use_ignore, picked, kept):
+    """The logit of each pixel's target class; return the count of targets out of range.
+
+    Parameters
+    ----------
+    x : (N, C, P) float array of logits
+    target : (N, P) integer array of class ids
+    ignore_index : int, target value skipped if ``use_ignore``
+    use_ignore : bool
+    picked : (N, P) array of x's dtype, ``x[b, target[b, p], p]`` (0 where not kept)
+    kept : (N, P) bool array, whether the pixel counts
+
+    One serial pass: a gather of one value per pixel, cheaper than the
+    index arrays of ``np.take_along_axis`` and not worth a parallel launch.
+    """
+    n_bad = 0
+    for b in range(x.shape[0]):
+        for p in range(x.shape[2]):
+            t = target[b, p]
+            keep = not (use_ignore and t == ignore_index)
+            if keep and (t < 0 or t >= x.shape[1]):
+                n_bad += 1
+                keep = False
+            kept[b, p] = keep
+            picked[b, p] = x[b, t, p] if keep else 0
+    return n_bad
 
 
 @kernel(parallel=True)
@@ -63,6 +92,9 @@ def _resample_rows(x, row_index, row_weight, col_index, col_weight, r0, r1, out)
     loop unit-stride over the output, which lets it vectorise.
     """
     n_row_taps = row_index.shape[0]
+    if n_row_taps == 1:
+        _resample_rows_one_tap(x, row_index[0], row_weight[0], col_index, col_weight, r0, r1, out)
+        return
     lo = row_index[0, r0]
     hi = lo
     for s in range(n_row_taps):
@@ -91,6 +123,27 @@ def _resample_rows(x, row_index, row_weight, col_index, col_weight, r0, r1, out)
 
 
 @kernel
+def _resample_rows_one_tap(x, row_index, row_weight, col_index, col_weight, r0, r1, out):
+    """``_resample_rows`` for one row tap (nearest modes): no buffer, repeated rows copied.
+
+    An output row that reads the same source row with the same weight as
+    the row before it is a copy of it (most rows when upsampling); the
+    others are gathered straight into the output. Each element is
+    ``row_weight * (column sum)`` as in the general path.
+    """
+    for i in range(r0, r1):
+        dst = out[i]
+        w = row_weight[i]
+        if i > r0 and row_index[i] == row_index[i - 1] and w == row_weight[i - 1]:
+            dst[:] = out[i - 1]
+            continue
+        _combine_gather(x[row_index[i]], col_index, col_weight, dst)
+        if w != 1:
+            for j in range(dst.shape[0]):
+                dst[j] = w * dst[j]
+
+
+@kernel
 def _combine_gather(src, index, weight, dst):
     """``dst[j] = sum_t weight[t, j] * src[index[t, j]]``, taps in order."""
     idx, w = index[0], weight[0]
@@ -100,105 +153,3 @@ def _combine_gather(src, index, weight, dst):
         idx, w = index[t], weight[t]
         for j in range(dst.shape[0]):
             dst[j] += w[j] * src[idx[j]]
-
-
-@kernel
-def max_pool_planes(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, out, indices):
-    """Max pooling of a stack of planes with PyTorch's flat per-plane indices.
-
-    Parameters
-    ----------
-    x : (P, H, W) float array
-    kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w : int
-    out : (P, H_out, W_out) array of x's dtype
-    indices : (P, H_out, W_out) int64 array, ``h * W + w`` of each maximum
-
-    Mirrors ``cpu_max_pool`` (ATen ``MaxPoolKernel.cpp``): the window is
-    clipped to the plane, the running maximum starts at -inf with the index
-    of the window's first valid element, a strictly larger value or a NaN
-    replaces it (so the first of tied maxima wins, and the last NaN).
-    """
-    n_planes, h, w = x.shape
-    h_out, w_out = out.shape[1], out.shape[2]
-    for p in range(n_planes):
-        for oh in range(h_out):
-            h0 = oh * stride_h - pad_h
-            h1 = min(h0 + kernel_h, h)
-            h0 = max(h0, 0)
-            for ow in range(w_out):
-                w0 = ow * stride_w - pad_w
-                w1 = min(w0 + kernel_w, w)
-                w0 = max(w0, 0)
-                best = -np.inf
-                best_index = h0 * w + w0
-                for ih in range(h0, h1):
-                    for iw in range(w0, w1):
-                        value = x[p, ih, iw]
-                        if value > best or np.isnan(value):
-                            best = value
-                            best_index = ih * w + iw
-                out[p, oh, ow] = best
-                indices[p, oh, ow] = best_index
-
-
-@kernel(parallel=True)
-def max_unpool_planes(x, indices, out):
-    """Scatter ``x[p, k]`` to ``out[p, indices[p, k]]``; return the bad-index count.
-
-    Parameters
-    ----------
-    x : (P, K) float array
-    indices : (P, K) int64 array
-    out : (P, M) array of x's dtype, zero-filled by the caller
-
-    Within a plane the scatter runs in input order, so when two indices
-    coincide the later value wins, as in ATen's ``cpu_max_unpool``.
-    Indices outside ``[0, M)`` are skipped and counted.
-    """
-    n_planes, n = x.shape
-    size = out.shape[1]
-    bad = np.zeros(n_planes, dtype=np.int64)
-    for p in numba.prange(n_planes):
-        for k in range(n):
-            target = indices[p, k]
-            if target < 0 or target >= size:
-                bad[p] += 1
-            else:
-                out[p, target] = x[p, k]
-    return bad.sum()
-
-
-@kernel
-def confusion_counts(y_true, y_pred, n_true, n_pred, ignore_index, use_ignore):
-    """Joint histogram of two label arrays, skipping ignored truth.
-
-    Parameters
-    ----------
-    y_true, y_pred : (n,) integer arrays
-    n_true, n_pred : int, the histogram's shape ``(n_true, n_pred)``
-    ignore_index : int, truth value whose pixels are skipped if ``use_ignore``
-    use_ignore : bool
-
-    Returns
-    -------
-    counts : (n_true, n_pred) int64 array, ``counts[t, p]`` pixels with truth
-        ``t`` and prediction ``p``
-    n_bad : int, kept pixels with a label outside its range (not counted)
-
-    One serial pass, the fused form of ``np.bincount(y_true * n_pred +
-    y_pred)`` with the range checks: it is memory-bound at well under a
-    millisecond per megapixel, and a parallel launch would cost more than it
-    saves on a loaded machine.
-    """
-    counts = np.zeros((n_true, n_pred), dtype=np.int64)
-    n_bad = 0
-    for k in range(y_true.shape[0]):
-        t = np.int64(y_true[k])
-        if use_ignore and t == ignore_index:
-            continue
-        q = np.int64(y_pred[k])
-        if t < 0 or t >= n_true or q < 0 or q >= n_pred:
-            n_bad += 1
-        else:
-            counts[t, q] += 1
-    return counts, n_bad
