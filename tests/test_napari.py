@@ -248,8 +248,8 @@ def test_bad_parameters_show_the_library_message_and_the_viewer_goes_on(make_nap
         (km, "_features", "default", None),  # back to a good value: no notification
         (km, "_k", 5000, _library_message(classicseg.kmeans_segment, volume.data, 5000,
                                             channel_axis=None)),
-        (nc, "_radius", 3, _library_message(classicseg.ncut_segment, volume.data, 8,
-                                              channel_axis=None)),  # Ncut is 2-D only
+        (nc, "_radius", 0, _library_message(classicseg.ncut_segment, volume.data, 8, radius=0,
+                                              channel_axis=None)),
     ]
     for widget, control, value, message in cases:
         with _Notifications() as notes:
@@ -262,6 +262,11 @@ def test_bad_parameters_show_the_library_message_and_the_viewer_goes_on(make_nap
     km._k.value = 2  # fixed: the same widget works again
     _run(qtbot, km)
     assert viewer.layers["blobs volume k-means"].data.max() == 2
+    nc._radius.value = 2  # and Ncut segments the volume
+    _run(qtbot, nc)
+    np.testing.assert_array_equal(
+        viewer.layers["blobs volume ncut"].data,
+        classicseg.ncut_segment(volume.data, 8, radius=2, channel_axis=None, rng=0))
 
 
 @needs_napari

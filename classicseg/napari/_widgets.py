@@ -182,7 +182,7 @@ class MeanShiftWidget(SegmentWidget):
 
 
 class NcutWidget(SegmentWidget):
-    """Normalized cut of the pixel graph (:func:`classicseg.ncut_segment`); 2-D only."""
+    """Normalized cut of the pixel graph (:func:`classicseg.ncut_segment`); 2-D or 3-D."""
 
     method = "ncut"
 
@@ -204,4 +204,4 @@ class NcutWidget(SegmentWidget):
         return partial(ncut_segment, data, self._n_segments.value or None,
                        thresh=self._thresh.value, method=self._method.value,
                        radius=self._radius.value, sigma_space=self._sigma_space.value,
-                       channel_axis=channel_axis, rng=self._seed.value)
+                       spacing=spacing, channel_axis=channel_axis, rng=self._seed.value)
