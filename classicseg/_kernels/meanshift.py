@@ -1,6 +1,6 @@
 """Mean shift kernels: flat-window hill climbs on a grid or on the pixel lattice.
 
-A window is a flat kernel (lecture, Mean Shift Segmentation): a point ``q``
+A window is a flat kernel (Comaniciu & Meer 2002): a point ``q``
 is inside the window at ``m`` when it is within a radius of ``m``. The
 features split in two groups, ``[0, split)`` and ``[split, d)``, each with its
 own squared radius (``r2_a``, ``r2_b``); a point is inside when it is within
