@@ -43,7 +43,7 @@ def main():
         window = classicseg.estimate_window(X, rng=0)
         seconds = time.perf_counter() - t0
         all_columns = classicseg.estimate_window(X, rng=0, n_spatial=0)
-        n_regions = int(classicseg.meanshift_segment(img, window, "rgbxy").max())
+        n_regions = int(classicseg.meanshift_segment(img, window, features="rgbxy").max())
         rows.append(f"| {name} | {img.shape[0]} x {img.shape[1]} | {seconds:.3f} | {window:.1f} "
                     f"| {n_regions} | {all_columns:.0f} |")
         print(rows[-1], flush=True)

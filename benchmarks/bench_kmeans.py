@@ -102,7 +102,7 @@ def main():
                      it_ours=0, it_sk=0)
             for seed in SEEDS:
                 t, (_, info) = timed(lambda: classicseg.kmeans_segment(
-                    img, k, "rgbxy", rng=seed, return_info=True))
+                    img, k, features="rgbxy", rng=seed, return_info=True))
                 r["ours"] += t
                 r["i_ours"] += info.inertia
                 r["it_ours"] += info.n_iter

@@ -70,12 +70,12 @@ def small_images(sizes, sklearn_exact_sizes, repeat):
         t_ours, ours = timed(lambda: classicseg.mean_shift(X, WINDOW), repeat)
         basin = classicseg.mean_shift(X, WINDOW, assign="attractor")
         t_lat, (lat, lat_info) = timed(lambda: classicseg.meanshift_segment(
-            img, WINDOW, "rgbxy", return_info=True), repeat)
+            img, WINDOW, features="rgbxy", return_info=True), repeat)
         t_sh, (sh, sh_info) = timed(lambda: classicseg.meanshift_segment(
-            img, WINDOW, "rgbxy", share_trajectories=True, return_info=True), repeat)
+            img, WINDOW, features="rgbxy", share_trajectories=True, return_info=True), repeat)
         t_bin, sk_bin = timed(lambda: MeanShift(bandwidth=WINDOW / 2, bin_seeding=True).fit(X))
-        row = dict(size=size, n=len(X), t_ours=t_ours, k_ours=len(ours.modes), t_lat=t_lat,
-                   t_sh=t_sh, k_sh=len(sh_info.modes), climbs_sh=sh_info.n_climbs,
+        row = dict(size=size, n=len(X), t_ours=t_ours, k_ours=len(ours.centers), t_lat=t_lat,
+                   t_sh=t_sh, k_sh=len(sh_info.centers), climbs_sh=sh_info.n_climbs,
                    t_bin=t_bin, k_bin=len(sk_bin.cluster_centers_),
                    ari_sh=adjusted_rand_score(lat.reshape(-1), sh.reshape(-1)),
                    ari_lat=adjusted_rand_score(basin.labels, lat.reshape(-1) - 1))
@@ -84,8 +84,8 @@ def small_images(sizes, sklearn_exact_sizes, repeat):
             row.update(t_sk=t_sk, k_sk=len(sk.cluster_centers_),
                        ari_nearest=adjusted_rand_score(sk.labels_, ours.labels),
                        ari_attractor=adjusted_rand_score(sk.labels_, basin.labels),
-                       modes_equal=len(sk.cluster_centers_) == len(ours.modes) and bool(
-                           np.allclose(sk.cluster_centers_, ours.modes, atol=1e-6)))
+                       modes_equal=len(sk.cluster_centers_) == len(ours.centers) and bool(
+                           np.allclose(sk.cluster_centers_, ours.centers, atol=1e-6)))
         rows.append(row)
         print(row, flush=True)
     return rows
@@ -99,18 +99,18 @@ def large_image(repeat):
     t_cv, filtered = timed(lambda: cv2.pyrMeanShiftFiltering(img, WINDOW / 2, WINDOW / 2,
                                                              maxLevel=0), repeat)
     t_ms, (labels, info) = timed(lambda: classicseg.meanshift_segment(
-        img, WINDOW, "rgbxy", return_info=True), repeat)
+        img, WINDOW, features="rgbxy", return_info=True), repeat)
     t_qs, qs = timed(lambda: quickshift(img, kernel_size=5, max_dist=10, ratio=1.0, rng=0),
                      repeat)
     flat = filtered.reshape(-1, 3).astype(np.int64)
     colour_id = ((flat[:, 0] * 256 + flat[:, 1]) * 256 + flat[:, 2]).reshape(img.shape[:2])
-    out = dict(t_cv=t_cv, t_ms=t_ms, t_qs=t_qs, k_ms=len(info.modes), regions_ms=n_regions(labels),
+    out = dict(t_cv=t_cv, t_ms=t_ms, t_qs=t_qs, k_ms=len(info.centers), regions_ms=n_regions(labels),
                climbs=info.n_climbs, regions_cv=n_regions(colour_id), regions_qs=n_regions(qs),
                labels=labels)
     for name, share in (("sh", True), ("fast", FAST_JOIN)):
         t, (shared, info) = timed(lambda: classicseg.meanshift_segment(
-            img, WINDOW, "rgbxy", share_trajectories=share, return_info=True))
-        out.update({f"t_{name}": t, f"k_{name}": len(info.modes), f"climbs_{name}": info.n_climbs,
+            img, WINDOW, features="rgbxy", share_trajectories=share, return_info=True))
+        out.update({f"t_{name}": t, f"k_{name}": len(info.centers), f"climbs_{name}": info.n_climbs,
                     f"ari_{name}": adjusted_rand_score(labels.reshape(-1), shared.reshape(-1))})
     print({k: v for k, v in out.items() if k != "labels"}, flush=True)
     return out
@@ -124,7 +124,7 @@ def figure(path, ms_labels):
     from skimage.color import label2rgb
 
     img = data.astronaut()
-    km = classicseg.kmeans_segment(img, 16, "rgbxy", rng=0)
+    km = classicseg.kmeans_segment(img, 16, features="rgbxy", rng=0)
     fig, axes = plt.subplots(1, 3, figsize=(12, 4.4))
     panels = [(img, "input (astronaut 512²)"),
               (label2rgb(km, img, kind="avg", bg_label=-1), "k-means, k = 16 (rgbxy)"),
@@ -223,7 +223,7 @@ def main():
     command = "python " + " ".join(sys.argv)
     compile_engine, compile_segment = compile_times()
     classicseg.warmup()
-    classicseg.meanshift_segment(data.astronaut()[:40, :40], WINDOW, "rgbxy",
+    classicseg.meanshift_segment(data.astronaut()[:40, :40], WINDOW, features="rgbxy",
                                  share_trajectories=False)
     rows = small_images((64, 128), (64,) if args.quick else (64, 128), args.repeat)
     big = large_image(args.repeat)

@@ -135,17 +135,17 @@ def _call(method, side, img):
     import classicseg
 
     if method == "kmeans" and side == "ours":
-        _, info = classicseg.kmeans_segment(img, K, "rgbxy", rng=0, return_info=True)
+        _, info = classicseg.kmeans_segment(img, K, features="rgbxy", rng=0, return_info=True)
         return dict(inertia=info.inertia, n_iter=info.n_iter)
     if method == "kmeans" and side == "peer":
         return _sklearn_kmeans(classicseg.pixel_features(img, "rgbxy"), K)
     if method == "meanshift" and side in ("ours", "approx"):
         join = SHARE if side == "approx" else False
-        labels, info = classicseg.meanshift_segment(img, WINDOW, "rgbxy", return_info=True,
+        labels, info = classicseg.meanshift_segment(img, WINDOW, features="rgbxy", return_info=True,
                                                     share_trajectories=join)
         if img.size <= 3 * ARI_PIXELS:  # kept for the agreement of the approximation
             np.save(_labels_path(side, img), labels)
-        return dict(clusters=len(info.modes), climbs=info.n_climbs, path=info.path)
+        return dict(clusters=len(info.centers), climbs=info.n_climbs, path=info.path)
     if method == "meanshift" and side == "peer":
         import cv2
 
@@ -195,15 +195,15 @@ def _volume_call(case, side, vol):
 
     opts = dict(channel_axis=None, spacing=SPACING)
     if case == "kmeans" and side == "ours":
-        _, info = classicseg.kmeans_segment(vol, VOLUME_K, "grayxy", rng=0, return_info=True,
+        _, info = classicseg.kmeans_segment(vol, VOLUME_K, features="grayxy", rng=0, return_info=True,
                                             **opts)
         return dict(inertia=info.inertia, n_iter=info.n_iter)
     if case == "kmeans" and side == "peer":
         return _sklearn_kmeans(classicseg.pixel_features(vol, "grayxy", **opts), VOLUME_K)
     if case == "meanshift":
-        _, info = classicseg.meanshift_segment(vol, VOLUME_WINDOW, "grayxy", return_info=True,
+        _, info = classicseg.meanshift_segment(vol, VOLUME_WINDOW, features="grayxy", return_info=True,
                                                **opts)
-        return dict(clusters=len(info.modes), climbs=info.n_climbs, path=info.path)
+        return dict(clusters=len(info.centers), climbs=info.n_climbs, path=info.path)
     if case == "ncut":
         _, info = classicseg.ncut_segment(vol, VOLUME_NCUT_SEGMENTS, radius=1.2, rng=0,
                                           return_info=True, **opts)

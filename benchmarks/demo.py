@@ -26,11 +26,11 @@ import classicseg  # noqa: E402
 IMAGES = {"astronaut": data.astronaut, "coffee": data.coffee, "chelsea": data.chelsea}
 
 PANELS = [
-    ("k-means k=2, rgb", lambda img: classicseg.kmeans_segment(img, 2, "rgb", rng=0)),
-    ("k-means k=8, rgb", lambda img: classicseg.kmeans_segment(img, 8, "rgb", rng=0)),
-    ("k-means k=16, rgb", lambda img: classicseg.kmeans_segment(img, 16, "rgb", rng=0)),
-    ("k-means k=16, rgbxy", lambda img: classicseg.kmeans_segment(img, 16, "rgbxy", rng=0)),
-    ("mean shift W=21, rgbxy", lambda img: classicseg.meanshift_segment(img, 21, "rgbxy")),
+    ("k-means k=2, rgb", lambda img: classicseg.kmeans_segment(img, 2, features="rgb", rng=0)),
+    ("k-means k=8, rgb", lambda img: classicseg.kmeans_segment(img, 8, features="rgb", rng=0)),
+    ("k-means k=16, rgb", lambda img: classicseg.kmeans_segment(img, 16, features="rgb", rng=0)),
+    ("k-means k=16, rgbxy", lambda img: classicseg.kmeans_segment(img, 16, features="rgbxy", rng=0)),
+    ("mean shift W=21, rgbxy", lambda img: classicseg.meanshift_segment(img, 21, features="rgbxy")),
     ("Ncut 8 segments", lambda img: classicseg.ncut_segment(img, 8, rng=0)),
 ]
 

@@ -1,9 +1,17 @@
 """k-means: the array engine :func:`kmeans` and the image function :func:`kmeans_segment`.
 
-Lloyd's algorithm as the lecture states it (k-Means Segmentation): assign each
-pixel to its nearest mean, recompute the means, stop when the means move less
-than a threshold. The three initialisations of the lecture are here, with
-k-means++ and explicit centres besides.
+Lloyd's algorithm (Lloyd 1982): assign each pixel to its nearest mean,
+recompute the means, stop when the means move less than a threshold. Starts:
+random samples kept apart, uniform draws in the data's range, k-means on a
+subset (after Bradley & Fayyad 1998), k-means++ (Arthur & Vassilvitskii 2007)
+and explicit centres.
+
+References
+----------
+S. P. Lloyd, "Least squares quantization in PCM", IEEE Trans. Inf. Theory
+28(2), 1982. D. Arthur and S. Vassilvitskii, "k-means++: the advantages of
+careful seeding", SODA 2007. P. S. Bradley and U. M. Fayyad, "Refining
+initial points for k-means clustering", ICML 1998.
 """
 
 import warnings
@@ -133,24 +141,25 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
     k : int
         Number of clusters, 1 <= k <= n_samples.
     init : {"subset", "random", "uniform", "k-means++"} or (k, n_features) array_like
-        Initial centres (lecture, k-Means Initialization Methods):
+        Initial centres:
 
-        * ``"subset"`` (method 3, preferred, default): k-means on a random
+        * ``"subset"`` (default; after Bradley & Fayyad 1998): k-means on a random
           subset of ``max(10 k, min(n, 10000))`` samples (best of 3 starts
           from k-means++) seeds the full run;
-        * ``"random"`` (method 1): k random samples; a pick closer than
+        * ``"random"``: k random samples; a pick closer than
           ``min_distance`` to an accepted one is drawn again, and after a
           bounded number of draws the candidate farthest from the accepted
           ones wins;
-        * ``"uniform"`` (method 2): k means drawn uniformly within the range
+        * ``"uniform"``: k means drawn uniformly within the range
           of each feature;
-        * ``"k-means++"``: greedy k-means++ as scikit-learn does it;
+        * ``"k-means++"``: greedy k-means++ (Arthur & Vassilvitskii 2007) as
+          scikit-learn does it;
         * an array: these centres (for instance fitted on another image).
     n_init : int
         Runs from different starts; the lowest inertia wins.
     tol : float
         Stop when no centre moved more than ``tol`` (absolute, in feature
-        units; the lecture's threshold is 0.5). Unlike scikit-learn's, it is
+        units; 0.5 is half an 8-bit level). Unlike scikit-learn's, it is
         not relative to the data's variance. Iteration also stops when no
         label changes.
     max_iter : int
@@ -238,7 +247,7 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
     return KMeansResult(centers + offset, labels.astype(np.intp), float(inertia), n_iter, converged)
 
 
-def kmeans_segment(image, k, features=None, *, init="subset", n_init=1, tol=0.5, max_iter=100,
+def kmeans_segment(image, k, *, features=None, init="subset", n_init=1, tol=0.5, max_iter=100,
                    spatial_scale=1.0, spacing=None, data_range=None, channel_axis=-1, mask=None,
                    rng=None, start_label=1, return_info=False, min_size=0):
     """Segment an image by k-means over pixel features.
@@ -315,7 +324,7 @@ def initial_centers(Xt, k, init, weights, rng, min_distance=None, tol=0.5):
 
 
 def _init_random(Xt, k, weights, rng, min_distance):
-    """Lecture's method 1: random samples, resampling picks too close to accepted ones."""
+    """Random samples, resampling picks too close to accepted ones."""
     n = Xt.shape[1]
     pool = np.arange(n) if weights is None else np.flatnonzero(weights > 0)
     if min_distance is None:
@@ -366,7 +375,7 @@ def _init_kmeanspp(Xt, k, weights, rng):
 
 
 def _init_subset(Xt, k, weights, rng, tol=0.5):
-    """Lecture's method 3: k-means on a random subset of pixels seeds the full run.
+    """k-means on a random subset of pixels seeds the full run (Bradley & Fayyad 1998).
 
     On many samples the subset's centres seed k-means on larger random
     subsets in turn (``SUBSET_GROWTH``), each run stopped by ``tol``.

@@ -1,6 +1,6 @@
 """Mean shift: the array engine :func:`mean_shift` and the image function :func:`meanshift_segment`.
 
-The lecture's algorithm (Mean Shift Segmentation): every pixel starts a mean
+Mean shift with a flat kernel (Comaniciu & Meer 2002): every pixel starts a mean
 at its own feature vector; the mean moves to the centroid of the points in a
 flat window of size W around it until it moves less than a threshold; the
 points whose modes lie within W/2 of each other form one cluster. In
@@ -8,10 +8,9 @@ points whose modes lie within W/2 of each other form one cluster. In
 reached (its basin of attraction, as Comaniciu & Meer (2002) define it);
 :func:`mean_shift`, the counterpart of ``sklearn.cluster.MeanShift``, labels
 a sample by the nearest kept mode by default, as scikit-learn does. The two
-rules differ a good deal on fine clusterings: on the 64² astronaut at W = 21
-(653 modes for 4096 pixels) their labels agree to an adjusted Rand index of
-0.74, because a fifth of the pixels lie nearer to another kept mode than to
-the one they climb to. ``assign`` chooses the rule in both functions.
+rules differ on fine clusterings, where many pixels lie nearer to another
+kept mode than to the one they climb to (the agreement is measured in
+``benchmarks/results/meanshift.md``). ``assign`` chooses the rule in both.
 
 By default every point climbs on the full point set, which is what
 ``sklearn.cluster.MeanShift(bandwidth=W/2, bin_seeding=False)`` computes,
@@ -28,8 +27,7 @@ order of density). It is made fast by
 * on the lattice, exact trajectory sharing: the next mean is a function of
   the current one alone, so a climb whose mean equals, bit for bit, a point
   on an earlier climb's path stops there and takes that climb's mode, the
-  very mode it would have reached (half the window queries saved on the
-  512² astronaut);
+  very mode it would have reached;
 * in :func:`meanshift_segment`, opt-in approximate trajectory sharing by
   path joining: a climb that comes within a small distance of an earlier
   climb's path stops and takes its mode.
@@ -71,6 +69,8 @@ from .features import _check_spacing, feature_space_name, feature_stack
 # How samples get their cluster: the mode of their own climb (Comaniciu & Meer)
 # or the nearest kept mode (scikit-learn's MeanShift).
 ASSIGNS = ("attractor", "nearest")
+# Every value MeanShiftResult.path takes (how windows were searched); a new one is added here.
+PATHS = ("grid", "brute-force", "lattice", "lattice+sharing")
 
 # Trajectory sharing on the lattice. Exact (EXACT_SHARING, on unless a test
 # turns it off): a climb whose mean equals a point on an earlier path stops
@@ -81,10 +81,8 @@ ASSIGNS = ("attractor", "nearest")
 # paths of the batches before it (so the result does not depend on the thread
 # count), and its own paths (their first PATH_LENGTH means and the mode) are
 # recorded serially, in order, at most KNOWN_PER_SITE points per pixel on
-# average. A seed (a pixel's own feature) is neither looked up nor recorded:
-# on the 512² astronaut no climb ever met one. Two points per pixel measured
-# fastest there: 2.03M window queries and 0.07 s of recording, against 2.00M
-# and 0.16 s with four.
+# average (two measured fastest). A seed (a pixel's own feature) is neither
+# looked up nor recorded.
 EXACT_SHARING = True
 JOIN_RADIUS = 0.01
 KNOWN_PER_SITE = 2
@@ -110,9 +108,9 @@ class MeanShiftResult:
 
     Attributes
     ----------
-    modes : (n_clusters, n_features) float64 ndarray
+    centers : (n_clusters, n_features) float64 ndarray
         One mode per cluster, the densest first (scikit-learn's
-        ``cluster_centers_`` order).
+        ``cluster_centers_`` and their order).
     labels : (n_samples,) intp ndarray
         0-based cluster of every sample.
     counts : (n_clusters,) intp ndarray
@@ -123,12 +121,12 @@ class MeanShiftResult:
         Climbs actually run (distinct points, bin seeds, or the pixels
         left after trajectory sharing).
     path : str
-        How windows were searched: ``"grid"``, ``"brute-force"`` (one cell,
-        when the grid would not pay) or ``"lattice"`` (pixel lattice),
-        ``"+sharing"`` when trajectory sharing was on.
+        How windows were searched, one of :data:`PATHS`: ``"grid"``,
+        ``"brute-force"`` (one cell, when the grid would not pay), ``"lattice"``
+        (pixel lattice) or ``"lattice+sharing"`` (with trajectory sharing).
     """
 
-    modes: np.ndarray
+    centers: np.ndarray
     labels: np.ndarray
     counts: np.ndarray
     n_iter: int
@@ -173,7 +171,7 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     Returns
     -------
     MeanShiftResult
-        ``modes``, ``labels``, ``counts``, ``n_iter``, ``n_climbs``, ``path``.
+        ``centers``, ``labels``, ``counts``, ``n_iter``, ``n_climbs``, ``path``.
 
     Raises
     ------
@@ -207,7 +205,7 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     >>> res = mean_shift(X, window=2.0)
     >>> res.labels.tolist(), res.counts.tolist()
     ([0, 0, 0, 1, 1], [3, 2])
-    >>> res.modes.round(3).tolist()
+    >>> res.centers.round(3).tolist()
     [[0.167, 0.167], [10.25, 10.0]]
     """
     X = check_array(X, "X", ndim=2)
@@ -270,7 +268,7 @@ def _shift_samples(X, weights, split, r2_a, r2_b, tol, max_iter, assign, seeds=N
                      split, r2_a, r2_b, len(seeds), path)
 
 
-def estimate_window(X, quantile=None, n_samples=1000, rng=None, *, n_spatial=None):
+def estimate_window(X, quantile=None, *, n_samples=1000, rng=None, n_spatial=None):
     """A data-driven window size: twice scikit-learn's ``estimate_bandwidth``.
 
     The mean, over the samples, of the distance to their
@@ -290,8 +288,7 @@ def estimate_window(X, quantile=None, n_samples=1000, rng=None, *, n_spatial=Non
     quantile : float, optional
         In (0, 1]: the fraction of samples a window should hold. Default
         0.3 (scikit-learn's), and 0.1 when positions are left out (the
-        window then bounds space as well: 0.3 of the colours gave a few
-        regions on BSDS photos, 0.1 gave some hundred).
+        window then bounds space as well, so a smaller one keeps detail).
     n_samples : int or None
         Use this many samples, drawn at random (default 1000), instead of
         all; None uses every sample (the cost is quadratic in their number).
@@ -373,7 +370,7 @@ def _position_columns(X):
     return 0
 
 
-def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spacing=None,
+def meanshift_segment(image, window=21, *, features=None, spatial_scale=1.0, spacing=None,
                       min_size=0, tol=None, max_iter=300, share_trajectories=False,
                       assign="attractor",
                       data_range=None, channel_axis=-1, mask=None, start_label=1,
@@ -411,16 +408,14 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
         False (default): exact; climbs still stop where their mean equals a
         point of an earlier path, which changes nothing (the climb from there
         on is that path's). True uses ``r = 0.01`` (:data:`JOIN_RADIUS`),
-        which agreed with the exact result to an adjusted Rand index of
-        0.9989 on the 512² astronaut but was slower than the exact sharing
-        alone (0.98 s against 0.87 s); a float sets ``r``: larger is faster
-        and less exact (``r = 0.1``: 1.7x faster at 512², ARI 0.91).
+        a float sets ``r``: larger is faster and less exact (time and
+        agreement with the exact result: ``benchmarks/results/meanshift.md``).
         ``info.n_climbs`` counts the climbs that reached a mode of their own.
     assign : {"attractor", "nearest"}
-        ``"attractor"`` (default, the lecture's rule): a pixel takes the
-        cluster of the mode its own climb reached. ``"nearest"``: the
-        cluster of the nearest kept mode (scikit-learn's rule, the default
-        of :func:`mean_shift`); at 512² it costs about 0.1 s more.
+        ``"attractor"`` (default, Comaniciu & Meer's basin of attraction): a
+        pixel takes the cluster of the mode its own climb reached.
+        ``"nearest"``: the cluster of the nearest kept mode (scikit-learn's
+        rule, the default of :func:`mean_shift`), one more query per pixel.
     start_label : {0, 1}
         Label of the first cluster; pixels outside ``mask`` get
         ``start_label - 1``.

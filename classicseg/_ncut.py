@@ -1,8 +1,8 @@
 """Normalized cut: :func:`ncut_value`, the array engine :func:`ncut_partition`
 and the image function :func:`ncut_segment`.
 
-Shi & Malik, "Normalized Cuts and Image Segmentation", TPAMI 22(8), 2000
-(lecture: Graph Based Segmentation). The pixel graph (eq. 11) is built in
+Shi & Malik, "Normalized Cuts and Image Segmentation", TPAMI 22(8), 2000.
+The pixel graph (eq. 11) is built in
 :mod:`classicseg._pixel_graph`, the relaxed problem (eq. 7) solved by the
 multilevel eigensolver of :mod:`classicseg._spectral`; this module cuts the
 eigenvectors into segments and chooses the path for an image.
@@ -44,6 +44,8 @@ from ._validate import (
 from .features import _check_spacing
 
 METHODS = ("recursive", "kway")
+# Every value NcutResult.path takes (which graph was partitioned); a new one is added here.
+PATHS = ("graph", "pixel", "coarse", "superpixel")
 # The coarse path (an image whose pixel graph does not fit in MAX_GRAPH_BYTES)
 # block-averages it to at most this many vertices: a few seconds of solving
 # whatever the image's size.
@@ -75,8 +77,9 @@ class NcutResult:
         Eigen-solves run.
     solve_time : float
         Seconds spent in eigen-solves (coarsening included).
-    n_iter : int
-        Block Krylov steps (and LOBPCG iterations) over all levels and solves.
+    n_solver_iter : int
+        Block Krylov steps (and LOBPCG iterations) over all levels and solves
+        (eigensolver work; not an ``n_iter`` of an update rule).
     max_residual : float
         Largest eigen-residual ``||N z - mu z||`` (``N = D^-1/2 W D^-1/2``,
         ``||z|| = 1``) of the vectors used, on the finest level of any
@@ -84,7 +87,7 @@ class NcutResult:
     method : str
         ``"recursive"`` or ``"kway"``.
     path : str
-        Which graph was partitioned: ``"graph"`` (the one given to
+        Which graph was partitioned, one of :data:`PATHS`: ``"graph"`` (the one given to
         :func:`ncut_partition`), ``"pixel"``, ``"coarse"`` (a downsampled
         image's pixel graph) or ``"superpixel"`` (the quotient graph of the
         pixel graph over the given superpixels).
@@ -101,7 +104,7 @@ class NcutResult:
     eigenvalues: tuple
     n_solves: int
     solve_time: float
-    n_iter: int
+    n_solver_iter: int
     max_residual: float
     method: str
     path: str
@@ -347,8 +350,8 @@ def _first_seen_order(labels):
     return rank[inverse.ravel()]
 
 
-def ncut_partition(W, n_segments=None, *, thresh=0.002, method="recursive", min_size=None,
-                   rng=None):
+def ncut_partition(W, n_segments=None, *, thresh=0.002, method="recursive",
+                   min_split_size=None, rng=None):
     """Partition a weighted graph by the normalized cut (Shi & Malik 2000).
 
     Parameters
@@ -359,19 +362,18 @@ def ncut_partition(W, n_segments=None, *, thresh=0.002, method="recursive", min_
         Number of segments, ``1 <= n_segments <= n``. With ``"recursive"``,
         the segment whose best split has the lowest Ncut is split until there
         are this many (fewer, with a warning, if no segment can be split
-        respecting ``min_size``). It overrides ``thresh``.
+        respecting ``min_split_size``). It overrides ``thresh``.
     thresh : float
         Without ``n_segments``: keep splitting while the best split's Ncut
-        is below this (Shi & Malik's Ncut check, step 5). On BSDS500 pixel
-        graphs at the defaults the first splits have Ncut 0.0005-0.003, so
-        the default 0.002 gives tens of segments; ``n_segments`` is the
-        steadier control.
+        is below this (Shi & Malik's Ncut check, step 5). How many segments
+        a value gives depends on the image; ``n_segments`` is the steadier
+        control.
     method : {"recursive", "kway"}
         ``"recursive"``: 2-way splits by the second eigenvector, cut at the
         threshold of least Ncut among all of its distinct values.
         ``"kway"`` (needs ``n_segments``): k-means on the rows of the first
         ``n_segments`` eigenvectors (Ng, Jordan & Weiss 2001).
-    min_size : int, optional
+    min_split_size : int, optional
         Least number of vertices each side of a split (default
         ``max(1, n // 1000)``); pieces of a side smaller than this (pixels
         of one side stranded in the other) go to the other side. Parts of
@@ -392,7 +394,7 @@ def ncut_partition(W, n_segments=None, *, thresh=0.002, method="recursive", min_
     ------
     ValueError
         ``W`` not square, symmetric, finite and non-negative; ``n_segments``
-        out of range; unknown ``method``; bad ``thresh`` or ``min_size``.
+        out of range; unknown ``method``; bad ``thresh`` or ``min_split_size``.
     TypeError
         Non-numeric ``W`` or a parameter of the wrong type.
 
@@ -410,12 +412,12 @@ def ncut_partition(W, n_segments=None, *, thresh=0.002, method="recursive", min_
     ([0, 0, 0, 1, 1, 1], 0.02)
     """
     W = _check_affinity(W)
-    n_segments, thresh, method, min_size, rng = _check_partition_args(
-        W.shape[0], n_segments, thresh, method, min_size, rng)
-    return _partition(W, n_segments, thresh, method, min_size, rng, path="graph")
+    n_segments, thresh, method, min_split_size, rng = _check_partition_args(
+        W.shape[0], n_segments, thresh, method, min_split_size, rng)
+    return _partition(W, n_segments, thresh, method, min_split_size, rng, path="graph")
 
 
-def _check_partition_args(n, n_segments, thresh, method, min_size, rng):
+def _check_partition_args(n, n_segments, thresh, method, min_split_size, rng):
     if n_segments is not None:
         n_segments = check_int(n_segments, "n_segments", minimum=1, maximum=n)
     thresh = check_float(thresh, "thresh", nonnegative=True)
@@ -423,8 +425,9 @@ def _check_partition_args(n, n_segments, thresh, method, min_size, rng):
         raise ValueError(f"unknown method={method!r}; expected one of {', '.join(METHODS)}")
     if method == "kway" and n_segments is None:
         raise ValueError("method='kway' needs n_segments")
-    min_size = max(1, n // 1000) if min_size is None else check_int(min_size, "min_size", minimum=1)
-    return n_segments, thresh, method, min_size, check_rng(rng)
+    min_split_size = (max(1, n // 1000) if min_split_size is None
+                      else check_int(min_split_size, "min_split_size", minimum=1))
+    return n_segments, thresh, method, min_split_size, check_rng(rng)
 
 
 def _partition(W, n_segments, thresh, method, min_size, rng, path):
@@ -437,12 +440,12 @@ def _partition(W, n_segments, thresh, method, min_size, rng, path):
     found = int(labels.max()) + 1
     if n_segments is not None and found < n_segments:
         warnings.warn(f"found {found} segments, fewer than n_segments={n_segments}: no segment "
-                      f"could be split further with min_size={min_size}",
+                      f"could be split further with min_split_size={min_size}",
                       ConvergenceWarning, stacklevel=3)
     return NcutResult(
         labels=labels, n_segments=found, ncut=_kway_ncut(W, labels), split_ncuts=split_ncuts,
         eigenvalues=tuple(log.eigenvalues), n_solves=len(log.eigenvalues),
-        solve_time=log.time, n_iter=log.n_iter, max_residual=log.max_residual, method=method,
+        solve_time=log.time, n_solver_iter=log.n_iter, max_residual=log.max_residual, method=method,
         path=path, n_vertices=W.shape[0], n_edges=int(W.nnz),
         graph_bytes=int(W.data.nbytes + W.indices.nbytes + W.indptr.nbytes))
 
@@ -452,7 +455,7 @@ def _partition(W, n_segments, thresh, method, min_size, rng, path):
 
 
 def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color=None,
-                 sigma_space=4.0, thresh=0.002, method="recursive", min_size=None,
+                 sigma_space=4.0, thresh=0.002, method="recursive", min_split_size=None,
                  superpixels=None, data_range=None, channel_axis=-1, mask=None, rng=None,
                  start_label=1, return_info=False, spacing=None):
     """Segment an image by the normalized cut of its pixel graph (Shi & Malik 2000).
@@ -467,8 +470,8 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     features, radius, sigma_color, sigma_space, data_range, spacing
         The affinity graph, see :func:`affinity_graph` (``radius=1.2``: the
         6-neighbourhood of a volume; 2: the 26-neighbourhood).
-    thresh, method, min_size, rng
-        See :func:`ncut_partition`; ``min_size`` counts vertices (pixels, or
+    thresh, method, min_split_size, rng
+        See :func:`ncut_partition`; ``min_split_size`` counts vertices (pixels, or
         superpixels on that path).
     superpixels : (M, N[, P]) int ndarray, optional
         Labels of superpixels (from :func:`classicseg.kmeans_segment`,
@@ -533,7 +536,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     n = _n_vertices(img, mask)
     if superpixels is not None:
         sp, n = _check_superpixels(superpixels, spatial_shape, mask)
-    args = _check_partition_args(n, n_segments, thresh, method, min_size, rng)
+    args = _check_partition_args(n, n_segments, thresh, method, min_split_size, rng)
     feat = _colour_features(img, is_color, features, data_range, mask)
     sigma_color = _sigma_color(feat, sigma_color)
     vertex = _vertex_ids(spatial_shape, mask)

@@ -9,7 +9,7 @@ from ._validate import check_array, check_finite, check_int, labels_to_image, pr
 from .features import feature_space_name
 
 
-def merge_small_regions(labels, features, min_size, *, connectivity=1, mask=None):
+def merge_small_regions(labels, image, min_size, *, connectivity=1, mask=None):
     """Merge connected regions smaller than ``min_size`` pixels into their most similar neighbour.
 
     A region is a connected set of pixels with the same label. Each region
@@ -29,9 +29,10 @@ def merge_small_regions(labels, features, min_size, *, connectivity=1, mask=None
     ----------
     labels : (M, N[, P]) int ndarray
         Label image or volume (any integer values).
-    features : (M, N[, P][, d]) ndarray
-        Per-pixel features that decide which neighbour is most similar: the
-        image itself (channel-last) or any feature stack.
+    image : (M, N[, P][, d]) ndarray
+        Per-pixel values that decide which neighbour is most similar: the
+        image itself (channel-last) or any feature stack, as the ``image``
+        of :func:`classicseg.merge_hierarchy`.
     min_size : int
         Regions with fewer pixels are merged; 0 or 1 change nothing.
     connectivity : int
@@ -48,7 +49,7 @@ def merge_small_regions(labels, features, min_size, *, connectivity=1, mask=None
     Raises
     ------
     ValueError, TypeError
-        Labels not 2-D or 3-D or not integer, features of another shape or
+        Labels not 2-D or 3-D or not integer, an image of another shape or
         with NaN, negative ``min_size``, connectivity out of range, bad mask.
 
     Examples
@@ -64,15 +65,15 @@ def merge_small_regions(labels, features, min_size, *, connectivity=1, mask=None
     [[1, 1, 1, 2, 2], [1, 4, 1, 2, 2], [4, 4, 4, 2, 2]]
     """
     labels = check_array(labels, "labels", ndim=(2, 3), dtype_kind="biu")
-    features = check_array(features, "features")
+    features = check_array(image, "image")
     if features.shape == labels.shape:
         features = features[..., np.newaxis]
     if features.ndim != labels.ndim + 1 or features.shape[:-1] != labels.shape:
-        raise ValueError(f"features must have the shape of labels {labels.shape} or "
+        raise ValueError(f"image must have the shape of labels {labels.shape} or "
                          f"{labels.shape + ('d',)}, "
                          f"got {features.shape}")
     mask = prepare_mask(mask, labels.shape)
-    check_finite(features, "features", mask)
+    check_finite(features, "image", mask)
     min_size = check_int(min_size, "min_size", minimum=0)
     connectivity = check_int(connectivity, "connectivity", minimum=1, maximum=labels.ndim)
     out = labels.astype(np.intp)  # a copy: the caller's labels are never touched

@@ -48,8 +48,8 @@ def _single_threaded_blas():
 
     The solver's dense work is small (eigenproblems of a few hundred rows,
     products of tall-thin blocks): threads cost more than they give there,
-    and on a busy machine OpenBLAS's spinning threads made a 300 x 300
-    ``eigh`` 50 times slower; threaded sums also changed the labels. Without
+    and on a busy machine OpenBLAS's spinning threads made a small
+    ``eigh`` many times slower; threaded sums also changed the labels. Without
     threadpoolctl, :func:`classicseg._blas.one_blas_thread` does the same by
     ctypes, so the results do not depend on whether it is installed.
     """

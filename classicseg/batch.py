@@ -299,7 +299,7 @@ def _import_dask_array():
             from None
 
 
-def assign_labels(image, centers, features=None, *, spatial_scale=1.0, spacing=None,
+def assign_labels(image, centers, *, features=None, spatial_scale=1.0, spacing=None,
                   data_range=None, channel_axis=-1, start_label=1):
     """Label every pixel with its nearest centre (the k-means E-step).
 
@@ -342,7 +342,7 @@ def assign_labels(image, centers, features=None, *, spatial_scale=1.0, spacing=N
     --------
     >>> import numpy as np
     >>> img = np.zeros((2, 2, 3), np.uint8); img[:, 1] = 255
-    >>> assign_labels(img, [[0, 0, 0], [255, 255, 255]], "rgb").tolist()
+    >>> assign_labels(img, [[0, 0, 0], [255, 255, 255]], features="rgb").tolist()
     [[1, 2], [1, 2]]
     """
     start_label = check_start_label(start_label)
@@ -380,7 +380,7 @@ def assign_labels(image, centers, features=None, *, spatial_scale=1.0, spacing=N
                           meta=np.empty((0,) * len(spatial), np.intp))
 
 
-def kmeans_segment_blocks(image, k, features=None, *, sample_size=100_000, init="subset",
+def kmeans_segment_blocks(image, k, *, features=None, sample_size=100_000, init="subset",
                           n_init=1, tol=0.5, max_iter=100, spatial_scale=1.0, spacing=None,
                           data_range=None, channel_axis=-1, rng=None, start_label=1,
                           return_info=False):
@@ -434,7 +434,7 @@ def kmeans_segment_blocks(image, k, features=None, *, sample_size=100_000, init=
     >>> import dask.array as da
     >>> from skimage import data
     >>> img = da.from_array(data.astronaut()[::4, ::4], chunks=(64, 64, 3))
-    >>> labels = kmeans_segment_blocks(img, 4, "rgb", sample_size=2000, rng=0)
+    >>> labels = kmeans_segment_blocks(img, 4, features="rgb", sample_size=2000, rng=0)
     >>> labels.chunks[0], int(labels.max().compute())
     ((64, 64), 4)
     """
@@ -460,7 +460,7 @@ def kmeans_segment_blocks(image, k, features=None, *, sample_size=100_000, init=
         Xt = np.concatenate([Xt, np.stack(positions(coords, _check_spacing(spacing, len(spatial)),
                                                     spatial_scale))])
     info = kmeans(Xt.T, k, init=init, n_init=n_init, tol=tol, max_iter=max_iter, rng=rng)
-    labels = assign_labels(img, info.centers, features, spatial_scale=spatial_scale,
+    labels = assign_labels(img, info.centers, features=features, spatial_scale=spatial_scale,
                            spacing=spacing, data_range=data_range, channel_axis=-1,
                            start_label=start_label)
     return (labels, info) if return_info else labels

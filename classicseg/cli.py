@@ -245,8 +245,10 @@ OPTIONS = {
                            "--n-regions is given: where BSDS500 train images are best cut)"),
     "n_regions": dict(type=POSITIVE_INT, metavar="N", help="cut into N regions"),
     "min_size": dict(type=COUNT, metavar="PIXELS",
-                     help="kmeans, meanshift: connected regions smaller than this merge into "
-                          "their most similar neighbour; ncut: least size of a segment"),
+                     help="connected regions smaller than this merge into their most similar "
+                          "neighbour"),
+    "min_split_size": dict(type=POSITIVE_INT, metavar="PIXELS",
+                           help="least size of each side of a split"),
     "rng": dict(type=COUNT, metavar="SEED",
                 help="random seed, for labels that are the same at every run"),
     "start_label": dict(type=int, choices=(0, 1), help="label of the first region"),
@@ -329,8 +331,6 @@ def _combination_problem(method, params):
     """What is wrong with options that are each valid alone, or None."""
     if "n_regions" in params and "threshold" in params:
         return "give only one of --n-regions and --threshold"
-    if method == "ncut" and params.get("min_size") == 0:
-        return "--min-size must be >= 1 for --method ncut"
     if params.get("method") == "kway" and "n_segments" not in params:
         return "--ncut-method kway needs --n-segments"
     features = params.get("features")

@@ -378,7 +378,7 @@ def merge_hierarchy(labels, image=None, *, boundary=None, linkage="fusion", mask
     if linkage == "boundary":
         if boundary is None:
             raise ValueError("linkage='boundary' needs a boundary map: pass boundary=")
-        ids = leaf_regions(labels, mask, connectivity)
+        ids = leaf_regions(labels, mask=mask, connectivity=connectivity)
         parents, altitudes = _merge(ids, boundary, _k.BOUNDARY, np.zeros((1, 0)), connectivity)
         return Hierarchy(ids.astype(np.intp), parents, altitudes)
     if image is None:
@@ -389,7 +389,7 @@ def merge_hierarchy(labels, image=None, *, boundary=None, linkage="fusion", mask
     if features.shape[:-1] != labels.shape:
         raise ValueError(f"image must have the labels' spatial shape {labels.shape}, "
                          f"got {features.shape[:-1]}")
-    ids = leaf_regions(labels, mask, connectivity)
+    ids = leaf_regions(labels, mask=mask, connectivity=connectivity)
     n = int(ids.max()) + 1
     flat = ids.reshape(-1)
     inside = flat >= 0
@@ -503,7 +503,7 @@ def _meanshift_leaves(img):
 
     small = transform.rescale(img, 0.5, channel_axis=-1, anti_aliasing=True)
     features = "labxy" if img.shape[-1] == 3 else "grayxy"
-    labels = meanshift_segment(small, (8, 13), features, min_size=10, data_range=1.0)
+    labels = meanshift_segment(small, (8, 13), features=features, min_size=10, data_range=1.0)
     for axis, n in enumerate(img.shape[:-1]):  # repeated back, cropped or padded to size
         labels = np.repeat(labels, 2, axis=axis)
         if labels.shape[axis] < n:
@@ -517,8 +517,9 @@ def _kmeans_leaves(img):
     from ._regions import merge_small_regions
 
     lab = _lab(img, 1.0)
-    labels = connected_components(kmeans_segment(lab, 24, "lab" if img.shape[-1] == 3 else "color",
-                                                 data_range=1.0, rng=0), connectivity=1)
+    space = "lab" if img.shape[-1] == 3 else "color"
+    labels = connected_components(kmeans_segment(lab, 24, features=space, data_range=1.0, rng=0),
+                                  connectivity=1)
     return merge_small_regions(labels, lab, 60)
 
 
@@ -551,7 +552,7 @@ def _colour_gradient(lab):
     return np.sqrt(sum(filters.sobel(lab[..., c]) ** 2 for c in range(lab.shape[-1])))
 
 
-def leaf_regions(labels, mask=None, connectivity=1):
+def leaf_regions(labels, *, mask=None, connectivity=1):
     """Connected components of ``labels`` (inside ``mask``), numbered 0.. in raster order; -1 outside.
 
     Returns an int64 array of the labels' shape.

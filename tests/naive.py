@@ -95,6 +95,19 @@ def side_components(W, side):
     return np.bincount(piece)[piece]
 
 
+def partition_ncut(W, labels):
+    """k-way Ncut of a given partition, by the definition: sum_k cut(A_k, V - A_k) / assoc(A_k, V)."""
+    W = W.toarray() if hasattr(W, "toarray") else np.asarray(W, dtype=np.float64)
+    labels = np.asarray(labels).ravel()
+    total = 0.0
+    for k in np.unique(labels):
+        in_k = labels == k
+        assoc = W[in_k].sum()
+        if assoc > 0:
+            total += W[in_k][:, ~in_k].sum() / assoc
+    return total
+
+
 def brute_force_ncut(W):
     """Least two-way Ncut over every bipartition of a small graph (n <= 16): (value, in_A)."""
     W = np.asarray(W, dtype=np.float64)

@@ -92,7 +92,8 @@ SPECS = {
         bad=[("n_segments", 0, ValueError), ("radius", 0, ValueError),
              ("method", "nope", ValueError), ("thresh", -1, ValueError),
              ("superpixels", np.zeros((2, 2), int), ValueError),
-             ("superpixels", np.zeros((6, 7)), TypeError), ("start_label", -1, ValueError)]),
+             ("superpixels", np.zeros((6, 7)), TypeError), ("start_label", -1, ValueError),
+             ("min_split_size", 0, ValueError)]),
     "fusion_features": Spec(
         classicseg.fusion_features, {"image": RGB}, "image", volume=True, mask=True,
         bad=[("sigma", -1, ValueError), ("texture_weight", float("nan"), ValueError),
@@ -106,9 +107,9 @@ SPECS = {
         bad=[("globalize", "yes", TypeError), ("data_range", 0, ValueError)]),
     "merge_small_regions": Spec(
         classicseg.merge_small_regions,
-        {"labels": LABELS, "features": RGB.astype(float), "min_size": 3}, "other",
+        {"labels": LABELS, "image": RGB.astype(float), "min_size": 3}, "other",
         bad=[("labels", LABELS.astype(float), TypeError), ("labels", LABELS[:3], ValueError),
-             ("features", RGB[:3], ValueError), ("features", RGB.astype(complex), TypeError),
+             ("image", RGB[:3], ValueError), ("image", RGB.astype(complex), TypeError),
              ("min_size", -1, ValueError), ("connectivity", 5, ValueError),
              ("mask", np.ones((2, 2), bool), ValueError),
              ("mask", np.zeros((6, 7), bool), ValueError)]),
@@ -145,7 +146,7 @@ SPECS = {
              ("W", W_GRAPH * np.inf, ValueError), ("W", "graph", TypeError),
              ("n_segments", 0, ValueError), ("n_segments", 5, ValueError),
              ("method", "nope", ValueError), ("thresh", -1, ValueError),
-             ("min_size", 0, ValueError)]),
+             ("min_split_size", 0, ValueError)]),
     # -- learned: channel-first arrays ---------------------------------------
     "interpolate": Spec(
         learned.interpolate, {"x": NCHW, "scale_factor": 2, "mode": "bilinear"}, "nchw",

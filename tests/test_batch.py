@@ -194,13 +194,13 @@ def nearest_center_float64(image, centers, features, **kw):
 def test_block_assignment_equals_in_memory_assignment():
     img = data.astronaut()[::6, ::6]
     kw = dict(spatial_scale=0.7, spacing=(1.5, 0.5))
-    labels, info = kmeans_segment(img, 6, "rgbxy", rng=0, return_info=True, **kw)
-    in_memory = assign_labels(img, info.centers, "rgbxy", **kw)
+    labels, info = kmeans_segment(img, 6, features="rgbxy", rng=0, return_info=True, **kw)
+    in_memory = assign_labels(img, info.centers, features="rgbxy", **kw)
     # The fit's own labels belong to its final centres (float32 distances there: near-ties aside).
     assert np.mean(in_memory == labels) > 0.999
     np.testing.assert_array_equal(
         in_memory.ravel(), nearest_center_float64(img, info.centers, "rgbxy", **kw))
-    blocks = assign_labels(da.from_array(img, chunks=(13, 29, 2)), info.centers, "rgbxy", **kw)
+    blocks = assign_labels(da.from_array(img, chunks=(13, 29, 2)), info.centers, features="rgbxy", **kw)
     assert isinstance(blocks, da.Array) and blocks.chunks[0][0] == 13
     got = blocks.compute()
     assert got.dtype == np.intp
@@ -210,16 +210,16 @@ def test_block_assignment_equals_in_memory_assignment():
 def test_block_assignment_grayscale_and_channel_first():
     gray = data.camera()[::8, ::8]
     centers = np.array([[30.0, 10, 10], [200, 40, 50], [120, 60, 20]])
-    expected = assign_labels(gray, centers, "grayxy", channel_axis=None, start_label=0)
-    got = assign_labels(da.from_array(gray, chunks=17), centers, "grayxy", channel_axis=None,
+    expected = assign_labels(gray, centers, features="grayxy", channel_axis=None, start_label=0)
+    got = assign_labels(da.from_array(gray, chunks=17), centers, features="grayxy", channel_axis=None,
                         start_label=0).compute()
     np.testing.assert_array_equal(got, expected)
     assert expected.min() == 0
     rgb = data.coffee()[::10, ::10]
     first = np.moveaxis(rgb, -1, 0)
     lab_centers = np.array([[30.0, 0, 0], [70, 20, 20], [50, -10, 30]])
-    expected = assign_labels(rgb, lab_centers, "lab")
-    got = assign_labels(da.from_array(first, chunks=(1, 16, 16)), lab_centers, "lab",
+    expected = assign_labels(rgb, lab_centers, features="lab")
+    got = assign_labels(da.from_array(first, chunks=(1, 16, 16)), lab_centers, features="lab",
                         channel_axis=0).compute()
     np.testing.assert_array_equal(got, expected)
 
@@ -231,8 +231,8 @@ def test_block_assignment_any_chunking(h, w, ch, cw, k, seed):
     rng = np.random.default_rng(seed)
     img = rng.random((h, w, 3)).astype(np.float32)
     centers = rng.uniform(0, 255, size=(k, 5)) * [1, 1, 1, h / 255, w / 255]
-    expected = assign_labels(img, centers, "rgbxy")
-    got = assign_labels(da.from_array(img, chunks=(ch, cw, 3)), centers, "rgbxy").compute()
+    expected = assign_labels(img, centers, features="rgbxy")
+    got = assign_labels(da.from_array(img, chunks=(ch, cw, 3)), centers, features="rgbxy").compute()
     np.testing.assert_array_equal(got, expected)
     assert expected.min() >= 1 and expected.max() <= k
 
@@ -243,7 +243,7 @@ def test_kmeans_segment_blocks_recovers_blocks_and_reads_memmaps(tmp_path):
     path = tmp_path / "big.npy"
     np.save(path, img)
     on_disk = np.load(path, mmap_mode="r")  # stands in for an image larger than memory
-    labels, info = kmeans_segment_blocks(on_disk, 4, "rgb", sample_size=300, rng=0,
+    labels, info = kmeans_segment_blocks(on_disk, 4, features="rgb", sample_size=300, rng=0,
                                          return_info=True)
     labels = labels.compute()
     assert info.centers.shape == (4, 3) and info.labels.shape == (300,)
@@ -251,20 +251,20 @@ def test_kmeans_segment_blocks_recovers_blocks_and_reads_memmaps(tmp_path):
     per_block = [np.unique(labels[truth == b]) for b in range(4)]
     assert all(u.size == 1 for u in per_block)
     assert len({int(u[0]) for u in per_block}) == 4
-    chunked = kmeans_segment_blocks(da.from_array(img, chunks=(11, 13, 3)), 4, "rgb",
+    chunked = kmeans_segment_blocks(da.from_array(img, chunks=(11, 13, 3)), 4, features="rgb",
                                     sample_size=300, rng=0).compute()
     np.testing.assert_array_equal(chunked, labels)
-    np.testing.assert_array_equal(labels, assign_labels(img, info.centers, "rgb"))
+    np.testing.assert_array_equal(labels, assign_labels(img, info.centers, features="rgb"))
 
 
 def test_dask_errors_name_the_argument():
     img = da.zeros((10, 10, 3), chunks=5)
     with pytest.raises(TypeError, match="features must be a named feature space"):
-        assign_labels(img, np.zeros((2, 3)), lambda x: x)
+        assign_labels(img, np.zeros((2, 3)), features=lambda x: x)
     with pytest.raises(ValueError, match="centers must have 5 columns"):
-        assign_labels(img, np.zeros((2, 3)), "rgbxy")
+        assign_labels(img, np.zeros((2, 3)), features="rgbxy")
     with pytest.raises(ValueError, match="centers must have 3 columns"):
-        assign_labels(np.zeros((4, 4, 3)), np.zeros((2, 5)), "rgb")
+        assign_labels(np.zeros((4, 4, 3)), np.zeros((2, 5)), features="rgb")
     with pytest.raises(ValueError, match="use channel_axis=None"):
         kmeans_segment_blocks(da.zeros((10, 10), chunks=5), 2)
     with pytest.raises(ValueError, match="sample_size must be >= 1"):
@@ -272,4 +272,4 @@ def test_dask_errors_name_the_argument():
     with pytest.raises(ValueError, match="k must be <= 50"):
         kmeans_segment_blocks(img, 60, sample_size=50)
     with pytest.raises(ValueError, match="centers contains NaN"):
-        assign_labels(img, np.full((2, 3), np.nan), "rgb")
+        assign_labels(img, np.full((2, 3), np.nan), features="rgb")

@@ -114,7 +114,8 @@ def test_failing_image_is_reported_skipped_and_exit_status_is_1(folder, tmp_path
     (["--start-label", "2"], "invalid choice: 2"),
     (["--share-trajectories", "maybe", "--method", "meanshift"], "expected a number"),
     (["--ncut-method", "kway", "--method", "ncut"], "kway needs --n-segments"),
-    (["--min-size", "0", "--method", "ncut"], "--min-size must be >= 1 for --method ncut"),
+    (["--min-split-size", "0", "--method", "ncut"], "--min-split-size: must be > 0"),
+    (["--min-split-size", "3", "--method", "kmeans"], "--min-split-size applies to --method ncut"),
     (["--sigma-color", "nan", "--method", "ncut"], "--sigma-color: must be finite"),
     (["--scheduler", "processes"], "scheduler must be one of"),
 ])
@@ -408,7 +409,7 @@ SAMPLES = {
     "assign": ("nearest", "nearest"), "radius": ("2", 2), "sigma_color": ("12", 12.0),
     "sigma_space": ("3", 3.0), "thresh": ("0.05", 0.05), "method": ("kway", "kway"),
     "leaves": ("kmeans", "kmeans"), "threshold": ("0.3", 0.3), "n_regions": ("4", 4),
-    "min_size": ("6", 6), "rng": ("9", 9), "start_label": ("0", 0),
+    "min_size": ("6", 6), "min_split_size": ("5", 5), "rng": ("9", 9), "start_label": ("0", 0),
 }
 
 
@@ -472,12 +473,12 @@ def test_options_give_the_labels_of_the_library_call(folder, tmp_path, capsys):
         (["--k", "3", "--features", "labxy", "--spatial-scale", "0.5", "--init", "k-means++",
           "--n-init", "2", "--tol", "0.1", "--max-iter", "20", "--min-size", "4", "--rng", "3",
           "--start-label", "0"],
-         kmeans_segment(img, 3, "labxy", spatial_scale=0.5, init="k-means++", n_init=2, tol=0.1,
+         kmeans_segment(img, 3, features="labxy", spatial_scale=0.5, init="k-means++", n_init=2, tol=0.1,
                         max_iter=20, min_size=4, rng=3, start_label=0),
          kmeans_segment(img, 3, rng=3)),
         (["--method", "meanshift", "--window", "9,17", "--features", "rgbxy", "--assign",
           "nearest", "--rng", "1"],
-         meanshift_segment(img, (9, 17), "rgbxy", assign="nearest"), meanshift_segment(img)),
+         meanshift_segment(img, (9, 17), features="rgbxy", assign="nearest"), meanshift_segment(img)),
         (["--method", "ncut", "--n-segments", "3", "--radius", "2", "--sigma-color", "30",
           "--sigma-space", "3", "--ncut-method", "kway", "--rng", "0"],
          ncut_segment(img, 3, radius=2, sigma_color=30, sigma_space=3, method="kway", rng=0),

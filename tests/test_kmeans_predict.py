@@ -71,6 +71,6 @@ def test_assign_labels_is_predict_on_the_pixel_features():
     rng = np.random.default_rng(2)
     img = rng.integers(0, 256, size=(9, 7, 3), dtype=np.uint8)
     centers = rng.uniform(0, 255, size=(4, 5))
-    labels = assign_labels(img, centers, "rgbxy", start_label=0)
+    labels = assign_labels(img, centers, features="rgbxy", start_label=0)
     X = pixel_features(img, "rgbxy").reshape(-1, 5)
     np.testing.assert_array_equal(labels.ravel(), _sklearn_predict(centers, X.astype(np.float64)))

@@ -108,15 +108,15 @@ def test_astronaut64_equals_sklearn(astronaut64):
     # The issue's criterion (ARI >= 0.95, clusters within 10%), met exactly: the same modes,
     # and the default labelling rule is scikit-learn's (nearest kept mode).
     assert adjusted_rand_score(astronaut64["labels"], res.labels) >= 0.95
-    assert len(res.modes) == len(centers)
-    np.testing.assert_allclose(res.modes, centers, atol=1e-6)
+    assert len(res.centers) == len(centers)
+    np.testing.assert_allclose(res.centers, centers, atol=1e-6)
     np.testing.assert_array_equal(res.labels, astronaut64["labels"])
     assert np.array_equal(res.counts, np.bincount(res.labels))
     # Basins of attraction (meanshift_segment's rule) differ from nearest-mode labels: at
     # W = 21 on this image (653 modes for 4096 pixels) a fifth of the pixels lies nearer to
     # another kept mode than to its own attractor (ARI 0.74 measured).
     basin = mean_shift(X, 21, assign="attractor")
-    np.testing.assert_array_equal(basin.modes, res.modes)
+    np.testing.assert_array_equal(basin.centers, res.centers)
     assert 0.7 < adjusted_rand_score(astronaut64["labels"], basin.labels) < 0.8
 
 
@@ -124,14 +124,14 @@ def test_astronaut64_lattice_equals_array_engine(astronaut64):
     image = astronaut64["image"]
     X = pixel_features(image, "rgbxy")
     exact = mean_shift(X, 21, assign="attractor")
-    labels, info = meanshift_segment(image, 21, "rgbxy", share_trajectories=False,
+    labels, info = meanshift_segment(image, 21, features="rgbxy", share_trajectories=False,
                                      return_info=True)
     # Exact trajectory sharing spared climbs and changed nothing.
     assert info.path == "lattice" and info.n_climbs < 64 * 64
     np.testing.assert_array_equal(labels.reshape(-1) - 1, exact.labels)
-    np.testing.assert_allclose(info.modes, exact.modes, atol=1e-6)
+    np.testing.assert_allclose(info.centers, exact.centers, atol=1e-6)
     # With scikit-learn's labelling rule the image function gives scikit-learn's labels.
-    nearest = meanshift_segment(image, 21, "rgbxy", assign="nearest", start_label=0)
+    nearest = meanshift_segment(image, 21, features="rgbxy", assign="nearest", start_label=0)
     np.testing.assert_array_equal(nearest.reshape(-1), astronaut64["labels"])
 
 
@@ -157,7 +157,7 @@ def test_exact_trajectory_sharing_changes_nothing(case, monkeypatch):
     alone, alone_info = run()
     assert info.n_climbs < alone_info.n_climbs == (shared.size if mask is None else mask.sum())
     np.testing.assert_array_equal(shared, alone)
-    np.testing.assert_array_equal(info.modes, alone_info.modes)
+    np.testing.assert_array_equal(info.centers, alone_info.centers)
     np.testing.assert_array_equal(info.counts, alone_info.counts)
 
 
@@ -166,9 +166,9 @@ def test_trajectory_sharing_keeps_ari(size):
     from skimage import data, transform
 
     image = transform.resize(data.astronaut(), (size, size), anti_aliasing=True)
-    exact, exact_info = meanshift_segment(image, 21, "rgbxy", return_info=True)
+    exact, exact_info = meanshift_segment(image, 21, features="rgbxy", return_info=True)
     assert exact_info.path == "lattice"
-    shared, info = meanshift_segment(image, 21, "rgbxy", share_trajectories=True,
+    shared, info = meanshift_segment(image, 21, features="rgbxy", share_trajectories=True,
                                      return_info=True)
     assert info.path == "lattice+sharing" and info.n_climbs <= exact_info.n_climbs
     assert adjusted_rand_score(exact.reshape(-1), shared.reshape(-1)) >= 0.99
@@ -179,7 +179,7 @@ def test_blobs_identical_to_sklearn():
     res = mean_shift(X, 2 * 1.2)
     ms = MeanShift(bandwidth=1.2).fit(X)
     np.testing.assert_array_equal(res.labels, ms.labels_)
-    np.testing.assert_allclose(res.modes, ms.cluster_centers_, atol=1e-9)
+    np.testing.assert_allclose(res.centers, ms.cluster_centers_, atol=1e-9)
     assert adjusted_rand_score(truth, res.labels) == 1.0
     assert res.n_iter == ms.n_iter_
 
@@ -206,8 +206,8 @@ def test_bin_seeding_seeds_as_sklearn():
 def test_explicit_seeds_label_by_nearest_mode():
     X, truth = blobs(seed=2)
     res = mean_shift(X, 2.4, seeds=[[0.1, 0], [9.9, 0.2], [0, 10.1], [100, 100]])
-    assert len(res.modes) == 3 and res.n_climbs == 4
-    np.testing.assert_array_equal(res.labels, cKDTree(res.modes).query(X)[1])
+    assert len(res.centers) == 3 and res.n_climbs == 4
+    np.testing.assert_array_equal(res.labels, cKDTree(res.centers).query(X)[1])
     assert adjusted_rand_score(truth, res.labels) == 1.0
     with pytest.raises(ValueError, match="No point was within"):
         mean_shift(X, 2.4, seeds=[[100, 100]])
@@ -227,17 +227,17 @@ def test_estimate_window_is_twice_sklearn_bandwidth():
 def test_window_larger_than_data_gives_one_cluster():
     X, _ = blobs()
     res = mean_shift(X, 100.0)
-    assert len(res.modes) == 1 and (res.labels == 0).all()
-    np.testing.assert_allclose(res.modes[0], X.mean(axis=0))
+    assert len(res.centers) == 1 and (res.labels == 0).all()
+    np.testing.assert_allclose(res.centers[0], X.mean(axis=0))
 
 
 def test_tiny_window_leaves_every_distinct_point_alone():
     X, _ = blobs()
     X = np.concatenate([X, X[:5]])
     res = mean_shift(X, 1e-6)
-    assert len(res.modes) == len(X) - 5
+    assert len(res.centers) == len(X) - 5
     np.testing.assert_array_equal(res.labels[-5:], res.labels[:5])
-    np.testing.assert_allclose(res.modes[res.labels], X)
+    np.testing.assert_allclose(res.centers[res.labels], X)
 
 
 def test_integer_weights_equal_repeated_samples():
@@ -245,16 +245,16 @@ def test_integer_weights_equal_repeated_samples():
     w = np.arange(len(X)) % 3 + 1
     a = mean_shift(X, 3.0, sample_weight=w)
     b = mean_shift(np.repeat(X, w, axis=0), 3.0)
-    np.testing.assert_allclose(a.modes, b.modes, atol=1e-9)
+    np.testing.assert_allclose(a.centers, b.centers, atol=1e-9)
     np.testing.assert_array_equal(np.repeat(a.labels, w), b.labels)
 
 
 def test_joint_window_grid_path_equals_lattice_path(monkeypatch):
     image, _ = block_image((40, 44), channels=3, noise=12.0, seed=5)
-    lattice = meanshift_segment(image, (9, 30), "rgbxy", data_range=255,
+    lattice = meanshift_segment(image, (9, 30), features="rgbxy", data_range=255,
                                 share_trajectories=False)
     monkeypatch.setattr(_meanshift, "LATTICE_MAX_BOX", 0)
-    grid, info = meanshift_segment(image, (9, 30), "rgbxy", data_range=255, return_info=True)
+    grid, info = meanshift_segment(image, (9, 30), features="rgbxy", data_range=255, return_info=True)
     assert info.path == "grid"
     np.testing.assert_array_equal(lattice, grid)
 
@@ -265,7 +265,7 @@ def test_joint_window_grid_path_equals_lattice_path(monkeypatch):
 @pytest.mark.parametrize("features", ["rgb", "rgbxy", "lab", None])
 def test_rgb_blocks_come_back(features):
     image, truth = block_image((20, 22), channels=3, noise=3.0, seed=6)
-    labels = meanshift_segment(image.astype(np.uint8), 21, features)
+    labels = meanshift_segment(image.astype(np.uint8), 21, features=features)
     assert adjusted_rand_score(truth.reshape(-1), labels.reshape(-1)) == 1.0
 
 
@@ -287,25 +287,25 @@ def test_lattice_in_bands_equals_array_engine(case, astronaut64, monkeypatch):
         features = "grayxyz"
     else:
         image, opts, features = astronaut64["image"], {}, "rgbxy"
-    labels, info = meanshift_segment(image, 21, features, return_info=True, **opts)
+    labels, info = meanshift_segment(image, 21, features=features, return_info=True, **opts)
     exact = mean_shift(pixel_features(image, features, **opts), 21, assign="attractor")
     assert info.path == "lattice" and info.n_climbs < labels.size
     np.testing.assert_array_equal(labels.reshape(-1) - 1, exact.labels)
-    np.testing.assert_allclose(info.modes, exact.modes, atol=1e-6)
+    np.testing.assert_allclose(info.centers, exact.centers, atol=1e-6)
 
 
 def test_volume_lattice_equals_array_engine():
     rng = np.random.default_rng(8)
     volume = np.where(np.arange(6)[:, None, None] < 3, 60.0, 200.0) + rng.normal(0, 6, (6, 7, 8))
     volume = np.clip(volume, 0, 255).astype(np.uint8)
-    labels = meanshift_segment(volume, 21, "grayxyz", channel_axis=None, spacing=(2, 1, 1),
+    labels = meanshift_segment(volume, 21, features="grayxyz", channel_axis=None, spacing=(2, 1, 1),
                                share_trajectories=False)
     X = pixel_features(volume, "grayxyz", channel_axis=None, spacing=(2, 1, 1))
     np.testing.assert_array_equal(labels.reshape(-1) - 1,
                                   mean_shift(X, 21, assign="attractor").labels)
     halves = np.arange(6)[:, None, None] < 3
     assert adjusted_rand_score(np.broadcast_to(halves, volume.shape).reshape(-1),
-                               meanshift_segment(volume, 21, "grayxyz",
+                               meanshift_segment(volume, 21, features="grayxyz",
                                                  channel_axis=None).reshape(-1)) == 1.0
 
 
@@ -313,11 +313,11 @@ def test_mask_equals_clustering_the_masked_pixels(astronaut32):
     mask = np.zeros(astronaut32.shape[:2], bool)
     mask[4:28, 2:30] = True
     mask[10:14, 10:20] = False
-    labels = meanshift_segment(astronaut32, 21, "rgbxy", mask=mask, share_trajectories=False)
+    labels = meanshift_segment(astronaut32, 21, features="rgbxy", mask=mask, share_trajectories=False)
     assert (labels[~mask] == 0).all() and labels[mask].min() == 1
     X = pixel_features(astronaut32, "rgbxy", mask=mask)
     np.testing.assert_array_equal(labels[mask] - 1, mean_shift(X, 21, assign="attractor").labels)
-    colour_only = meanshift_segment(astronaut32, 21, "rgb", mask=mask, start_label=0)
+    colour_only = meanshift_segment(astronaut32, 21, features="rgb", mask=mask, start_label=0)
     assert (colour_only[~mask] == -1).all()
     np.testing.assert_array_equal(colour_only[mask],
                                   mean_shift(pixel_features(astronaut32, "rgb", mask=mask),
@@ -325,8 +325,8 @@ def test_mask_equals_clustering_the_masked_pixels(astronaut32):
 
 
 def test_channel_axis_first(astronaut32):
-    a = meanshift_segment(astronaut32, 21, "rgbxy")
-    b = meanshift_segment(np.moveaxis(astronaut32, -1, 0), 21, "rgbxy", channel_axis=0)
+    a = meanshift_segment(astronaut32, 21, features="rgbxy")
+    b = meanshift_segment(np.moveaxis(astronaut32, -1, 0), 21, features="rgbxy", channel_axis=0)
     np.testing.assert_array_equal(a, b)
 
 
@@ -336,21 +336,21 @@ def test_deterministic_and_thread_count_independent(astronaut32):
         from classicseg import mean_shift, meanshift_segment, pixel_features
         img = data.astronaut()[::16, ::16].copy()
         for share in (False, True, 0.2):
-            labels, info = meanshift_segment(img, 15, "rgbxy", share_trajectories=share,
+            labels, info = meanshift_segment(img, 15, features="rgbxy", share_trajectories=share,
                                              return_info=True)
             digest(labels)
-            digest(info.modes)
+            digest(info.centers)
         res = mean_shift(pixel_features(img, "rgbxy"), 15)
-        digest(res.labels, res.modes)
-        digest(meanshift_segment(img, 15, "rgbxy"))
+        digest(res.labels, res.centers)
+        digest(meanshift_segment(img, 15, features="rgbxy"))
     """)
     assert len(one) == 8 and one == two
     assert one[0] == one[7]  # the same call twice: the same labels
 
 
 def test_min_size_merges_exactly_the_small_regions(astronaut32):
-    before = meanshift_segment(astronaut32, 21, "rgbxy")
-    after = meanshift_segment(astronaut32, 21, "rgbxy", min_size=8)
+    before = meanshift_segment(astronaut32, 21, features="rgbxy")
+    after = meanshift_segment(astronaut32, 21, features="rgbxy", min_size=8)
     sizes_before = np.bincount(measure.label(before, background=-1, connectivity=1).reshape(-1))
     regions_after = measure.label(after, background=-1, connectivity=1)
     assert np.bincount(regions_after.reshape(-1))[1:].min() >= 8
@@ -373,11 +373,21 @@ def test_inputs_not_modified(astronaut32):
     np.testing.assert_array_equal(X, X0)
 
 
-def test_result_is_frozen():
-    res = mean_shift([[0.0], [1.0]], 4.0)
-    assert isinstance(res, MeanShiftResult)
-    with pytest.raises(AttributeError):
-        res.n_iter = 3
+def test_every_reported_path_is_in_the_documented_set(astronaut32):
+    rng = np.random.default_rng(0)
+    image = astronaut32[:16, :16]
+    reported = {
+        "grid": mean_shift(rng.uniform(0, 100, (200, 1)), 5.0),
+        "brute-force": mean_shift(rng.uniform(0, 100, (6, 5)), 5.0),  # 2**5 cells > 6 points
+        "lattice": meanshift_segment(image, 21, return_info=True)[1],
+        "lattice+sharing": meanshift_segment(image, 21, share_trajectories=True,
+                                             return_info=True)[1],
+        "grid, colour only": meanshift_segment(image, 21, features="rgb", return_info=True)[1],
+    }
+    assert all(isinstance(res, MeanShiftResult) for res in reported.values())
+    for expected, res in reported.items():
+        assert res.path in _meanshift.PATHS and res.path == expected.split(",")[0]
+    assert {res.path for res in reported.values()} == set(_meanshift.PATHS)  # none unused
 
 
 @settings(max_examples=15, deadline=None)
@@ -388,7 +398,7 @@ def test_labels_are_consecutive_from_start_label(seed, window, start_label, shap
     labels, info = meanshift_segment(image, window, start_label=start_label, return_info=True)
     assert labels.shape == shape and labels.dtype == np.intp
     used = np.unique(labels)
-    np.testing.assert_array_equal(used, np.arange(start_label, start_label + len(info.modes)))
+    np.testing.assert_array_equal(used, np.arange(start_label, start_label + len(info.centers)))
     assert info.counts.sum() == labels.size
     np.testing.assert_array_equal(labels, meanshift_segment(image, window,
                                                             start_label=start_label))
@@ -473,4 +483,4 @@ def test_two_channel_lattice_equals_grid(window, monkeypatch):
     grid, grid_info = meanshift_segment(image, window, return_info=True)
     assert (info.path, grid_info.path) == ("lattice", "grid")
     np.testing.assert_array_equal(lattice, grid)
-    np.testing.assert_allclose(info.modes, grid_info.modes, atol=1e-9)
+    np.testing.assert_allclose(info.centers, grid_info.centers, atol=1e-9)

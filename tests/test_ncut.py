@@ -175,7 +175,7 @@ def test_spectral_split_is_the_minimum_on_separated_graphs(seed):
     sizes = [int(rng.integers(3, 8)), int(rng.integers(3, 8))]
     W, block = random_block_graph(rng, sizes, between=(0.0, 0.02))
     best, best_a = naive.brute_force_ncut(W)
-    res = ncut_partition(W, 2, min_size=1, rng=seed)
+    res = ncut_partition(W, 2, min_split_size=1, rng=seed)
     assert res.ncut == pytest.approx(best, rel=1e-9)
     assert agreement(res.labels, best_a) == 1.0
     assert res.split_ncuts[0] == pytest.approx(best, rel=1e-9)
@@ -188,7 +188,7 @@ def test_spectral_split_within_1_2_of_the_minimum_on_block_graphs(seed):
     sizes = rng.multinomial(14 - 2 * n_blocks, np.ones(n_blocks) / n_blocks) + 2
     W, _ = random_block_graph(rng, sizes, inside=(0.2, 1.0), between=(0.0, 0.3))
     best, _ = naive.brute_force_ncut(W)
-    res = ncut_partition(W, 2, min_size=1)
+    res = ncut_partition(W, 2, min_split_size=1)
     assert best * (1 - 1e-12) <= res.ncut <= 1.2 * best
 
 
@@ -338,11 +338,24 @@ def test_result_fields_and_ncut_value_on_the_graph():
     res = ncut_partition(W, 3)
     assert isinstance(res, NcutResult)
     assert res.labels.dtype == np.intp and res.labels.min() == 0 and res.labels.max() == 2
-    assert res.ncut == pytest.approx(ncut_value(W, res.labels))
+    assert res.ncut == pytest.approx(naive.partition_ncut(W, res.labels))
     assert res.split_ncuts.shape == (2,) and res.n_solves == len(res.eigenvalues) >= 1
     assert res.path == "graph" and res.n_vertices == 480 and res.n_edges == W.nnz
-    with pytest.raises(AttributeError):
-        res.path = "pixel"  # frozen
+
+
+def test_every_reported_path_is_in_the_documented_set(monkeypatch):
+    img, _ = two_regions((12, 16))
+    reported = {
+        "graph": ncut_partition(affinity_graph(img, channel_axis=None), 2, rng=0),
+        "pixel": ncut_segment(img, 2, channel_axis=None, return_info=True)[1],
+        "superpixel": ncut_segment(img, 2, channel_axis=None, return_info=True,
+                                   superpixels=np.arange(12 * 16).reshape(12, 16) // 8)[1],
+    }
+    monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", _pixel_graph.graph_bytes(img.size, 5) // 3)
+    reported["coarse"] = ncut_segment(img, 2, channel_axis=None, return_info=True)[1]
+    for expected, res in reported.items():
+        assert res.path == expected and res.path in _ncut.PATHS
+    assert set(reported) == set(_ncut.PATHS)  # none unused
 
 
 def test_coarse_path_when_the_pixel_graph_does_not_fit(monkeypatch):
@@ -364,7 +377,7 @@ def test_superpixel_graph_is_the_quotient_of_the_pixel_graph(monkeypatch):
                                 return_info=True)
     assert info.path == "superpixel" and info.n_vertices == 80
     # Ncut on the superpixel graph equals Ncut of the same partition on the pixel graph.
-    assert info.ncut == pytest.approx(ncut_value(W, labels.ravel()), rel=1e-9)
+    assert info.ncut == pytest.approx(naive.partition_ncut(W, labels), rel=1e-9)
     assert agreement(labels, truth) >= 0.99
 
 
@@ -387,7 +400,7 @@ def test_inputs_not_modified_and_labels_layout():
 def test_fewer_segments_than_asked_warns():
     W = np.ones((4, 4))
     with pytest.warns(ConvergenceWarning, match="fewer than n_segments"):
-        res = ncut_partition(W, 4, min_size=2)
+        res = ncut_partition(W, 4, min_split_size=2)
     assert res.n_segments == 2
 
 
@@ -398,9 +411,9 @@ def test_properties(h, w, k, seed, method):
     img = np.random.default_rng(seed).uniform(size=(h, w))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        labels, info = ncut_segment(img, k, channel_axis=None, radius=2, min_size=1,
+        labels, info = ncut_segment(img, k, channel_axis=None, radius=2, min_split_size=1,
                                     method=method, rng=seed, return_info=True)
-        again = ncut_segment(img, k, channel_axis=None, radius=2, min_size=1, method=method,
+        again = ncut_segment(img, k, channel_axis=None, radius=2, min_split_size=1, method=method,
                              rng=seed)
     assert labels.shape == (h, w) and labels.dtype == np.intp
     assert labels.min() == 1 and labels.max() == info.n_segments <= k
@@ -426,7 +439,7 @@ def test_properties(h, w, k, seed, method):
         ({"method": "spectral"}, ValueError, "method"),
         ({"method": "kway"}, ValueError, "n_segments"),
         ({"thresh": -0.1}, ValueError, "thresh"),
-        ({"min_size": 0}, ValueError, "min_size"),
+        ({"min_split_size": 0}, ValueError, "min_split_size"),
         ({"rng": "seed"}, TypeError, "rng"),
         ({"start_label": 2}, ValueError, "start_label"),
         ({"superpixels": np.zeros((3, 3), int)}, ValueError, "superpixels"),

@@ -144,8 +144,8 @@ def test_min_size_zero_and_one_change_nothing():
 
 
 def test_kmeans_segment_min_size(astronaut32):
-    plain = kmeans_segment(astronaut32, 6, "rgbxy", rng=0)
-    merged = kmeans_segment(astronaut32, 6, "rgbxy", rng=0, min_size=6)
+    plain = kmeans_segment(astronaut32, 6, features="rgbxy", rng=0)
+    merged = kmeans_segment(astronaut32, 6, features="rgbxy", rng=0, min_size=6)
     sizes = np.bincount(measure.label(merged, background=-1, connectivity=1).reshape(-1))[1:]
     assert sizes.min() >= 6
     assert merged.min() == 1 and merged.max() == len(np.unique(merged))
@@ -156,8 +156,8 @@ def test_kmeans_segment_min_size(astronaut32):
 @pytest.mark.parametrize("args, kwargs, error, match", [
     ((np.zeros((3, 3)), np.zeros((3, 3)), 2), {}, TypeError, "labels"),
     ((np.zeros((3,), int), np.zeros((3,)), 2), {}, ValueError, "labels"),
-    ((np.zeros((3, 3), int), np.zeros((3, 4)), 2), {}, ValueError, "features"),
-    ((np.zeros((3, 3), int), np.full((3, 3), np.nan), 2), {}, ValueError, "features"),
+    ((np.zeros((3, 3), int), np.zeros((3, 4)), 2), {}, ValueError, "image"),
+    ((np.zeros((3, 3), int), np.full((3, 3), np.nan), 2), {}, ValueError, "image"),
     ((np.zeros((3, 3), int), np.zeros((3, 3)), -1), {}, ValueError, "min_size"),
     ((np.zeros((3, 3), int), np.zeros((3, 3)), 2), dict(connectivity=3), ValueError,
      "connectivity"),

@@ -127,7 +127,7 @@ def test_dask_image_larger_than_memory_is_not_allocated():
         img = da.zeros((60_000, 60_000, 3), dtype=np.float32, chunks=(2_000, 2_000, 3))
         resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))
         _prepare_dask_image(img, -1)
-        labels = assign_labels(img, [[0, 0, 0], [255, 255, 255]], "rgb")
+        labels = assign_labels(img, [[0, 0, 0], [255, 255, 255]], features="rgb")
         assert labels.shape == (60_000, 60_000)
         print(labels[:2, :3].compute().tolist())
     """)
@@ -146,8 +146,8 @@ def test_mean_shift_tiny_window_no_warning():
         res = classicseg.mean_shift(X, 1e-300)
     # Every distinct sample is its own mode (analytic: no other point is in its window).
     assert res.labels.tolist()[:2] == [res.labels[0]] * 2
-    assert len(res.modes) == 3 and res.counts.tolist() == [2, 1, 1]
-    np.testing.assert_array_equal(np.sort(res.modes, axis=0), np.sort(np.unique(X, axis=0), axis=0))
+    assert len(res.centers) == 3 and res.counts.tolist() == [2, 1, 1]
+    np.testing.assert_array_equal(np.sort(res.centers, axis=0), np.sort(np.unique(X, axis=0), axis=0))
 
 
 # --------------------------------------------------------------------------
@@ -318,7 +318,7 @@ def test_estimate_window_on_photo_features():
     from sklearn.cluster import estimate_bandwidth
     reference = 2 * estimate_bandwidth(colours, quantile=0.1, n_samples=3000, random_state=0)
     assert window == pytest.approx(reference, rel=0.15)
-    n_regions = classicseg.meanshift_segment(photo, window, "rgbxy").max()
+    n_regions = classicseg.meanshift_segment(photo, window, features="rgbxy").max()
     assert 10 <= n_regions <= 2000
     # Explicit n_spatial=0 keeps sklearn's rule on every column (positions dominate).
     assert classicseg.estimate_window(X, n_spatial=0, rng=0) > 4 * window
@@ -338,13 +338,13 @@ MEMORY_CALLS = {
     "kmeans": lambda: classicseg.kmeans(np.random.default_rng(0).random((5000, 3)), 2),
     "kmeans_segment": lambda: classicseg.kmeans_segment(_img(), 2),
     "mean_shift": lambda: classicseg.mean_shift(np.arange(4000.0).reshape(-1, 2), 3.0),
-    "meanshift_segment": lambda: classicseg.meanshift_segment(_img(), 21, "rgbxy"),
+    "meanshift_segment": lambda: classicseg.meanshift_segment(_img(), 21, features="rgbxy"),
     "affinity_graph": lambda: classicseg.affinity_graph(_img(), radius=3),
     "confusion_matrix": lambda: metrics.confusion_matrix([0, 1], [0, 5000]),
     "match_labels": lambda: metrics.match_labels([0, 5000], [3, 4]),
     "rand_index": lambda: metrics.rand_index(np.arange(600) % 7 + 1, np.arange(600) % 5),
     "segment_many": lambda: classicseg.batch.segment_many([_img()], "kmeans", k=2),
-    "assign_labels": lambda: classicseg.batch.assign_labels(_img(), np.zeros((2, 3)), "rgb"),
+    "assign_labels": lambda: classicseg.batch.assign_labels(_img(), np.zeros((2, 3)), features="rgb"),
 }
 
 
@@ -360,10 +360,10 @@ def test_memory_refusal_names_what_and_the_remedy(name, monkeypatch):
 def test_kmeans_segment_blocks_refuses_a_sample_too_large(monkeypatch):
     da = pytest.importorskip("dask.array")
     img = da.from_array(_img(), chunks=(6, 5, 3))
-    classicseg.batch.kmeans_segment_blocks(img, 2, "rgb", sample_size=100, rng=0)
+    classicseg.batch.kmeans_segment_blocks(img, 2, features="rgb", sample_size=100, rng=0)
     monkeypatch.setenv("CLASSICSEG_MEMORY_LIMIT", str(100 * 30 * 8))
     with pytest.raises(MemoryLimitError, match="sample_size"):
-        classicseg.batch.kmeans_segment_blocks(img, 2, "rgb", sample_size=10**6, rng=0)
+        classicseg.batch.kmeans_segment_blocks(img, 2, features="rgb", sample_size=10**6, rng=0)
 
 
 def test_ncut_segment_takes_the_coarse_path_when_memory_is_short(monkeypatch):

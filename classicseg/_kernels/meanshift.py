@@ -1,6 +1,6 @@
 """Mean shift kernels: flat-window hill climbs on a grid or on the pixel lattice.
 
-A window is a flat kernel (lecture, Mean Shift Segmentation): a point ``q``
+A window is a flat kernel (Comaniciu & Meer 2002): a point ``q``
 is inside the window at ``m`` when it is within a radius of ``m``. The
 features split in two groups, ``[0, split)`` and ``[split, d)``, each with its
 own squared radius (``r2_a``, ``r2_b``); a point is inside when it is within
@@ -270,7 +270,7 @@ def lattice_window_sum(planes, shape, steps, hs2, hr2, joint, mean, acc, offsets
     visited, three at a time across the window's whole width in one
     branch-free pass that LLVM vectorizes: a pass costs about as much to set
     up and reduce as a row of 21 sites to scan, so three rows per pass
-    measured 1.4x faster than one. Sums are re-associated: the result
+    beat one. Sums are re-associated: the result
     depends on the compiled code, never on the thread count.
     """
     n_col = planes.shape[0]

@@ -24,7 +24,7 @@ fig, axes = plt.subplots(1, len(runs) + 1, figsize=(15, 2.8), constrained_layout
 axes[0].imshow(image)
 axes[0].set_title("image")
 for ax, (k, features) in zip(axes[1:], runs):
-    labels = kmeans_segment(image, k, features, rng=0)
+    labels = kmeans_segment(image, k, features=features, rng=0)
     ax.imshow(color.label2rgb(labels, image, kind="avg", bg_label=0))
     ax.set_title(f"k = {k}, {features}")
 for ax in axes:

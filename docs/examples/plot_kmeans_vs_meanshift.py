@@ -23,9 +23,9 @@ from classicseg import kmeans_segment, meanshift_segment
 image = data.astronaut()[::4, ::4]  # 128 x 128 pixels
 
 results = {
-    "k-means, k = 16": kmeans_segment(image, 16, "rgbxy", rng=0),
-    "mean shift, W = 21": meanshift_segment(image, 21, "rgbxy"),
-    "mean shift, W = 21, min_size = 30": meanshift_segment(image, 21, "rgbxy", min_size=30),
+    "k-means, k = 16": kmeans_segment(image, 16, features="rgbxy", rng=0),
+    "mean shift, W = 21": meanshift_segment(image, 21, features="rgbxy"),
+    "mean shift, W = 21, min_size = 30": meanshift_segment(image, 21, features="rgbxy", min_size=30),
 }
 
 fig, axes = plt.subplots(1, len(results) + 1, figsize=(13, 4.2), constrained_layout=True)

@@ -21,7 +21,7 @@ from skimage import color, data, measure, segmentation
 from classicseg import kmeans_segment
 
 image = data.coffee()[::4, ::4]  # 100 x 150 pixels
-clusters = kmeans_segment(image, 6, "labxy", rng=0)
+clusters = kmeans_segment(image, 6, features="labxy", rng=0)
 regions = measure.label(clusters, connectivity=1, background=-1)
 
 props = sorted(measure.regionprops(regions, intensity_image=image), key=lambda r: -r.area)
