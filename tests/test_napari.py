@@ -149,7 +149,7 @@ def test_kmeans_widget_on_the_sample_gives_kmeans_segment_labels(make_napari_vie
     widget._seed.value = 3
     _run(qtbot, widget)
     result = viewer.layers["immunohistochemistry k-means"]
-    expected = classicseg.kmeans_segment(image.data, 5, "rgbxy", rng=3, spacing=(1.0, 1.0))
+    expected = classicseg.kmeans_segment(image.data, 5, features="rgbxy", rng=3, spacing=(1.0, 1.0))
     assert result.data.shape == (512, 512)
     np.testing.assert_array_equal(result.data, expected)
     np.testing.assert_array_equal(result.scale, image.scale)
@@ -244,7 +244,7 @@ def test_bad_parameters_show_the_library_message_and_the_viewer_goes_on(make_nap
         (ms, "_window", 0.0, _library_message(classicseg.meanshift_segment, volume.data, 0.0,
                                                 channel_axis=None)),
         (km, "_features", "rgbxy", _library_message(classicseg.kmeans_segment, volume.data, 4,
-                                                      "rgbxy", channel_axis=None)),
+                                                      features="rgbxy", channel_axis=None)),
         (km, "_features", "default", None),  # back to a good value: no notification
         (km, "_k", 5000, _library_message(classicseg.kmeans_segment, volume.data, 5000,
                                             channel_axis=None)),

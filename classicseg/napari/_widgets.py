@@ -152,7 +152,7 @@ class KMeansWidget(SegmentWidget):
 
     def call(self, data, channel_axis, spacing):
         features = None if self._features.value == "default" else self._features.value
-        return partial(kmeans_segment, data, self._k.value, features,
+        return partial(kmeans_segment, data, self._k.value, features=features,
                        spatial_scale=self._spatial_scale.value, spacing=spacing,
                        channel_axis=channel_axis, min_size=self._min_size.value,
                        rng=self._seed.value)
@@ -176,7 +176,7 @@ class MeanShiftWidget(SegmentWidget):
 
     def call(self, data, channel_axis, spacing):
         features = None if self._features.value == "default" else self._features.value
-        return partial(meanshift_segment, data, self._window.value, features,
+        return partial(meanshift_segment, data, self._window.value, features=features,
                        spatial_scale=self._spatial_scale.value, spacing=spacing,
                        channel_axis=channel_axis, min_size=self._min_size.value)
 
