@@ -24,6 +24,7 @@ from ._pixel_graph import (
     _colour_features,
     _csr,
     _n_vertices,
+    _region_graph,
     _sigma_color,
     _superpixel_graph,
     _vertex_ids,
@@ -43,6 +44,11 @@ from ._validate import (
 )
 
 METHODS = ("recursive", "kway")
+# ncut_segment's Ncut threshold when neither n_segments nor thresh is given:
+# on the "regions" superpixel graph its BSDS500 train optimum
+# (benchmarks/bsds_log.md, section 10); on pixel graphs ncut_partition's default.
+REGION_THRESH = 0.0015
+PIXEL_THRESH = 0.002
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,8 @@ class NcutResult:
     path : str
         Which graph was partitioned: ``"graph"`` (the one given to
         :func:`ncut_partition`), ``"pixel"``, ``"coarse"`` (a downsampled
-        image's pixel graph) or ``"superpixel"`` (the quotient graph of the
-        pixel graph over the given superpixels).
+        image's pixel graph) or ``"superpixel"`` (the graph of the given
+        superpixels, ``"regions"`` or ``"quotient"``: ``superpixel_graph``).
     n_vertices, n_edges : int
         Size of that graph (stored nonzeros, self-loops included).
     graph_bytes : int
@@ -434,9 +440,9 @@ def _partition(W, n_segments, thresh, method, min_size, rng, path):
 
 
 def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color=None,
-                 sigma_space=4.0, thresh=0.002, method="recursive", min_size=None,
-                 superpixels=None, data_range=None, channel_axis=-1, mask=None, rng=None,
-                 start_label=1, return_info=False):
+                 sigma_space=4.0, thresh=None, method="recursive", min_size=None,
+                 superpixels=None, superpixel_graph="regions", sigma_edge=None, data_range=None,
+                 channel_axis=-1, mask=None, rng=None, start_label=1, return_info=False):
     """Segment an image by the normalized cut of its pixel graph (Shi & Malik 2000).
 
     Parameters
@@ -446,16 +452,41 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     n_segments : int, optional
         Number of segments; overrides ``thresh``.
     features, radius, sigma_color, sigma_space, data_range
-        The affinity graph, see :func:`affinity_graph`.
-    thresh, method, min_size, rng
+        The affinity graph, see :func:`affinity_graph`. On the ``"regions"``
+        superpixel graph ``radius`` and ``sigma_space`` are not used, and
+        ``features=None`` means :func:`classicseg.fusion_features` (smoothed
+        Lab + texture energy) with ``sigma_color=None`` meaning 12.
+    thresh : float, optional
+        Without ``n_segments``: split while the best split's Ncut is below
+        this (see :func:`ncut_partition`). None (default): 0.0015 on the
+        ``"regions"`` superpixel graph (its BSDS500 train optimum, a few to a
+        few tens of segments per photo), 0.002 on the pixel and quotient
+        graphs (their Ncut values are of another scale; there
+        ``n_segments`` is the steadier control).
+    method, min_size, rng
         See :func:`ncut_partition`; ``min_size`` counts vertices (pixels, or
         superpixels on that path).
     superpixels : (M, N) int ndarray, optional
-        Labels of superpixels (from :func:`classicseg.kmeans_segment`,
-        ``skimage.segmentation.slic``, ...): the graph becomes the quotient
-        of the pixel graph over them (edge weights summed between
-        superpixels), built in stripes of rows, so its Ncut values are
-        those of the pixel graph for partitions that follow superpixels.
+        Labels of superpixels or regions (from
+        :func:`classicseg.hierarchical_segment`'s ``cut(n_regions=200)``,
+        ``skimage.segmentation.slic``, ...): one vertex per label, its graph
+        chosen by ``superpixel_graph``.
+    superpixel_graph : {"regions", "quotient"}
+        ``"regions"`` (default): the region adjacency graph
+        (:func:`classicseg.region_graph`) weighted by
+        ``w_ab = L_ab exp(-||f_a - f_b||^2 / sigma_color^2) exp(-bbar_ab^2 / sigma_edge^2)``
+        (``L_ab`` boundary length, ``f`` mean features, ``bbar_ab`` mean
+        colour gradient along the border) with each region's inner
+        4-neighbour pixel pairs, counted both ways, as its self-affinity
+        (see ``classicseg._pixel_graph.region_affinity``): made for a few
+        hundred fused regions, whose borders already follow contours.
+        ``"quotient"``: the quotient of the pixel graph over the
+        superpixels (eq. 11 weights summed between superpixels), built in
+        stripes of rows, so its Ncut values are those of the pixel graph
+        for partitions that follow superpixels.
+    sigma_edge : float, optional
+        Scale of the border's mean colour gradient in the ``"regions"``
+        graph, in the boundary's units (default 20, Lab gradient).
     channel_axis : int or None
         Axis of the colour channels; None for grayscale.
     mask : (M, N) bool ndarray, optional
@@ -492,7 +523,10 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     Warns
     -----
     ConvergenceWarning
-        Fewer segments than ``n_segments`` could be made.
+        Fewer segments than ``n_segments`` could be made, or, without
+        ``n_segments``, a single segment (no split had Ncut below
+        ``thresh``): the message says to raise ``thresh`` or pass
+        ``n_segments``.
 
     Examples
     --------
@@ -508,15 +542,28 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     radius, sigma_color, sigma_space = _check_graph_args(radius, sigma_color, sigma_space)
     spatial_shape = img.shape[:-1]
     n = _n_vertices(img, mask)
+    if superpixel_graph not in _pixel_graph.SUPERPIXEL_GRAPHS:
+        raise ValueError(f"superpixel_graph must be one of {_pixel_graph.SUPERPIXEL_GRAPHS}, "
+                         f"got {superpixel_graph!r}")
+    if sigma_edge is not None:
+        sigma_edge = check_float(sigma_edge, "sigma_edge", positive=True)
+    regions = superpixels is not None and superpixel_graph == "regions"
     if superpixels is not None:
         sp, n = _check_superpixels(superpixels, spatial_shape, mask)
+    if thresh is None:
+        thresh = REGION_THRESH if regions else PIXEL_THRESH
     args = _check_partition_args(n, n_segments, thresh, method, min_size, rng)
     feat = _colour_features(img, is_color, features, data_range, mask)
+    region_sigma_color = sigma_color  # the regions graph has its own default scale
     sigma_color = _sigma_color(feat, sigma_color)
     vertex = _vertex_ids(spatial_shape, mask)
 
     if superpixels is not None:
-        W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space)
+        if regions:
+            W = _region_graph(image, img, feat, features, sp, mask, channel_axis, data_range,
+                              region_sigma_color, sigma_edge)
+        else:
+            W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space)
         info = _partition(W, *args, path="superpixel")
         labels0 = info.labels[sp]
     elif graph_bytes(n, radius) <= graph_budget(_pixel_graph.MAX_GRAPH_BYTES,
@@ -527,6 +574,10 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     else:
         labels0, info = _coarse_segment(feat, mask, spatial_shape, radius, sigma_color,
                                         sigma_space, args)
+    if n_segments is None and info.n_segments == 1 and n > 1:
+        warnings.warn(f"ncut_segment found a single segment: no split had an Ncut below "
+                      f"thresh={args[1]}; raise thresh or pass n_segments", ConvergenceWarning,
+                      stacklevel=2)
     labels = labels_to_image(labels0, spatial_shape, mask, start_label)
     return (labels, info) if return_info else labels
 
