@@ -23,6 +23,7 @@ from ._pixel_graph import (
     _check_graph_args,
     _colour_features,
     _csr,
+    _fused_regions,
     _n_vertices,
     _region_graph,
     _sigma_color,
@@ -466,11 +467,16 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     method, min_size, rng
         See :func:`ncut_partition`; ``min_size`` counts vertices (pixels, or
         superpixels on that path).
-    superpixels : (M, N) int ndarray, optional
-        Labels of superpixels or regions (from
-        :func:`classicseg.hierarchical_segment`'s ``cut(n_regions=200)``,
+    superpixels : (M, N) int ndarray or "hierarchy", optional
+        Labels of superpixels or regions (from a
+        :class:`classicseg.Hierarchy`'s ``cut(n_regions=200)``,
         ``skimage.segmentation.slic``, ...): one vertex per label, its graph
-        chosen by ``superpixel_graph``.
+        chosen by ``superpixel_graph``. ``"hierarchy"``: Ncut on fused
+        regions in one call, the mean-shift leaves of
+        :func:`classicseg.hierarchical_segment` merged by
+        :func:`classicseg.merge_hierarchy` (``edge_weight=3,
+        size_scale=500, size_power=0.5``, a shorter-reaching size prior than
+        its default) and cut into 200 regions (RGB or grayscale images).
     superpixel_graph : {"regions", "quotient"}
         ``"regions"`` (default): the region adjacency graph
         (:func:`classicseg.region_graph`) weighted by
@@ -548,6 +554,8 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     if sigma_edge is not None:
         sigma_edge = check_float(sigma_edge, "sigma_edge", positive=True)
     regions = superpixels is not None and superpixel_graph == "regions"
+    if isinstance(superpixels, str):
+        superpixels = _fused_regions(image, superpixels, channel_axis, data_range, mask)
     if superpixels is not None:
         sp, n = _check_superpixels(superpixels, spatial_shape, mask)
     if thresh is None:

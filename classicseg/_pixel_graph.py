@@ -42,6 +42,11 @@ SIGMA_COLOR_FACTOR = 0.2
 REGION_SIGMA_COLOR = 12.0
 REGION_SIGMA_EDGE = 20.0
 SUPERPIXEL_GRAPHS = ("regions", "quotient")
+# superpixels="hierarchy": the mean-shift leaves of hierarchical_segment fused
+# to FUSED_REGIONS regions by merge_hierarchy with a shorter-reaching size
+# prior than its default (BSDS500 train, benchmarks/bsds_log.md, sections 4, 9).
+FUSED_REGIONS = 200
+FUSION_FOR_NCUT = {"edge_weight": 3.0, "size_scale": 500.0, "size_power": 0.5}
 
 
 def affinity_graph(image, *, features=None, radius=3, sigma_color=None, sigma_space=4.0,
@@ -250,6 +255,18 @@ def _region_graph(image, img, feat, features, sp, mask, channel_axis, data_range
         sigma_color = _sigma_color(feat, sigma_color)
     sigma_edge = REGION_SIGMA_EDGE if sigma_edge is None else sigma_edge
     return region_affinity(regions, planes, boundary, sigma_color, sigma_edge)
+
+def _fused_regions(image, superpixels, channel_axis, data_range, mask):
+    """The label image of ``superpixels="hierarchy"``: mean-shift leaves fused to 200 regions."""
+    from .hierarchy import hierarchical_segment, merge_hierarchy
+
+    if superpixels != "hierarchy":
+        raise ValueError(f"superpixels must be a label image or 'hierarchy', got {superpixels!r}")
+    leaves = hierarchical_segment(image, channel_axis=channel_axis, data_range=data_range,
+                                  mask=mask).leaves
+    tree = merge_hierarchy(leaves, image, mask=mask, channel_axis=channel_axis,
+                           data_range=data_range, **FUSION_FOR_NCUT)
+    return tree.cut(n_regions=min(FUSED_REGIONS, tree.n_leaves))
 
 def _vertex_ids(spatial_shape, mask):
     """Vertex id of every pixel (row-major over the mask), -1 outside the mask."""

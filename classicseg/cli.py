@@ -82,7 +82,8 @@ def build_parser():
     seg.add_argument("--window", type=_positive(float), metavar="W",
                      help="meanshift: window size W in feature units (levels and pixels)")
     seg.add_argument("--n-segments", type=_positive(int), metavar="N",
-                     help="ncut: number of segments")
+                     help="ncut: number of segments (default: Ncut on 200 fused regions, "
+                          "split while the Ncut is below its default threshold)")
     seg.add_argument("--n-regions", type=_positive(int), metavar="N",
                      help="hierarchy: cut into N regions")
     seg.add_argument("--threshold", type=_positive(float), metavar="T",
@@ -177,6 +178,8 @@ def method_params(args, parser):
         params[name] = value
     if args.method == "kmeans":
         params.setdefault("k", DEFAULT_K)
+    if args.method == "ncut" and "n_segments" not in params:
+        params["superpixels"] = "hierarchy"  # Ncut on fused regions, its default threshold
     if args.features is not None:
         params["features"] = args.features
     if args.min_size is not None:
