@@ -460,10 +460,9 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     thresh : float, optional
         Without ``n_segments``: split while the best split's Ncut is below
         this (see :func:`ncut_partition`). None (default): 0.0015 on the
-        ``"regions"`` superpixel graph (its BSDS500 train optimum, a few to a
-        few tens of segments per photo), 0.002 on the pixel and quotient
-        graphs (their Ncut values are of another scale; there
-        ``n_segments`` is the steadier control).
+        ``"regions"`` superpixel graph (chosen on BSDS500 train), 0.002 on
+        the pixel and quotient graphs (their Ncut values are of another
+        scale; there ``n_segments`` is the steadier control).
     method, min_size, rng
         See :func:`ncut_partition`; ``min_size`` counts vertices (pixels, or
         superpixels on that path).
