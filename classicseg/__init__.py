@@ -36,6 +36,8 @@ _EXPORTS = {
     "merge_hierarchy": ".hierarchy",
     "fusion_features": ".hierarchy",
     "hierarchical_segment": ".hierarchy",
+    "Contours": "._contours",
+    "contours": "._contours",
 }
 _SUBMODULES = ("batch", "datasets", "features", "hierarchy", "learned", "metrics")
 

@@ -33,7 +33,9 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from ._kernels import boundary as _kernels
-from ._validate import check_float, check_int, check_memory
+from ._progress import progress_bar
+from ._tables import markdown_table, text_table
+from ._validate import check_float, check_int, check_labels, check_memory
 
 # Costs in hundredths of a pixel, as the official integer costs (match.cc).
 _COST_SCALE = 100
@@ -131,6 +133,22 @@ class BoundaryBenchmark:
         """Number of images scored."""
         return self.image_counts.shape[0]
 
+    _HEADERS = ("score", "F", "recall", "precision", "threshold")
+
+    def _rows(self):
+        return [("ODS", self.ods_f, self.ods_recall, self.ods_precision, self.ods_threshold),
+                ("OIS", self.ois_f, self.ois_recall, self.ois_precision, None),
+                ("AP", self.ap, None, None, None)]
+
+    def to_markdown(self):
+        """F, recall and precision at ODS and OIS, and AP, as a Markdown table."""
+        return markdown_table(self._HEADERS, self._rows())
+
+    def __str__(self):
+        return text_table(self._HEADERS, self._rows(),
+                          title=f"BSDS boundary benchmark, {self.n_images} images, "
+                                f"{self.thresholds.size} thresholds")
+
     def official_tables(self):
         """The three official result files as text, keyed by file name.
 
@@ -204,23 +222,9 @@ def boundaries(labels, *, thin=False):
            [1, 1, 1],
            [0, 0, 0]])
     """
-    labels = _check_label_image(labels, "labels")
+    labels = check_labels(labels, "labels", ndim=2)
     drawn = _label_boundaries(labels)
     return _thin(drawn) if thin else drawn
-
-
-def _check_label_image(labels, name, shape=None):
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "biu":
-        raise TypeError(f"{name} must be an integer label image, got dtype {labels.dtype}")
-    if labels.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D label image, got shape {labels.shape}")
-    if labels.size == 0:
-        raise ValueError(f"{name} is empty (shape {labels.shape})")
-    if shape is not None and labels.shape != shape:
-        raise ValueError(f"{name} must have the shape of the ground truth {shape}, "
-                         f"got {labels.shape}")
-    return labels
 
 
 def _label_boundaries(labels):
@@ -331,7 +335,9 @@ def _read_prediction(prediction, shape, name):
                         f"got {type(prediction).__name__}") from None
     if not segs:
         raise ValueError(f"{name} holds no segmentation")
-    return "segs", [_label_boundaries(_check_label_image(s, name, shape)) for s in segs]
+    return "segs", [_label_boundaries(check_labels(s, name, ndim=2, shape=shape,
+                                                   shape_of="the ground truth"))
+                    for s in segs]
 
 
 # --------------------------------------------------------------------------
@@ -501,7 +507,7 @@ def _average_precision(r, p):
     return float(np.interp(grid, r_unique, p[first], left=0.0, right=0.0).sum() * 0.01)
 
 
-def boundary_benchmark(results, *, thresholds=99, max_dist=0.0075, thin=True):
+def boundary_benchmark(results, *, thresholds=99, max_dist=0.0075, thin=True, progress=False):
     """Precision, recall, F at ODS and OIS, and AP of boundaries over a set of images.
 
     The BSDS500 boundary benchmark (Martin et al. PAMI 2004; Arbelaez et
@@ -521,6 +527,9 @@ def boundary_benchmark(results, *, thresholds=99, max_dist=0.0075, thin=True):
         thresholds (or segmentations).
     thresholds, max_dist, thin
         As in :func:`boundary_pr`.
+    progress : bool or dict, optional
+        Show a progress bar on stderr (a dict gives options of
+        ``tqdm.auto.tqdm``).
 
     Returns
     -------
@@ -545,7 +554,9 @@ def boundary_benchmark(results, *, thresholds=99, max_dist=0.0075, thin=True):
     max_dist = check_float(max_dist, "max_dist", positive=True)
     thin = bool(thin)
     per_image, reported = [], None
-    for i, item in enumerate(results):
+    total = len(results) if hasattr(results, "__len__") else None
+    for i, item in enumerate(progress_bar(results, progress, total=total,
+                                          desc="boundary benchmark")):
         try:
             gt_boundaries, prediction = item
         except (TypeError, ValueError):

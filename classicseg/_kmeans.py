@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels._jit import few_threads_for
-from ._kernels.kmeans import CHUNK, hamerly_pass, lloyd_pass, reduce_chunks
+from ._kernels.kmeans import CHUNK, hamerly_pass, lloyd_pass, nearest_centers, reduce_chunks
 from ._validate import (
     ConvergenceWarning,
     check_array,
@@ -22,6 +22,7 @@ from ._validate import (
     check_memory,
     check_rng,
     check_start_label,
+    check_weights,
     labels_to_image,
     prepare_image,
 )
@@ -34,6 +35,10 @@ INITS = ("subset", "random", "uniform", "k-means++")
 # SUBSET_RESTARTS times from k-means++, and keeps the lowest subset inertia.
 SUBSET_SIZE = 10_000
 SUBSET_RESTARTS = 3
+# Its centres then seed k-means on subsets SUBSET_GROWTH times larger in turn,
+# the last a quarter of the samples: on large images the slow creep of Lloyd's
+# iterations happens on samples, and the full run starts near its optimum.
+SUBSET_GROWTH = 10
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,61 @@ class KMeansResult:
     inertia: float
     n_iter: int
     converged: bool
+
+    def predict(self, X):
+        """Nearest centre of every sample: the assignment step alone.
+
+        Labels new samples with the fitted centres, as scikit-learn's
+        ``KMeans.predict`` does. Squared distances are computed in float64;
+        a tie goes to the lower centre index.
+
+        Parameters
+        ----------
+        X : (n_samples, n_features) array_like
+            Samples in the feature space of :attr:`centers`.
+
+        Returns
+        -------
+        labels : (n_samples,) intp ndarray
+            0-based index of the nearest centre.
+
+        Raises
+        ------
+        ValueError, TypeError
+            ``X`` is not a finite 2-D numeric array with ``n_features``
+            columns.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> res = kmeans([[0.0], [1.0], [10.0], [11.0]], 2, init=[[0.0], [10.0]])
+        >>> res.predict([[2.0], [8.0]]).tolist()
+        [0, 1]
+        """
+        X = check_array(X, "X", ndim=2)
+        d = self.centers.shape[1]
+        if X.shape[1] != d:
+            raise ValueError(f"X must have {d} columns, one per feature of the centres, "
+                             f"got shape {X.shape}")
+        check_finite(X, "X")
+        dtype = np.float32 if X.dtype == np.float32 else np.float64
+        return nearest_center_labels(np.ascontiguousarray(X.T, dtype=dtype), self.centers)
+
+
+def nearest_center_labels(Xt, centers):
+    """0-based nearest centre of every column of the ``(d, n)`` features ``Xt``.
+
+    The k-means assignment step shared by :meth:`KMeansResult.predict` and
+    :func:`classicseg.batch.assign_labels`: float64 distances, memory O(n),
+    each sample's label a function of its own features only (a block of an
+    image gets the labels of the whole image).
+    """
+    check_memory(Xt.shape[1] * 8, "the labels of the samples",
+                 "label the image block by block (a dask array, kmeans_segment_blocks)")
+    labels = np.empty(Xt.shape[1], dtype=np.intp)
+    nearest_centers(np.ascontiguousarray(Xt), np.ascontiguousarray(centers, dtype=np.float64),
+                    labels)
+    return labels
 
 
 def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weight=None,
@@ -134,7 +194,7 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
     n_init = check_int(n_init, "n_init", minimum=1)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     tol = check_float(tol, "tol", nonnegative=True)
-    weights = _check_weights(sample_weight, n)
+    weights = check_weights(sample_weight, n)
     rng = check_rng(rng)
     explicit = not isinstance(init, str)
     if not explicit and init not in INITS:
@@ -163,7 +223,7 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
     best = None
     for _ in range(n_init):
         if not explicit:
-            centers0 = initial_centers(Xt, k, init, weights, rng, min_distance)
+            centers0 = initial_centers(Xt, k, init, weights, rng, min_distance, tol)
         run = _lloyd(Xt, weights, centers0, tol, max_iter)
         if best is None or run[2] < best[2]:
             best = run
@@ -239,8 +299,11 @@ def kmeans_segment(image, k, features=None, *, init="subset", n_init=1, tol=0.5,
     return (labels, info) if return_info else labels
 
 
-def initial_centers(Xt, k, init, weights, rng, min_distance=None):
-    """Initial ``(k, d)`` float64 centres from feature-major samples ``Xt``."""
+def initial_centers(Xt, k, init, weights, rng, min_distance=None, tol=0.5):
+    """Initial ``(k, d)`` float64 centres from feature-major samples ``Xt``.
+
+    ``tol`` is the stop rule of the runs on growing subsets (``"subset"``).
+    """
     if init == "uniform":
         points = Xt if weights is None else Xt[:, weights > 0]
         return rng.uniform(points.min(axis=1), points.max(axis=1), size=(k, Xt.shape[0]))
@@ -248,7 +311,7 @@ def initial_centers(Xt, k, init, weights, rng, min_distance=None):
         return _init_random(Xt, k, weights, rng, min_distance)
     if init == "k-means++":
         return _init_kmeanspp(Xt, k, weights, rng)
-    return _init_subset(Xt, k, weights, rng)
+    return _init_subset(Xt, k, weights, rng, tol)
 
 
 def _init_random(Xt, k, weights, rng, min_distance):
@@ -302,8 +365,12 @@ def _init_kmeanspp(Xt, k, weights, rng):
     return centers
 
 
-def _init_subset(Xt, k, weights, rng):
-    """Lecture's method 3: k-means on a random subset of pixels seeds the full run."""
+def _init_subset(Xt, k, weights, rng, tol=0.5):
+    """Lecture's method 3: k-means on a random subset of pixels seeds the full run.
+
+    On many samples the subset's centres seed k-means on larger random
+    subsets in turn (``SUBSET_GROWTH``), each run stopped by ``tol``.
+    """
     n = Xt.shape[1]
     pool = np.arange(n) if weights is None else np.flatnonzero(weights > 0)
     size = max(10 * k, min(pool.size, SUBSET_SIZE))
@@ -317,7 +384,13 @@ def _init_subset(Xt, k, weights, rng):
         run = _lloyd(sub, sub_w, _init_kmeanspp(sub, k, sub_w, rng), 0.0, 100)
         if best is None or run[2] < best[2]:
             best = run
-    return best[0]
+    centers = best[0]
+    while 2 * size <= pool.size // 4:
+        size = min(size * SUBSET_GROWTH, pool.size // 4)
+        idx = np.sort(pool[rng.choice(pool.size, size=size, replace=False)])
+        sub_w = None if weights is None else weights[idx]
+        centers = _lloyd(np.ascontiguousarray(Xt[:, idx]), sub_w, centers, tol, 100)[0]
+    return centers
 
 
 def _lloyd(Xt, weights, centers, tol, max_iter):
@@ -408,20 +481,6 @@ def _relocate_empty(Xt, w, centers, labels, total, weight):
         weight[labels[i]] -= wi
         total[j] = wi * x
         weight[j] = wi
-
-
-def _check_weights(sample_weight, n):
-    if sample_weight is None:
-        return None
-    w = check_array(sample_weight, "sample_weight", ndim=1)
-    if w.shape[0] != n:
-        raise ValueError(f"sample_weight must have {n} values, one per sample, got {w.shape[0]}")
-    check_finite(w, "sample_weight")
-    if (w < 0).any():
-        raise ValueError("sample_weight must be non-negative")
-    if not (w > 0).any():
-        raise ValueError("sample_weight must have at least one positive value")
-    return w.astype(np.float32)
 
 
 def _check_init_array(init, k, d):

@@ -149,7 +149,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, return_indices=False):
 
     Examples
     --------
-    The lecture's example: pooling remembers where each maximum was.
+    Pooling remembers where each maximum was (Zeiler & Fergus, ECCV 2014;
+    Badrinarayanan et al., SegNet, PAMI 2017).
 
     >>> import numpy as np
     >>> x = np.array([[[1, 2, 6, 3], [3, 5, 2, 1], [1, 2, 2, 1], [7, 3, 4, 8.0]]])
@@ -220,7 +221,8 @@ def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=No
 
     Examples
     --------
-    The lecture's example: pool, then unpool other values at the same places.
+    Pool, then unpool other values at the places of the maxima (SegNet's
+    decoder, Badrinarayanan et al., PAMI 2017).
 
     >>> import numpy as np
     >>> x = np.array([[[1, 2, 6, 3], [3, 5, 2, 1], [1, 2, 2, 1], [7, 3, 4, 8.0]]])
@@ -386,7 +388,8 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
 
     Every input pixel adds a copy of the kernel, weighted by its value, to
     the output at ``stride`` times its position; overlapping copies sum
-    (lecture: ``O(x, y) = sum_ij I(i, j) K(x - i s, y - j s)``). `padding`
+    (``O(x, y) = sum_ij I(i, j) K(x - i s, y - j s)``; Dumoulin & Visin,
+    "A guide to convolution arithmetic for deep learning", 2016). `padding`
     then crops the border of that full result and `output_padding` adds rows
     and columns at the bottom and right. It is the adjoint of the strided
     convolution with the same weight: ``<conv_transpose2d(x, w), y> = <x,
@@ -509,7 +512,7 @@ def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0
 
     Examples
     --------
-    The lecture's 1-D example: input [1, 2, 3], filter [1, 2], stride 2 —
+    A 1-D example: input [1, 2, 3], filter [1, 2], stride 2 —
     the output has copies of the filter weighted by the input.
 
     >>> import numpy as np

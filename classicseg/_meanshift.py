@@ -52,7 +52,6 @@ from ._kernels.meanshift import (
     record_paths,
     suppress_modes,
 )
-from ._kmeans import _check_weights
 from ._regions import merge_small_clusters
 from ._validate import (
     ConvergenceWarning,
@@ -63,6 +62,7 @@ from ._validate import (
     check_memory,
     check_rng,
     check_start_label,
+    check_weights,
     labels_to_image,
     prepare_image,
 )
@@ -91,6 +91,10 @@ KNOWN_PER_SITE = 2
 SHARE_STRIDES = (8, 4, 2, 1)
 PATH_LENGTH = 32
 BATCH = 4096
+# Climbs run in bands of whole lattice rows of about this many sites, the sharing
+# tables cleared at each band: on a 12-megapixel photo they would otherwise hold
+# tens of millions of points (gigabytes). Images up to this size are one band.
+BAND_SITES = 1 << 20
 
 # Grids of at most this many cells keep the offset of every cell (8 bytes each).
 DENSE_CELLS = 4_000_000
@@ -214,7 +218,7 @@ def mean_shift(X, window, *, tol=None, max_iter=300, seeds=None, bin_seeding=Fal
     h = window / 2
     tol = 1e-3 * h if tol is None else check_float(tol, "tol", nonnegative=True)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
-    weights = _check_weights(sample_weight, n)
+    weights = check_weights(sample_weight, n)
     weights = np.ones(n) if weights is None else weights.astype(np.float64)
     if not isinstance(bin_seeding, (bool, np.bool_)):
         raise TypeError(f"bin_seeding must be True or False, got {bin_seeding!r}")
@@ -443,6 +447,13 @@ def meanshift_segment(image, window=21, features=None, *, spatial_scale=1.0, spa
     visits only the pixels within the spatial half window of the mean's
     position, so its cost grows with ``(W / spatial_scale)**ndim``; more
     than three colour channels use the grid over feature space instead.
+    On the lattice, pixels start their climbs band by band (whole rows,
+    about a megapixel each: :data:`BAND_SITES`), the trajectory-sharing
+    state kept for the current band only, and only the modes of climbs that
+    reach one of their own are stored, so memory grows with the pixels
+    alone, not with the sharing tables: a 12-megapixel photo runs exact
+    within a few gigabytes. Climbs still see the whole image, so the exact
+    result does not depend on the bands.
 
     Examples
     --------
@@ -639,59 +650,78 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     d = len(planes) + 3
     share = join_radius > 0
     n_points = int(inside.sum())
-    capacity = KNOWN_PER_SITE * n_points if EXACT_SHARING or share else 0
+    # Climbs run band by band (whole lattice rows, about BAND_SITES sites); the sharing
+    # state holds the paths of the current band only, so it does not grow with the image.
+    row_sites = int(shape[2])
+    n_rows = n_sites // row_sites
+    band_rows = max(1, min(n_rows, BAND_SITES // row_sites))
+    band_points = min(n_points, band_rows * row_sites)
+    capacity = KNOWN_PER_SITE * band_points if EXACT_SHARING or share else 0
     # A power of two of hash slots, at most half full (none: exact sharing off).
     slots = 1 << int(2 * capacity - 1).bit_length() if EXACT_SHARING else 0
     _check_memory(n_sites * (n_col * 4 + 1 + 8 + (8 if share else 0))
-                  + n_points * (2 * d * 8 + 16) + BATCH * PATH_LENGTH * d * 8
+                  + n_points * (d * 8 + 16) + BATCH * (PATH_LENGTH + 1) * d * 8
                   + capacity * (d * 8 + 16) + slots * 16,
                   "use a mask or a smaller image")
+    # owner: the climb whose mode each site takes, numbered over the climbs that reach
+    # a mode of their own (the only ones whose mode is kept).
     owner = np.full(n_sites, -1, dtype=np.int64)
     table = np.full((slots, 2), -1, dtype=np.int64)
     head = np.full(n_sites if share else 0, -1, dtype=np.int64)
     following = np.empty(capacity if share else 0, dtype=np.int64)
     known = np.empty((capacity, d))
     known_climb = np.empty(capacity, dtype=np.int64)
-    n_known = 0
-    # The outputs of all climbs, batch after batch, and the paths of one batch.
-    modes = np.empty((n_points, d))
-    intensity = np.empty(n_points)
-    n_iter = np.empty(n_points, dtype=np.int64)
+    # The outputs and paths of one batch; the modes of the climbs of their own, batch by batch.
+    modes = np.empty((BATCH, d))
+    intensity = np.empty(BATCH)
+    n_iter = np.empty(BATCH, dtype=np.int64)
     joined = np.empty(BATCH, dtype=np.int64)
     path = np.empty((BATCH, PATH_LENGTH, d))
     path_len = np.empty(BATCH, dtype=np.int64)
-    n_climbs = 0
-    lattice = np.arange(n_sites).reshape(tuple(shape))
-    for stride in SHARE_STRIDES:
-        candidates = lattice[:, ::stride, ::stride] if n_spatial == 2 else \
-            lattice[::stride, ::stride, ::stride]
-        candidates = candidates.reshape(-1)
-        candidates = candidates[inside[candidates]]
-        for start in range(0, len(candidates), BATCH):
-            seeds = candidates[start:start + BATCH]
-            seeds = seeds[owner[seeds] == -1]
-            s = len(seeds)
-            if s == 0:
-                continue
-            batch = slice(n_climbs, n_climbs + s)
-            climb_lattice(planes, shape, steps3, hs * hs, hr * hr, joint, seeds, tol,
-                          max_iter, join_radius, table, head, following, known, known_climb,
-                          modes[batch], intensity[batch], n_iter[batch], joined[:s], path[:s],
-                          path_len[:s])
-            hit = joined[:s] >= 0
-            climbs = np.where(hit, joined[:s], np.arange(n_climbs, n_climbs + s))
-            intensity[batch][hit] = 0.0  # a joined climb has no mode of its own
-            owner[seeds] = climbs
-            n_known = record_paths(path[:s], path_len[:s], modes[batch], climbs, n_col, shape,
-                                   steps3, hs * hs, hr * hr, join_radius / 2, table, head,
-                                   following, known, known_climb, n_known)
-            n_climbs += s
+    own_modes, own_intensity = [], []
+    n_own = 0
+    most_iter = 0
+    for row0 in range(0, n_rows, band_rows):
+        rows = np.arange(row0, min(n_rows, row0 + band_rows))
+        plane_of, row_of = np.divmod(rows, shape[1])
+        table[:] = -1
+        head[:] = -1
+        n_known = 0
+        for stride in SHARE_STRIDES:
+            # Coarse lattices first, in raster order (the pixels a stride leaves out come later).
+            keep = (row_of % stride == 0) & (plane_of % stride == 0)
+            candidates = (rows[keep, None] * row_sites
+                          + np.arange(0, row_sites, stride)[None, :]).reshape(-1)
+            candidates = candidates[inside[candidates]]
+            for start in range(0, len(candidates), BATCH):
+                seeds = candidates[start:start + BATCH]
+                seeds = seeds[owner[seeds] == -1]
+                s = len(seeds)
+                if s == 0:
+                    continue
+                climb_lattice(planes, shape, steps3, hs * hs, hr * hr, joint, seeds, tol,
+                              max_iter, join_radius, table, head, following, known, known_climb,
+                              modes[:s], intensity[:s], n_iter[:s], joined[:s], path[:s],
+                              path_len[:s])
+                hit = joined[:s] >= 0
+                climbs = joined[:s].copy()
+                climbs[~hit] = np.arange(n_own, n_own + s - np.count_nonzero(hit))
+                owner[seeds] = climbs
+                own_modes.append(modes[:s][~hit])
+                own_intensity.append(intensity[:s][~hit])
+                n_own += s - np.count_nonzero(hit)
+                most_iter = max(most_iter, int(n_iter[:s].max()))
+                n_known = record_paths(path[:s], path_len[:s], modes[:s], climbs, n_col, shape,
+                                       steps3, hs * hs, hr * hr, join_radius / 2, table, head,
+                                       following, known, known_climb, n_known)
     # Back to the feature columns: colour (without the padding channel), then the
     # positions of the image's own axes (the last n_spatial of the three).
     cols = np.r_[np.arange(n_col), np.arange(d - n_spatial, d)]
-    modes = modes[:n_climbs, cols]
-    intensity = intensity[:n_climbs]
-    X = Xt.T[inside].astype(np.float64)
+    modes = np.concatenate(own_modes)[:, cols]
+    intensity = np.concatenate(own_intensity)
+    # The samples in float32 (a view without a mask): only a sample left without a mode
+    # (assign="nearest") is read, in float64.
+    X = Xt.T if mask is None else Xt.T[inside]
     sample_climb = None if assign == "nearest" else owner[inside]
-    return _clusters(modes, intensity, n_iter[:n_climbs], sample_climb, X, split, r2_a, r2_b,
-                     np.count_nonzero(intensity), "lattice+sharing" if share else "lattice")
+    return _clusters(modes, intensity, np.array([most_iter]), sample_climb, X, split, r2_a,
+                     r2_b, n_own, "lattice+sharing" if share else "lattice")

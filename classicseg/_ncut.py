@@ -19,7 +19,7 @@ from . import _pixel_graph
 from ._kernels.ncut import cut_profile, segment_association, side_components, subgraph
 from ._pixel_graph import (
     _build_graph,
-    _check_2d,
+    _check_spatial,
     _check_graph_args,
     _colour_features,
     _csr,
@@ -43,6 +43,7 @@ from ._validate import (
     labels_to_image,
     prepare_image,
 )
+from .features import _check_spacing
 
 METHODS = ("recursive", "kway")
 # ncut_segment's Ncut threshold when neither n_segments nor thresh is given:
@@ -50,6 +51,10 @@ METHODS = ("recursive", "kway")
 # (benchmarks/bsds_log.md, section 10); on pixel graphs ncut_partition's default.
 REGION_THRESH = 0.0015
 PIXEL_THRESH = 0.002
+# The coarse path (an image whose pixel graph does not fit in MAX_GRAPH_BYTES)
+# block-averages it to at most this many vertices: a few seconds of solving
+# whatever the image's size.
+COARSE_VERTICES = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -158,11 +163,13 @@ def ncut_value(W, labels):
         raise ValueError(f"labels must have shape ({W.shape[0]},), one per vertex, got {labels.shape}")
     return _kway_ncut(W, np.unique(labels, return_inverse=True)[1].ravel())
 
+
 def _kway_ncut(W, labels):
     assoc, within = segment_association(W.indptr, W.indices, W.data, labels,
                                         int(labels.max()) + 1)
     filled = assoc > 0
     return float(((assoc[filled] - within[filled]) / assoc[filled]).sum())
+
 
 def _check_affinity(W):
     """W as a canonical CSR float64 matrix after the checks of a symmetric affinity."""
@@ -224,6 +231,7 @@ def _best_split(W, degree, y, min_size):
     in_a[order[:m]] = True
     return float(max(ncut[m - 1], 0.0)), in_a
 
+
 def _components(W):
     """Connected components of a symmetric graph.
 
@@ -231,6 +239,7 @@ def _components(W):
     transposed copy (``directed=False`` makes one).
     """
     return scipy.sparse.csgraph.connected_components(W, directed=True, connection="strong")
+
 
 def _split_segment(W, vertices, min_size, rng, log):
     """Best 2-way split of the subgraph on ``vertices``: ``(ncut, part_a, part_b)``.
@@ -257,6 +266,7 @@ def _split_segment(W, vertices, min_size, rng, log):
     ncut = _kway_ncut(sub, in_a.astype(np.intp))
     return ncut, vertices[in_a], vertices[~in_a]
 
+
 def _give_away_specks(W, in_a, min_size):
     """Move the pieces of either side smaller than ``min_size`` to the other side.
 
@@ -269,10 +279,12 @@ def _give_away_specks(W, in_a, min_size):
     in_a = in_a ^ small
     return in_a if 0 < np.count_nonzero(in_a) < in_a.size else None
 
+
 def _induced(W, vertices):
     """The subgraph of ``W`` induced by the sorted ``vertices``."""
     local = np.full(W.shape[0], -1, dtype=np.int64)
     return _csr(*subgraph(W.indptr, W.indices, W.data, vertices, local), vertices.size)
+
 
 def _recursive(W, n_segments, thresh, min_size, rng, log):
     """Shi & Malik's recursive 2-way Ncut (section 3.1, step 4 and 5)."""
@@ -294,6 +306,7 @@ def _recursive(W, n_segments, thresh, min_size, rng, log):
     for label, part in enumerate(sorted(leaves, key=lambda v: v[0])):
         labels[part] = label
     return labels, np.array(split_ncuts, dtype=np.float64)
+
 
 def _kway(W, n_segments, rng, log):
     """k-way Ncut: the first k eigenvectors, rows normalised, clustered by k-means.
@@ -324,6 +337,7 @@ def _kway(W, n_segments, rng, log):
                         rng=rng).labels
     return _first_seen_order(labels)
 
+
 def _group_components(comp, degree, n_segments):
     """At least as many components as segments: the largest keep their own label."""
     volume = np.bincount(comp, weights=degree) + np.bincount(comp) * 1e-12
@@ -331,12 +345,14 @@ def _group_components(comp, degree, n_segments):
     rank[np.argsort(-volume, kind="stable")] = np.arange(volume.size)
     return _first_seen_order(np.minimum(rank[comp], n_segments - 1))
 
+
 def _first_seen_order(labels):
     """Relabel 0..k-1 in the order of each label's first vertex."""
     _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
     rank = np.empty(first.size, dtype=np.intp)
     rank[np.argsort(first, kind="stable")] = np.arange(first.size)
     return rank[inverse.ravel()]
+
 
 def ncut_partition(W, n_segments=None, *, thresh=0.002, method="recursive", min_size=None,
                    rng=None):
@@ -405,6 +421,7 @@ def ncut_partition(W, n_segments=None, *, thresh=0.002, method="recursive", min_
         W.shape[0], n_segments, thresh, method, min_size, rng)
     return _partition(W, n_segments, thresh, method, min_size, rng, path="graph")
 
+
 def _check_partition_args(n, n_segments, thresh, method, min_size, rng):
     if n_segments is not None:
         n_segments = check_int(n_segments, "n_segments", minimum=1, maximum=n)
@@ -415,6 +432,7 @@ def _check_partition_args(n, n_segments, thresh, method, min_size, rng):
         raise ValueError("method='kway' needs n_segments")
     min_size = max(1, n // 1000) if min_size is None else check_int(min_size, "min_size", minimum=1)
     return n_segments, thresh, method, min_size, check_rng(rng)
+
 
 def _partition(W, n_segments, thresh, method, min_size, rng, path):
     log = _SolveLog()
@@ -443,17 +461,20 @@ def _partition(W, n_segments, thresh, method, min_size, rng, path):
 def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color=None,
                  sigma_space=4.0, thresh=None, method="recursive", min_size=None,
                  superpixels=None, superpixel_graph="regions", sigma_edge=None, data_range=None,
-                 channel_axis=-1, mask=None, rng=None, start_label=1, return_info=False):
+                 channel_axis=-1, mask=None, rng=None, start_label=1, return_info=False,
+                 spacing=None):
     """Segment an image by the normalized cut of its pixel graph (Shi & Malik 2000).
 
     Parameters
     ----------
-    image : (M, N[, C]) ndarray
-        2-D image, grayscale (``channel_axis=None``) or with channels.
+    image : (M, N[, P][, C]) ndarray
+        2-D image or 3-D volume, grayscale (``channel_axis=None``) or with
+        channels.
     n_segments : int, optional
         Number of segments; overrides ``thresh``.
-    features, radius, sigma_color, sigma_space, data_range
-        The affinity graph, see :func:`affinity_graph`. On the ``"regions"``
+    features, radius, sigma_color, sigma_space, data_range, spacing
+        The affinity graph, see :func:`affinity_graph` (``radius=1.2``: the
+        6-neighbourhood of a volume; 2: the 26-neighbourhood). On the ``"regions"``
         superpixel graph ``radius`` and ``sigma_space`` are not used, and
         ``features=None`` means :func:`classicseg.fusion_features` (smoothed
         Lab + texture energy) with ``sigma_color=None`` meaning 12.
@@ -466,7 +487,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     method, min_size, rng
         See :func:`ncut_partition`; ``min_size`` counts vertices (pixels, or
         superpixels on that path).
-    superpixels : (M, N) int ndarray or "hierarchy", optional
+    superpixels : (M, N[, P]) int ndarray or "hierarchy", optional
         Labels of superpixels or regions (from a
         :class:`classicseg.Hierarchy`'s ``cut(n_regions=200)``,
         ``skimage.segmentation.slic``, ...): one vertex per label, its graph
@@ -494,7 +515,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
         graph, in the boundary's units (default 20, Lab gradient).
     channel_axis : int or None
         Axis of the colour channels; None for grayscale.
-    mask : (M, N) bool ndarray, optional
+    mask : (M, N[, P]) bool ndarray, optional
         Only these pixels are segmented; the others get ``start_label - 1``.
     start_label : {0, 1}
         Label of the first segment.
@@ -504,7 +525,7 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
 
     Returns
     -------
-    labels : (M, N) intp ndarray
+    labels : (M, N[, P]) intp ndarray
         Segment of every pixel, from ``start_label``.
     info : NcutResult
         Only with ``return_info=True``.
@@ -516,9 +537,11 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     pixel graph fits in ``MAX_GRAPH_BYTES`` (512 MiB: 1.5 megapixels at
     radius 3, 0.5 at radius 5; the solve holds a few graphs of that size at
     once, and less is used when the memory available now cannot hold
-    ``GRAPH_COPIES`` of them); otherwise ``"coarse"``: the image is block-averaged by the
-    least integer factor whose graph fits (radius and ``sigma_space``
-    divided by it), segmented, and the labels repeated back to full size.
+    ``GRAPH_COPIES`` of them); otherwise ``"coarse"``: the image is
+    block-averaged by the least integer factor (along every axis) whose
+    graph fits and has at most ``COARSE_VERTICES`` (262 144) vertices
+    (radius and ``sigma_space`` divided by it, the radius kept at least
+    1.5), segmented, and the labels repeated back to full size.
 
     Raises
     ------
@@ -543,9 +566,10 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     """
     start_label = check_start_label(start_label)
     img, is_color, mask = prepare_image(image, channel_axis, mask)
-    _check_2d(img)
+    _check_spatial(img)
     radius, sigma_color, sigma_space = _check_graph_args(radius, sigma_color, sigma_space)
     spatial_shape = img.shape[:-1]
+    spacing = _check_spacing(spacing, len(spatial_shape))
     n = _n_vertices(img, mask)
     if superpixel_graph not in _pixel_graph.SUPERPIXEL_GRAPHS:
         raise ValueError(f"superpixel_graph must be one of {_pixel_graph.SUPERPIXEL_GRAPHS}, "
@@ -570,23 +594,25 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
             W = _region_graph(image, img, feat, features, sp, mask, channel_axis, data_range,
                               region_sigma_color, sigma_edge)
         else:
-            W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space)
+            W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space,
+                                  spacing)
         info = _partition(W, *args, path="superpixel")
         labels0 = info.labels[sp]
-    elif graph_bytes(n, radius) <= graph_budget(_pixel_graph.MAX_GRAPH_BYTES,
-                                                _pixel_graph.GRAPH_COPIES):
-        W = _build_graph(vertex, feat, radius, sigma_color, sigma_space)
+    elif graph_bytes(n, radius, len(spatial_shape)) <= graph_budget(
+            _pixel_graph.MAX_GRAPH_BYTES, _pixel_graph.GRAPH_COPIES):
+        W = _build_graph(vertex, feat, radius, sigma_color, sigma_space, spacing=spacing)
         info = _partition(W, *args, path="pixel")
         labels0 = info.labels
     else:
         labels0, info = _coarse_segment(feat, mask, spatial_shape, radius, sigma_color,
-                                        sigma_space, args)
+                                        sigma_space, spacing, args)
     if n_segments is None and info.n_segments == 1 and n > 1:
         warnings.warn(f"ncut_segment found a single segment: no split had an Ncut below "
                       f"thresh={args[1]}; raise thresh or pass n_segments", ConvergenceWarning,
                       stacklevel=2)
     labels = labels_to_image(labels0, spatial_shape, mask, start_label)
     return (labels, info) if return_info else labels
+
 
 def _check_superpixels(superpixels, spatial_shape, mask):
     """Superpixel id (0-based, compact) of every vertex, and their number."""
@@ -601,35 +627,43 @@ def _check_superpixels(superpixels, spatial_shape, mask):
     inverse = inverse.ravel()
     return inverse, int(inverse.max()) + 1
 
-def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space, args):
+
+def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space, spacing, args):
     """Segment the graph of block-averaged features that fits, and repeat the labels back."""
     n = feat.shape[1]
-    factor = 2
+    ndim = len(spatial_shape)
+    factor = max(2, int(np.ceil((n / COARSE_VERTICES) ** (1 / ndim))))
+    # At least the 8- (18-) neighbourhood: a radius below sqrt(2) would leave no edges in 2-D.
+    coarse_radius = max(round(radius / factor), 1.5)
     budget = graph_budget(_pixel_graph.MAX_GRAPH_BYTES, _pixel_graph.GRAPH_COPIES)
-    while graph_bytes(-(-n // factor**2), max(1, round(radius / factor))) > budget:
+    while graph_bytes(-(-n // factor**ndim), coarse_radius, ndim) > budget:
         factor += 1
+        coarse_radius = max(round(radius / factor), 1.5)
         if factor > max(spatial_shape):  # not even a one-pixel image's graph fits
-            check_memory(_pixel_graph.GRAPH_COPIES * graph_bytes(1, 1), "the coarsest pixel graph",
-                         "free memory or raise CLASSICSEG_MEMORY_LIMIT")
+            check_memory(_pixel_graph.GRAPH_COPIES * graph_bytes(1, coarse_radius, ndim),
+                         "the coarsest pixel graph", "free memory or raise CLASSICSEG_MEMORY_LIMIT")
             break
-    height, width = spatial_shape
-    hc, wc = -(-height // factor), -(-width // factor)
-    pad = ((0, hc * factor - height), (0, wc * factor - width))
+    coarse_shape = tuple(-(-s // factor) for s in spatial_shape)
+    pad = tuple((0, c * factor - s) for c, s in zip(coarse_shape, spatial_shape))
+    blocks = tuple(x for c in coarse_shape for x in (c, factor))
+    block_axes = tuple(range(1, 2 * ndim, 2))
     inside = np.ones(spatial_shape, dtype=bool) if mask is None else mask
-    planes = np.zeros((height, width, feat.shape[0]))
+    planes = np.zeros(spatial_shape + (feat.shape[0],))
     planes[inside] = feat.T
-    weight = np.pad(inside.astype(np.float64), pad).reshape(hc, factor, wc, factor).sum(axis=(1, 3))
-    sums = np.pad(planes, pad + ((0, 0),)).reshape(hc, factor, wc, factor, -1).sum(axis=(1, 3))
+    weight = np.pad(inside.astype(np.float64), pad).reshape(blocks).sum(axis=block_axes)
+    sums = np.pad(planes, pad + ((0, 0),)).reshape(blocks + (-1,)).sum(axis=block_axes)
     coarse_mask = weight > 0
     coarse_feat = np.ascontiguousarray(
         (sums[coarse_mask] / weight[coarse_mask][:, None]).T, dtype=np.float32)
-    vertex = _vertex_ids((hc, wc), None if mask is None else coarse_mask)
-    W = _build_graph(vertex, coarse_feat, max(1, round(radius / factor)), sigma_color,
-                     sigma_space / factor)
+    vertex = _vertex_ids(coarse_shape, None if mask is None else coarse_mask)
+    W = _build_graph(vertex, coarse_feat, coarse_radius, sigma_color, sigma_space / factor,
+                     spacing=spacing)
     n_segments, thresh, method, min_size, rng = args
     if n_segments is not None:
         n_segments = min(n_segments, W.shape[0])
-    info = _partition(W, n_segments, thresh, method, max(1, min_size // factor**2), rng,
+    info = _partition(W, n_segments, thresh, method, max(1, min_size // factor**ndim), rng,
                       path="coarse")
-    full = np.repeat(np.repeat(vertex, factor, axis=0), factor, axis=1)[:height, :width]
+    full = vertex
+    for axis, size in enumerate(spatial_shape):
+        full = np.repeat(full, factor, axis=axis).take(np.arange(size), axis=axis)
     return info.labels[full[inside]], info

@@ -100,13 +100,6 @@ class RegionBenchmark:
 # Contingency tables
 
 
-def _check_labels(labels, name, shape=None):
-    labels = check_labels(labels, name)
-    if shape is not None and labels.shape != shape:
-        raise ValueError(f"{name} must have the shape of seg {shape}, got {labels.shape}")
-    return labels
-
-
 def _compact(labels):
     """Ravelled 0-based ids of a label array, their count and the label of each id."""
     x = labels.ravel()
@@ -137,14 +130,14 @@ class _Truth:
     n_labelled: int          # pixels in truth regions
 
 
-def _prepare_truth(gt, ignore_label, name):
+def _prepare_truth(gt, ignore_index, name):
     ids, n_ids, values = _compact(gt)
-    hit = np.flatnonzero(values == ignore_label) if ignore_label is not None else ()
+    hit = np.flatnonzero(values == ignore_index) if ignore_index is not None else ()
     unlabelled = int(hit[0]) if len(hit) else -1
     n_labelled = ids.size - (int(np.count_nonzero(ids == unlabelled)) if unlabelled >= 0 else 0)
     if n_labelled == 0:
         raise ValueError(
-            f"{name} has no labelled pixel (every pixel is ignore_label={ignore_label})")
+            f"{name} has no labelled pixel (every pixel is ignore_index={ignore_index})")
     return _Truth(ids, n_ids, unlabelled, n_labelled)
 
 
@@ -212,13 +205,13 @@ def _pair_scores(truth, seg_ids, n_seg):
     return ri, max(vi, 0.0), gt_area, best_iou
 
 
-def _check_ignore_label(ignore_label):
-    if ignore_label is None:
+def _check_ignore_index(ignore_index):
+    if ignore_index is None:
         return None
-    return check_int(ignore_label, "ignore_label")
+    return check_int(ignore_index, "ignore_index")
 
 
-def _prepare_truths(gts, shape, ignore_label, name="gts"):
+def _prepare_truths(gts, shape, ignore_index, name="gts"):
     """A list of :class:`_Truth` from one label map or a sequence of them."""
     if isinstance(gts, np.ndarray) and gts.ndim == len(shape):
         gts = [gts]
@@ -230,11 +223,11 @@ def _prepare_truths(gts, shape, ignore_label, name="gts"):
     gts = list(gts)
     if not gts:
         raise ValueError("gts holds no annotator")
-    return [_prepare_truth(_check_labels(gt, name, shape), ignore_label, name) for gt in gts]
+    return [_prepare_truth(check_labels(gt, name, shape=shape, shape_of="seg"), ignore_index, name) for gt in gts]
 
 
 def _prepare_seg(seg):
-    seg = _check_labels(seg, "seg")
+    seg = check_labels(seg, "seg")
     ids, n_ids, _ = _compact(seg)
     return seg.shape, ids, n_ids
 
@@ -254,7 +247,7 @@ def _image_scores(truths, seg):
 # Public metrics
 
 
-def rand_index(gt, seg, *, ignore_label=0):
+def rand_index(gt, seg, *, ignore_index=0):
     """Rand index of a segmentation against one ground truth.
 
     The fraction of unordered pixel pairs on which the two partitions agree
@@ -268,7 +261,7 @@ def rand_index(gt, seg, *, ignore_label=0):
         Ground-truth labels, any integer ids.
     seg : (M, N[, P]) int ndarray
         Segmentation of the same shape, any integer ids.
-    ignore_label : int or None, optional
+    ignore_index : int or None, optional
         Truth label of unlabelled pixels, left out of every pair (BSDS: 0).
         None counts every pixel.
 
@@ -297,12 +290,12 @@ def rand_index(gt, seg, *, ignore_label=0):
     >>> rand_index(gt, np.array([[5, 5], [0, 0]]))
     1.0
     """
-    ignore_label = _check_ignore_label(ignore_label)
+    ignore_index = _check_ignore_index(ignore_index)
     seg = _prepare_seg(seg)
-    return _image_scores(_prepare_truths([gt], seg[0], ignore_label, "gt"), seg)[0]
+    return _image_scores(_prepare_truths([gt], seg[0], ignore_index, "gt"), seg)[0]
 
 
-def probabilistic_rand_index(gts, seg, *, ignore_label=0):
+def probabilistic_rand_index(gts, seg, *, ignore_index=0):
     """Probabilistic Rand index: the mean Rand index over the annotators.
 
     This is the PRI of the BSDS benchmark (Unnikrishnan et al., PAMI 2007, as
@@ -315,7 +308,7 @@ def probabilistic_rand_index(gts, seg, *, ignore_label=0):
         The annotators' label maps (a stack ``(n_annotators, M, N)`` works).
     seg : (M, N[, P]) int ndarray
         Segmentation, any integer ids.
-    ignore_label : int or None, optional
+    ignore_index : int or None, optional
         Truth label of unlabelled pixels (BSDS: 0); None counts every pixel.
 
     Returns
@@ -338,13 +331,13 @@ def probabilistic_rand_index(gts, seg, *, ignore_label=0):
     >>> probabilistic_rand_index(gts, np.array([[3, 3], [4, 4]]))
     0.6666666666666666
     """
-    ignore_label = _check_ignore_label(ignore_label)
+    ignore_index = _check_ignore_index(ignore_index)
     seg = _prepare_seg(seg)
-    truths = _prepare_truths(gts, seg[0], ignore_label)
+    truths = _prepare_truths(gts, seg[0], ignore_index)
     return _image_scores(truths, seg)[0]
 
 
-def variation_of_information(gt, seg, *, ignore_label=0):
+def variation_of_information(gt, seg, *, ignore_index=0):
     """Variation of information between a ground truth and a segmentation, in bits.
 
     ``VI = H(G) + H(S) - 2 I(G; S)`` (Meila 2007), from the contingency
@@ -358,7 +351,7 @@ def variation_of_information(gt, seg, *, ignore_label=0):
         Ground-truth labels, any integer ids.
     seg : (M, N[, P]) int ndarray
         Segmentation of the same shape, any integer ids.
-    ignore_label : int or None, optional
+    ignore_index : int or None, optional
         Truth label of unlabelled pixels, left out (BSDS: 0); None counts
         every pixel.
 
@@ -383,12 +376,12 @@ def variation_of_information(gt, seg, *, ignore_label=0):
     >>> variation_of_information(gt, np.array([[7, 7], [7, 7]]))
     1.0
     """
-    ignore_label = _check_ignore_label(ignore_label)
+    ignore_index = _check_ignore_index(ignore_index)
     seg = _prepare_seg(seg)
-    return _image_scores(_prepare_truths([gt], seg[0], ignore_label, "gt"), seg)[1]
+    return _image_scores(_prepare_truths([gt], seg[0], ignore_index, "gt"), seg)[1]
 
 
-def segmentation_covering(gts, seg, *, ignore_label=0):
+def segmentation_covering(gts, seg, *, ignore_index=0):
     """Segmentation covering of the annotators' regions by a segmentation.
 
     For every region R of every annotator, ``|R|`` times the best
@@ -403,7 +396,7 @@ def segmentation_covering(gts, seg, *, ignore_label=0):
         The annotators' label maps.
     seg : (M, N[, P]) int ndarray
         Segmentation, any integer ids.
-    ignore_label : int or None, optional
+    ignore_index : int or None, optional
         Truth label of unlabelled pixels (BSDS: 0): they form no region, but
         count in the area of the segments that hold them. None: every truth
         label is a region.
@@ -430,14 +423,14 @@ def segmentation_covering(gts, seg, *, ignore_label=0):
     >>> segmentation_covering([gt], gt + 10)
     1.0
     """
-    ignore_label = _check_ignore_label(ignore_label)
+    ignore_index = _check_ignore_index(ignore_index)
     seg = _prepare_seg(seg)
-    truths = _prepare_truths(gts, seg[0], ignore_label)
+    truths = _prepare_truths(gts, seg[0], ignore_index)
     _, _, areas, best_iou = _image_scores(truths, seg)
     return float(areas @ best_iou / areas.sum())
 
 
-def region_benchmark(results, *, params=None, ignore_label=0, progress=False):
+def region_benchmark(results, *, params=None, ignore_index=0, progress=False):
     """ODS, OIS and Best of covering, PRI and VI over a set of images.
 
     Each image brings its annotators and one segmentation per parameter value
@@ -463,7 +456,7 @@ def region_benchmark(results, *, params=None, ignore_label=0, progress=False):
     params : sequence, optional
         The parameter value of each segmentation (reported with ODS);
         default ``0 .. n_params-1``.
-    ignore_label : int or None, optional
+    ignore_index : int or None, optional
         Truth label of unlabelled pixels (BSDS: 0).
     progress : bool or dict, optional
         Show a progress bar on stderr (a dict gives options of
@@ -493,7 +486,7 @@ def region_benchmark(results, *, params=None, ignore_label=0, progress=False):
     >>> bench.covering_ods, bench.covering_ods_param, bench.covering_ois
     (0.75, 'a', 1.0)
     """
-    ignore_label = _check_ignore_label(ignore_label)
+    ignore_index = _check_ignore_index(ignore_index)
     n_params = None if params is None else len(params)
     image_cover, image_pri, image_vi = [], [], []
     covered, truth_area, covered_best = [], [], []
@@ -507,7 +500,7 @@ def region_benchmark(results, *, params=None, ignore_label=0, progress=False):
         try:
             segs = [_prepare_seg(seg) for seg in segs]
             if segs:
-                truths = _prepare_truths(gts, segs[0][0], ignore_label)
+                truths = _prepare_truths(gts, segs[0][0], ignore_index)
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"results[{i}]: {exc}") from exc
         if not segs:

@@ -31,6 +31,8 @@ from ._pixel_graph import _csr
 DENSE_SIZE = 300
 # Coarsening stops when a matching pass removes fewer than this share of vertices.
 MIN_COARSENING = 0.1
+# Heavy-edge matching takes no edge lighter than this share of a vertex's heaviest.
+MATCH_SHARE = 0.01
 # Block Krylov steps of the refinement on intermediate levels and on the finest.
 KRYLOV_STEPS = 6
 # Extra vectors carried along: they speed up the convergence of the wanted ones.
@@ -59,6 +61,7 @@ def _single_threaded_blas():
         return one_blas_thread()
     return threadpool_limits(1, user_api="blas")
 
+
 class _SolveLog:
     """Counters of the eigen-solves of one partition."""
 
@@ -75,20 +78,24 @@ class _SolveLog:
             kept = residual[: max(1, residual.size - GUARD_VECTORS)]  # not the guard vectors
             self.max_residual = max(self.max_residual, float(kept.max()))
 
+
 def _normalized(W, degree):
     """``D^-1/2 W D^-1/2`` (CSR), the matrix whose top eigenvectors solve eq. 7."""
     data = scale_symmetric(W.indptr, W.indices, W.data, 1.0 / np.sqrt(degree))
     return scipy.sparse.csr_array((data, W.indices, W.indptr), shape=W.shape)
 
+
 def _is_small(n, n_block):
     """Whether a graph of ``n`` vertices is solved densely (also where LOBPCG could not run)."""
     return n <= max(DENSE_SIZE, 5 * n_block)
+
 
 def _dense_solve(W, degree, n_vectors):
     """Smallest eigenvalues of eq. 7 and generalised eigenvectors ``y``, by a dense solve."""
     N = _normalized(W, degree).toarray()
     values, z = scipy.linalg.eigh(-N, subset_by_index=[0, min(n_vectors, N.shape[0]) - 1])
     return 1.0 + values, z / np.sqrt(degree)[:, None]
+
 
 def _coarsen(W, degree):
     """Two heavy-edge matching passes: the prolongation ``P``, ``P^T W P`` and its degrees.
@@ -102,7 +109,8 @@ def _coarsen(W, degree):
     graph = W
     for _ in range(2):
         pairs = np.empty(graph.shape[0], dtype=np.int64)
-        n_coarse = heavy_edge_matching(graph.indptr, graph.indices, graph.data, degree, pairs)
+        n_coarse = heavy_edge_matching(graph.indptr, graph.indices, graph.data, degree, pairs,
+                                       MATCH_SHARE)
         if n_coarse > (1.0 - MIN_COARSENING) * graph.shape[0]:
             break
         graph = _quotient(graph, pairs, n_coarse)
@@ -111,6 +119,7 @@ def _coarsen(W, degree):
     if graph is W:
         return None
     return _prolongation(aggregate, graph.shape[0]), graph, degree
+
 
 def _quotient(W, aggregate, n_coarse):
     """``P^T W P`` for the 0/1 aggregation ``aggregate`` (a Numba kernel, no sparse products)."""
@@ -121,10 +130,12 @@ def _quotient(W, aggregate, n_coarse):
                                            members_ptr, members)
     return _csr(indptr, indices, data, n_coarse, sorted_rows=False)
 
+
 def _prolongation(aggregate, n_coarse):
     """The 0/1 matrix ``P`` with ``P[i, aggregate[i]] = 1``."""
     n = aggregate.shape[0]
     return scipy.sparse.csr_array((np.ones(n), aggregate, np.arange(n + 1)), shape=(n, n_coarse))
+
 
 def _eigenvectors(W, n_vectors, rng, log):
     """Smallest ``n_vectors`` eigenpairs of ``(D - W) y = lambda D y`` (the trivial one first).
@@ -166,6 +177,7 @@ def _eigenvectors(W, n_vectors, rng, log):
     log.time += time.perf_counter() - start
     return values, y
 
+
 def _split_trivial(y, degree):
     """``D^1/2 y`` without its trivial column, orthogonal to the unit trivial vector."""
     sqrt_d = np.sqrt(degree)
@@ -174,11 +186,13 @@ def _split_trivial(y, degree):
     z -= trivial @ (trivial.T @ z)
     return z, trivial, sqrt_d
 
+
 def _join_trivial(mu, z, trivial, sqrt_d):
     """Eigenvalues of eq. 7 and generalised eigenvectors, the trivial pair first."""
     order = np.argsort(-mu, kind="stable")
     values = np.concatenate([[0.0], 1.0 - mu[order]])
     return values, np.column_stack([trivial[:, 0], z[:, order]]) / sqrt_d[:, None]
+
 
 def _block_krylov(W, degree, y, steps, log, finest):
     """Rayleigh-Ritz on the block Krylov space of ``N = D^-1/2 W D^-1/2`` from ``y``.
@@ -214,6 +228,7 @@ def _block_krylov(W, degree, y, steps, log, finest):
     z = Q @ v
     log.record(steps, np.linalg.norm(NQ @ v - z * mu, axis=0) if finest else None)
     return _join_trivial(mu, z, trivial, sqrt_d)
+
 
 def _lobpcg(W, degree, y, log):
     """LOBPCG on ``D^-1/2 W D^-1/2`` from the vectors ``y``, largest eigenvalues.

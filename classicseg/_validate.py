@@ -152,12 +152,38 @@ def check_array(x, name, *, ndim=None, dtype_kind="biuf"):
     return native(x)
 
 
-def check_labels(labels, name):
-    """Return an integer (or bool) label array of any shape in native byte order."""
+def check_labels(labels, name, *, ndim=None, shape=None, shape_of=None):
+    """Return a non-empty integer (or bool) label array in native byte order.
+
+    ``ndim`` (an int or a tuple of ints) and ``shape`` are checked when given;
+    ``shape_of`` names the array whose shape ``labels`` must have, for the
+    message.
+    """
     labels = np.asarray(labels)
     if labels.dtype.kind not in "biu":
         raise TypeError(f"{name} must be an integer label array, got dtype {labels.dtype}")
+    if ndim is not None and labels.ndim not in np.atleast_1d(ndim):
+        dims = " or ".join(f"{d}-D" for d in np.atleast_1d(ndim))
+        raise ValueError(f"{name} must be a {dims} label array, got shape {labels.shape}")
+    if shape is not None and labels.shape != tuple(shape):
+        raise ValueError(f"{name} must have the shape of {shape_of or 'the other labels'} "
+                         f"{tuple(shape)}, got {labels.shape}")
     return check_array(labels, name)
+
+
+def check_weights(sample_weight, n):
+    """``sample_weight`` as (n,) float32 (None stays None): finite, >= 0, not all zero."""
+    if sample_weight is None:
+        return None
+    w = check_array(sample_weight, "sample_weight", ndim=1)
+    if w.shape[0] != n:
+        raise ValueError(f"sample_weight must have {n} values, one per sample, got {w.shape[0]}")
+    check_finite(w, "sample_weight")
+    if (w < 0).any():
+        raise ValueError("sample_weight must be non-negative")
+    if not (w > 0).any():
+        raise ValueError("sample_weight must have at least one positive value")
+    return w.astype(np.float32)
 
 
 def check_finite(x, name, mask=None):

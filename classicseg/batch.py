@@ -19,6 +19,8 @@ import os
 import numpy as np
 
 from ._io import read_image
+from ._kmeans import kmeans, nearest_center_labels
+from ._progress import progress_bar
 from ._validate import (
     check_array,
     check_finite,
@@ -30,7 +32,7 @@ from ._validate import (
     prepare_image,
     prepare_mask,
 )
-from .features import _check_spacing, feature_space_name, feature_stack
+from .features import _check_spacing, feature_space_name, feature_stack, positions
 
 # Method name (CLI and segment_many) -> public function of classicseg, resolved
 # on first use, so that a method is available as soon as its module exists.
@@ -59,7 +61,7 @@ def resolve_method(method):
     return getattr(importlib.import_module("classicseg"), METHODS[method])
 
 
-def segment_many(images_or_paths, method, *, scheduler=None, **params):
+def segment_many(images_or_paths, method, /, *, scheduler=None, progress=False, **params):
     """Segment many images with one method and the same parameters.
 
     Parameters
@@ -82,11 +84,17 @@ def segment_many(images_or_paths, method, *, scheduler=None, **params):
         address (``"tcp://host:8786"``) to which a client is connected for
         the call. Files must be readable by the workers. Any
         :class:`concurrent.futures.Executor` also works.
+    progress : bool or dict, optional
+        Show a progress bar on stderr, advanced as each image completes (a
+        dict gives options of ``tqdm.auto.tqdm``, e.g. ``{"desc": "val"}``);
+        long runs are otherwise silent.
     **params
-        Passed to the method. ``rng``: an int seed is passed as it is to every
-        image, so image ``i`` gets the labels ``method(image_i, rng=seed)``
-        whatever the scheduler; a Generator draws one seed per image, in
-        the order of the inputs.
+        Passed to the method (``images_or_paths`` and ``method`` are
+        positional-only, so that ``method="kway"`` reaches
+        :func:`classicseg.ncut_segment`). ``rng``: an int seed is passed as
+        it is to every image, so image ``i`` gets the labels
+        ``method(image_i, rng=seed)`` whatever the scheduler; a Generator
+        draws one seed per image, in the order of the inputs.
 
     Returns
     -------
@@ -115,12 +123,14 @@ def segment_many(images_or_paths, method, *, scheduler=None, **params):
     """
     items = _check_items(images_or_paths)
     out = [None] * len(items)
-    for index, labels in iter_segments(items, method, scheduler=scheduler, **params):
+    for index, labels in iter_segments(items, method, scheduler=scheduler, progress=progress,
+                                       **params):
         out[index] = labels
     return out
 
 
-def iter_segments(images_or_paths, method, *, scheduler=None, on_error="raise", **params):
+def iter_segments(images_or_paths, method, /, *, scheduler=None, on_error="raise",
+                  progress=False, **params):
     """Segment many images, yielding ``(index, labels)`` as each one completes.
 
     Parameters are those of :func:`segment_many`, and:
@@ -144,7 +154,9 @@ def iter_segments(images_or_paths, method, *, scheduler=None, on_error="raise", 
         raise ValueError(f"on_error must be 'raise' or 'return', got {on_error!r}")
     resolve_method(method)  # an unknown name fails here, before any work
     per_item = _params_per_item(params, len(items))
-    for index, result in _run(items, method, per_item, scheduler):
+    results = progress_bar(_run(items, method, per_item, scheduler), progress, total=len(items),
+                           desc=method if isinstance(method, str) else None)
+    for index, result in results:
         if isinstance(result, Exception):
             if on_error == "raise":
                 raise _with_item(result, index, items[index]) from result
@@ -341,7 +353,7 @@ def assign_labels(image, centers, features=None, *, spatial_scale=1.0, spacing=N
         Xt = feature_stack(img, is_color, features, spatial_scale=spatial_scale, spacing=spacing,
                            data_range=data_range)
         _check_centers(centers, Xt.shape[0], features)
-        labels = _nearest_center(Xt, centers)
+        labels = nearest_center_labels(Xt, centers)
         return labels_to_image(labels, img.shape[:-1], None, start_label)
 
     img, is_color = _prepare_dask_image(image, channel_axis)
@@ -358,9 +370,10 @@ def assign_labels(image, centers, features=None, *, spatial_scale=1.0, spacing=N
         Xt = feature_stack(block, is_color, name, data_range=data_range)
         if with_position:
             first = [start for start, _ in block_info[0]["array-location"][:-1]]
-            Xt = np.concatenate([Xt, _position_rows(block.shape[:-1], first, spacing,
-                                                    spatial_scale)])
-        labels = _nearest_center(Xt, centers)
+            index = [i + start for i, start in zip(np.indices(block.shape[:-1], sparse=True), first)]
+            Xt = np.concatenate([Xt] + [np.broadcast_to(p, block.shape[:-1]).reshape(1, -1)
+                                        for p in positions(index, spacing, spatial_scale)])
+        labels = nearest_center_labels(Xt, centers)
         return labels.reshape(block.shape[:-1]).astype(np.intp) + start_label
 
     return img.map_blocks(label_block, dtype=np.intp, drop_axis=img.ndim - 1,
@@ -444,11 +457,8 @@ def kmeans_segment_blocks(image, k, features=None, *, sample_size=100_000, init=
     sample = values.reshape((-1, 1, values.shape[-1]))  # a one-column image of the sample
     Xt = feature_stack(sample, is_color, name, data_range=data_range)
     if with_position:
-        spacing_checked = _check_spacing(spacing, len(spatial))
-        steps = [np.float32(s * spatial_scale) for s in spacing_checked]
-        Xt = np.concatenate([Xt] + [(c.astype(np.float32) * step)[None]
-                                    for c, step in zip(coords, steps)])
-    kmeans = importlib.import_module("classicseg._kmeans").kmeans
+        Xt = np.concatenate([Xt, np.stack(positions(coords, _check_spacing(spacing, len(spatial)),
+                                                    spatial_scale))])
     info = kmeans(Xt.T, k, init=init, n_init=n_init, tol=tol, max_iter=max_iter, rng=rng)
     labels = assign_labels(img, info.centers, features, spatial_scale=spatial_scale,
                            spacing=spacing, data_range=data_range, channel_axis=-1,
@@ -491,42 +501,3 @@ def _named_space(features, img, is_color):
                         f"got {type(features).__name__}")
     colour, with_position = feature_space_name(features, img.shape[-1], is_color, img.ndim - 1)
     return colour, with_position
-
-
-def _position_rows(block_shape, first, spacing, spatial_scale):
-    """Position features of a block whose first pixel is at ``first`` in the whole image.
-
-    The same float32 operations as :func:`classicseg.features.feature_stack`
-    (index times step), so a block's features equal the whole image's.
-    """
-    rows = []
-    for axis, (size, start) in enumerate(zip(block_shape, first)):
-        index = np.arange(start, start + size, dtype=np.float32)
-        step = np.float32(spacing[axis] * spatial_scale)
-        shape = [1] * len(block_shape)
-        shape[axis] = size
-        rows.append(np.broadcast_to((index * step).reshape(shape), block_shape).reshape(-1))
-    return np.stack(rows)
-
-
-def _nearest_center(Xt, centers):
-    """0-based nearest centre of every column of the ``(d, n)`` features ``Xt``.
-
-    Distances in float64, one centre at a time (memory O(n), not O(n k));
-    each pixel's result depends on its own features only, so any block of an
-    image gets the labels of the whole image. Ties go to the lower index.
-    """
-    check_memory(Xt.shape[1] * (Xt.shape[0] + 4) * 8, "the distances to the centres",
-                 "label the image block by block (a dask array, kmeans_segment_blocks)")
-    X = Xt.astype(np.float64)
-    best = np.full(X.shape[1], np.inf)
-    nearest = np.zeros(X.shape[1], dtype=np.intp)
-    dist = np.empty_like(best)
-    for j, center in enumerate(centers.astype(np.float64)):
-        dist[:] = 0.0
-        for f, value in enumerate(center):
-            dist += (X[f] - value) ** 2
-        closer = dist < best
-        best[closer] = dist[closer]
-        nearest[closer] = j
-    return nearest

@@ -10,6 +10,7 @@ error (bad option, unreadable input path, output folder that cannot be written).
 """
 
 import argparse
+import functools
 import inspect
 import sys
 import time
@@ -29,19 +30,16 @@ from ._io import (
     write_labels,
     write_overlay,
 )
+from ._kmeans import INITS
+from ._meanshift import ASSIGNS
+from ._ncut import METHODS as NCUT_METHODS
 from .batch import METHODS, iter_segments, resolve_method
+from .features import feature_space_name
 
-# Option -> (parameter name, the method it belongs to); passed only when given.
-METHOD_OPTIONS = {
-    "k": ("k", "kmeans"),
-    "window": ("window", "meanshift"),
-    "n_segments": ("n_segments", "ncut"),
-    "n_regions": ("n_regions", "hierarchy"),
-    "threshold": ("threshold", "hierarchy"),
-}
 DEFAULT_K = 8
 OVERLAY_DIR = "overlays"
 CONTOUR_DIR = "contours"
+SEGMENT_METHODS = (*METHODS, "hierarchy")
 
 
 def main(argv=None):
@@ -69,38 +67,28 @@ def build_parser():
                     "label image per input to OUT, named after the input. Inputs are read "
                     "with scikit-image (png, jpg, tif, bmp, gif) or NumPy (npy); in an RGBA "
                     "image, pixels of alpha 0 are left out (label 0) and alpha is no feature. "
-                    "An image that fails is reported and skipped; the exit status is then 1.",
+                    "Options are checked before any image is read (exit status 2); an image "
+                    "that fails is reported and skipped (exit status 1).",
         epilog="Label formats: png (16-bit, labels up to 65535), npy (np.intp as computed), "
-               "tif (tifffile, installed with scikit-image). Example: classicseg segment "
-               "images/val --method meanshift --window 21 --out seg-out --overlay")
+               "tif (tifffile, installed with scikit-image). Examples: classicseg segment "
+               "images/val --method meanshift --window 41,21 --out seg-out --overlay; "
+               "classicseg segment volume.npy --channel-axis none --k 4 --format npy --out seg")
     seg.add_argument("paths", nargs="+", metavar="PATHS", help="image files or folders")
-    seg.add_argument("--method", choices=(*METHODS, "hierarchy"), default="kmeans",
-                     help="segmentation method (default: kmeans); hierarchy: "
-                          "hierarchical_segment's merge tree, cut at --threshold or --n-regions")
-    seg.add_argument("--k", type=_positive(int), metavar="K",
-                     help=f"kmeans: number of clusters (default {DEFAULT_K})")
-    seg.add_argument("--window", type=_positive(float), metavar="W",
-                     help="meanshift: window size W in feature units (levels and pixels)")
-    seg.add_argument("--n-segments", type=_positive(int), metavar="N",
-                     help="ncut: number of segments (default: Ncut on 200 fused regions, "
-                          "split while the Ncut is below its default threshold)")
-    seg.add_argument("--n-regions", type=_positive(int), metavar="N",
-                     help="hierarchy: cut into N regions")
-    seg.add_argument("--threshold", type=_positive(float), metavar="T",
-                     help="hierarchy: cut at altitude T in [0, 1] (default 0.5, where BSDS500 "
-                          "train images are best cut)")
+    seg.add_argument("--method", choices=SEGMENT_METHODS, default="kmeans",
+                     help="segmentation method (default: kmeans): kmeans_segment, "
+                          "meanshift_segment, ncut_segment; hierarchy: hierarchical_segment's "
+                          "merge tree, cut at --threshold (default 0.5) or into --n-regions")
+    options = seg.add_argument_group(
+        "method options",
+        "The parameters of the methods' functions, one option each (in brackets: the methods "
+        "that take it, and their defaults). Only the options given are passed; an option of "
+        "another method is refused, except --rng, which the deterministic methods ignore.")
+    for name, argument in OPTIONS.items():
+        options.add_argument(flag(name), dest=_dest(name), default=argparse.SUPPRESS,
+                             **{**argument, "help": argument["help"] + _applies(name)})
     seg.add_argument("--contours", action="store_true",
                      help=f"hierarchy: also write each contour map (all scales at once, 8-bit "
                           f"PNG) to DIR/{CONTOUR_DIR}/")
-    seg.add_argument("--features", metavar="SPACE",
-                     help="feature space: rgb, rgbxy, lab, labxy, gray, grayxy, color, colorxy "
-                          "(default: colour + position)")
-    seg.add_argument("--min-size", type=_nonnegative_int, metavar="PIXELS",
-                     help="the method's min_size: kmeans and meanshift merge connected regions "
-                          "smaller than this into their most similar neighbour; ncut: least "
-                          "size of a segment")
-    seg.add_argument("--rng", type=_nonnegative_int, metavar="SEED",
-                     help="random seed, for labels that are the same at every run")
     seg.add_argument("--out", required=True, type=Path, metavar="DIR",
                      help="output folder (created if missing)")
     seg.add_argument("--overlay", action="store_true",
@@ -133,73 +121,235 @@ def build_parser():
                          "with a ucm2 or segs field), or sub-folders of segmentations as above "
                          "(their boundaries, one sub-folder per threshold); writes the official "
                          "eval_bdry.txt, eval_bdry_thr.txt and eval_bdry_img.txt")
-    ev.add_argument("--thresholds", type=_positive(int), default=99, metavar="N",
+    ev.add_argument("--thresholds", type=POSITIVE_INT, default=99, metavar="N",
                     help="--boundary: number of thresholds on boundary maps (default 99)")
     ev.add_argument("--out", type=Path, metavar="DIR",
                     help="--boundary: folder of the eval_bdry*.txt files (default: PRED_DIR)")
+    ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(run=run_evaluate, command_parser=ev)
     return parser
 
 
-def _positive(kind):
+def _number(kind, *, above=None, at_least=None):
+    """An argparse type: a finite ``kind`` (int or float) > ``above`` or >= ``at_least``."""
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if not np.isfinite(value) or value <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+        if not np.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be finite, got {text}")
+        if above is not None and value <= above:
+            raise argparse.ArgumentTypeError(f"must be > {above}, got {text}")
+        if at_least is not None and value < at_least:
+            raise argparse.ArgumentTypeError(f"must be >= {at_least}, got {text}")
         return value
 
-    parse.__name__ = f"positive {kind.__name__}"
+    parse.__name__ = kind.__name__
     return parse
 
 
-def _nonnegative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an int, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+POSITIVE_INT, POSITIVE_FLOAT = _number(int, above=0), _number(float, above=0)
+COUNT, NONNEGATIVE_FLOAT = _number(int, at_least=0), _number(float, at_least=0)
+
+
+def _positive_floats(text):
+    """Comma-separated positive numbers: ``"41,21"`` -> ``(41.0, 21.0)``."""
+    return tuple(POSITIVE_FLOAT(part) for part in text.split(","))
+
+
+def _window(text):
+    """One window size, or a joint ``spatial,range`` pair."""
+    sizes = _positive_floats(text)
+    if len(sizes) > 2:
+        raise argparse.ArgumentTypeError(f"expected W or SPATIAL,RANGE, got {text!r}")
+    return sizes[0] if len(sizes) == 1 else sizes
+
+
+def _features(text):
+    """A named feature space; whether it fits an image's channels is checked per image."""
+    try:  # the library's own check, with channels and axes that every name fits
+        feature_space_name(text, 3, True, 3)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace(", a callable or an array", "")) \
+            from None
+    return text
+
+
+def _channel_axis(text):
+    return None if text.lower() == "none" else _number(int)(text)
+
+
+def _yes_no_or_number(text):
+    words = {"yes": True, "true": True, "no": False, "false": False}
+    return words[text.lower()] if text.lower() in words else NONNEGATIVE_FLOAT(text)
+
+
+# The parameters of the methods' functions that are no option: the image, arrays, outputs.
+NOT_OPTIONS = ("self", "image", "mask", "superpixels", "return_info")
+# Options whose flag is not the parameter's name: --method chooses the algorithm.
+FLAG_NAMES = {"method": "ncut-method"}
+# Every other parameter of a method (method_parameters: read from the signatures) is the
+# option --name-with-dashes, made from its entry here (arguments of add_argument), so the
+# command line follows the API: a test checks that no parameter lacks its entry.
+OPTIONS = {
+    "k": dict(type=POSITIVE_INT, metavar="K", help=f"number of clusters (default {DEFAULT_K})"),
+    "window": dict(type=_window, metavar="W|S,R",
+                   help="window size W in feature units (21: 21 levels and 21 pixels), or a "
+                        "joint spatial,range pair such as 41,21 (Comaniciu & Meer 2002; needs "
+                        "features with position)"),
+    "n_segments": dict(type=POSITIVE_INT, metavar="N",
+                       help="number of segments; without it, ncut splits 200 fused regions "
+                            "while the Ncut is below its threshold"),
+    "features": dict(type=_features, metavar="SPACE",
+                     help="feature space: rgb, rgbxy, lab, labxy, gray, grayxy, color, colorxy "
+                          "(xyz in place of xy for volumes; default: colour + position, colour "
+                          "only for ncut)"),
+    "spatial_scale": dict(type=POSITIVE_FLOAT, metavar="S",
+                          help="factor on pixel positions: the weight of space against colour"),
+    "spacing": dict(type=_positive_floats, metavar="D1,D2[,D3]",
+                    help="pixel size along each spatial axis"),
+    "data_range": dict(type=POSITIVE_FLOAT, metavar="V",
+                       help="value of full intensity (default: the dtype's maximum for "
+                            "integers, 1 for floats; 4095 for a 12-bit camera)"),
+    "channel_axis": dict(type=_channel_axis, metavar="AXIS|none",
+                         help="axis of the colour channels, or none for grayscale images and "
+                              "volumes such as a 3-D .npy (default: none for 2-D images, -1 "
+                              "otherwise)"),
+    "init": dict(choices=INITS, help="initialisation of the means"),
+    "n_init": dict(type=POSITIVE_INT, metavar="N",
+                   help="runs from different starts, the lowest inertia kept"),
+    "tol": dict(type=NONNEGATIVE_FLOAT, metavar="TOL",
+                help="stop when the means move at most TOL feature units (meanshift: 1e-3 "
+                     "of the half window unless given)"),
+    "max_iter": dict(type=POSITIVE_INT, metavar="N", help="most iterations (of one climb)"),
+    "share_trajectories": dict(type=_yes_no_or_number, metavar="yes|no|R",
+                               help="approximate path joining: a climb stops within R window "
+                                    "radii of an earlier path (yes: R = 0.01)"),
+    "assign": dict(choices=ASSIGNS, help="a pixel takes the mode its own climb reached, or "
+                                         "the nearest mode"),
+    "radius": dict(type=POSITIVE_INT, metavar="R", help="edges join pixels within R pixels"),
+    "sigma_color": dict(type=POSITIVE_FLOAT, metavar="SIGMA",
+                        help="scale of colour differences in the edge weights (default: from "
+                             "the image's spread)"),
+    "sigma_space": dict(type=POSITIVE_FLOAT, metavar="SIGMA",
+                        help="scale of distances in the edge weights, in pixels"),
+    "thresh": dict(type=NONNEGATIVE_FLOAT, metavar="NCUT",
+                   help="recursive: a segment is split while the Ncut value of its best split "
+                        "stays below NCUT (--n-segments overrides it)"),
+    "superpixel_graph": dict(choices=("regions", "quotient"),
+                             help="graph of the fused regions: adjacent regions weighted by "
+                                  "colour and border contrast, or the quotient of the pixel "
+                                  "graph (default regions)"),
+    "sigma_edge": dict(type=POSITIVE_FLOAT, metavar="SIGMA",
+                       help="scale of a border's mean colour gradient in the regions graph "
+                            "(default 20)"),
+    "method": dict(choices=NCUT_METHODS,
+                   help="recursive 2-way splits, or one k-way cut (needs --n-segments)"),
+    "leaves": dict(choices=("meanshift", "kmeans"),
+                   help="the fine segmentation that is merged into the hierarchy"),
+    "threshold": dict(type=NONNEGATIVE_FLOAT, metavar="T",
+                      help="cut at altitude T in [0, 1] (0.5 when neither --threshold nor "
+                           "--n-regions is given: where BSDS500 train images are best cut)"),
+    "n_regions": dict(type=POSITIVE_INT, metavar="N", help="cut into N regions"),
+    "min_size": dict(type=COUNT, metavar="PIXELS",
+                     help="kmeans, meanshift: connected regions smaller than this merge into "
+                          "their most similar neighbour; ncut: least size of a segment"),
+    "rng": dict(type=COUNT, metavar="SEED",
+                help="random seed, for labels that are the same at every run"),
+    "start_label": dict(type=int, choices=(0, 1), help="label of the first region"),
+}
+
+
+def flag(name):
+    """The option of a method's parameter: ``n_segments`` -> ``--n-segments``."""
+    return "--" + FLAG_NAMES.get(name, name).replace("_", "-")
+
+
+def _dest(name):
+    return FLAG_NAMES.get(name, name).replace("-", "_")
+
+
+@functools.lru_cache
+def method_parameters(method):
+    """``{name: default}`` of the options of a method, read from its functions' signatures."""
+    if method == "hierarchy":
+        from .hierarchy import Hierarchy, hierarchical_segment
+
+        functions = (hierarchical_segment, Hierarchy.cut)
+    else:
+        functions = (resolve_method(method),)
+    return {name: p.default for f in functions
+            for name, p in inspect.signature(f).parameters.items() if name not in NOT_OPTIONS}
+
+
+def _applies(name):
+    """`` [methods that take option name; their defaults]`` for its help."""
+    methods, defaults = [], []
+    for method in SEGMENT_METHODS:
+        params = method_parameters(method)
+        if name in params:
+            methods.append(method)
+            if params[name] not in (None, inspect.Parameter.empty):
+                defaults.append((method, params[name]))
+    if "(default" in OPTIONS[name]["help"]:  # the command's own default, said in the help
+        default = ""
+    elif len({value for _, value in defaults}) == 1 and len(defaults) == len(methods):
+        default = f"; default {defaults[0][1]}"
+    else:
+        default = "".join(f"; {method}: {value}" for method, value in defaults)
+    return f" [{', '.join(methods)}{default}]"
 
 
 def method_params(args, parser):
-    """Keyword arguments of the chosen method from the parsed options."""
+    """Keyword arguments of the chosen method from the options given, all checked here,
+    before any image is read (a usage error exits with status 2)."""
+    try:
+        accepted = method_parameters(args.method)
+    except ImportError as exc:
+        parser.error(f"--method {args.method} is not available in this installation: {exc}")
     params = {}
-    for option, (name, method) in METHOD_OPTIONS.items():
-        value = getattr(args, option)
-        if value is None:
+    for name in OPTIONS:
+        if not hasattr(args, _dest(name)):
             continue
-        if method != args.method:
-            parser.error(f"--{option.replace('_', '-')} applies to --method {method}, "
+        if name in accepted:
+            params[name] = getattr(args, _dest(name))
+        elif name == "rng":  # so that one command line serves a loop over the methods
+            print(f"note: --rng is ignored: --method {args.method} is deterministic",
+                  file=sys.stderr)
+        else:
+            takers = [m for m in SEGMENT_METHODS if name in method_parameters(m)]
+            parser.error(f"{flag(name)} applies to --method {', '.join(takers)}, "
                          f"not {args.method}")
-        params[name] = value
     if args.method == "kmeans":
         params.setdefault("k", DEFAULT_K)
     if args.method == "ncut" and "n_segments" not in params:
         params["superpixels"] = "hierarchy"  # Ncut on fused regions, its default threshold
-    if args.features is not None:
-        params["features"] = args.features
-    if args.min_size is not None:
-        params["min_size"] = args.min_size
-    if args.rng is not None:
-        params["rng"] = args.rng
-    if args.method == "hierarchy":
-        if "n_regions" in params and "threshold" in params:
-            parser.error("give only one of --n-regions and --threshold")
-        params["contours"] = args.contours
-    elif args.contours:
+    if args.contours and args.method != "hierarchy":
         parser.error(f"--contours applies to --method hierarchy, not {args.method}")
-    try:
-        accepted = inspect.signature(_method_function(args.method)).parameters
-    except ImportError as exc:
-        parser.error(f"--method {args.method} is not available in this installation: {exc}")
-    for name in params:
-        if name not in accepted:
-            parser.error(f"--{name.replace('_', '-')} does not apply to --method {args.method}")
+    problem = _combination_problem(args.method, params)
+    if problem:
+        parser.error(problem)
+    if args.method == "hierarchy":
+        params["contours"] = args.contours
     return params
+
+
+def _combination_problem(method, params):
+    """What is wrong with options that are each valid alone, or None."""
+    if "n_regions" in params and "threshold" in params:
+        return "give only one of --n-regions and --threshold"
+    if method == "ncut" and params.get("min_size") == 0:
+        return "--min-size must be >= 1 for --method ncut"
+    if params.get("method") == "kway" and "n_segments" not in params:
+        return "--ncut-method kway needs --n-segments"
+    features = params.get("features")
+    if isinstance(params.get("window"), tuple) and features is not None \
+            and not feature_space_name(features, 3, True, 3)[1]:
+        return (f"--window {','.join(f'{w:g}' for w in params['window'])} (spatial,range) needs "
+                f"features with position, not --features {features}")
+    return None
 
 
 def run_segment(args, parser):
@@ -207,8 +357,9 @@ def run_segment(args, parser):
     try:
         paths = find_images(args.paths)
         out_dir = check_output_dir(args.out)
-        if args.overlay:
-            check_output_dir(out_dir / OVERLAY_DIR)
+        for sub, wanted in ((OVERLAY_DIR, args.overlay), (CONTOUR_DIR, args.contours)):
+            if wanted:
+                check_output_dir(out_dir / sub)
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
     names = [label_file_name(p.stem, args.format) for p in paths]
@@ -217,15 +368,16 @@ def run_segment(args, parser):
         parser.error(f"inputs from different folders would write the same file: "
                      f"{', '.join(clashes)}")
 
+    from tqdm.auto import tqdm
+
     scheduler = None if args.scheduler == "threads" else args.scheduler
-    progress = Progress(len(paths), enabled=not args.quiet)
     failed, written, start = [], 0, time.perf_counter()
     try:
-        if args.contours:
-            check_output_dir(out_dir / CONTOUR_DIR)
         method = hierarchy_labels if args.method == "hierarchy" else args.method
         results = iter_segments([str(p) for p in paths], method, scheduler=scheduler,
-                                on_error="return", **params)
+                                on_error="return",
+                                progress=False if args.quiet else {"desc": args.method},
+                                **params)
         for index, labels in results:
             path = paths[index]
             try:
@@ -235,13 +387,10 @@ def run_segment(args, parser):
                 written += 1
             except Exception as exc:  # one bad image must not stop the others
                 failed.append(path)
-                progress.note(f"error: {_message(exc, path)}")
-            progress.advance()
+                tqdm.write(f"error: {_message(exc, path)}", file=sys.stderr)  # above the bar
     except (ValueError, TypeError, ImportError, OSError) as exc:
         # Raised before any image ran: a bad scheduler, a method not installed.
-        progress.close()
         parser.error(str(exc))
-    progress.close()
     elapsed = time.perf_counter() - start
     rate = f", {written / elapsed:.2f} images/s" if elapsed > 0 and written else ""
     print(f"{args.method}: {written} of {len(paths)} images segmented in {elapsed:.1f} s"
@@ -249,25 +398,20 @@ def run_segment(args, parser):
     return 1 if failed else 0
 
 
-def _method_function(method):
-    return hierarchy_labels if method == "hierarchy" else resolve_method(method)
-
-
-def hierarchy_labels(image, *, n_regions=None, threshold=None, contours=False,
-                     channel_axis=-1):
-    """``hierarchical_segment(image)`` cut at ``threshold`` (default 0.5) or into ``n_regions``.
-
-    With ``contours``, returns ``(labels, contour map as uint8)``.
-    """
+def hierarchy_labels(image, *, threshold=None, n_regions=None, start_label=1, contours=False,
+                     **params):
+    """``hierarchical_segment(image, **params)`` cut at ``threshold`` (default 0.5) or into
+    ``n_regions``; with ``contours``, returns ``(labels, contour map as uint8)``."""
     from .hierarchy import hierarchical_segment
 
     if np.ndim(image) == 2:
-        channel_axis = None
-    elif np.shape(image)[-1] == 4:
-        image = np.asarray(image)[..., :3]  # RGBA: the colour
-    hierarchy = hierarchical_segment(image, channel_axis=channel_axis)
-    labels = (hierarchy.cut(n_regions=min(n_regions, hierarchy.n_leaves)) if n_regions
-              else hierarchy.cut(0.5 if threshold is None else threshold))
+        params.setdefault("channel_axis", None)
+    hierarchy = hierarchical_segment(image, **params)
+    if n_regions:
+        labels = hierarchy.cut(n_regions=min(n_regions, hierarchy.n_leaves),
+                               start_label=start_label)
+    else:
+        labels = hierarchy.cut(0.5 if threshold is None else threshold, start_label=start_label)
     if not contours:
         return labels
     return labels, np.round(255 * np.clip(hierarchy.contour_map(), 0, 1)).astype(np.uint8)
@@ -306,11 +450,16 @@ def run_evaluate(args, parser):
         # One image at a time: its annotators and its segmentation at every parameter.
         results = ((item.gts, [read_image(files[item.id]) for files in folders])
                    for item in load_bsds500(args.bsds, args.split, ids=ids))
-        bench = region_benchmark(results, params=params)
+        bench = region_benchmark(results, params=params, progress=_progress(args, len(ids)))
     except (OSError, ValueError, TypeError) as exc:
         parser.error(str(exc))
     print(benchmark_table(bench, args.pred_dir, args.split))
     return 0
+
+
+def _progress(args, total):
+    """The ``progress`` argument of the benchmarks: a bar over ``total`` images unless --quiet."""
+    return False if args.quiet else {"total": total}
 
 
 def _label_files(folder):
@@ -392,7 +541,8 @@ def run_evaluate_boundary(args, parser):
     try:
         if not args.pred_dir.is_dir():
             raise ValueError(f"PRED_DIR {str(args.pred_dir)!r} is not a folder")
-        if any(p.is_dir() and _label_files(p) for p in args.pred_dir.iterdir()):
+        if any(p.is_dir() and p.name != OVERLAY_DIR and _label_files(p)
+               for p in args.pred_dir.iterdir()):
             params, folders = _sweep_folders(args.pred_dir)
             ids = _image_ids(folders)
 
@@ -413,7 +563,8 @@ def run_evaluate_boundary(args, parser):
         out_dir = check_output_dir(args.pred_dir if args.out is None else args.out)
         results = ((item.boundaries, prediction(item.id))
                    for item in load_bsds500(args.bsds, args.split, ids=ids, boundaries=True))
-        bench = boundary_benchmark(results, thresholds=args.thresholds)
+        bench = boundary_benchmark(results, thresholds=args.thresholds,
+                                   progress=_progress(args, len(ids)))
         for name, text in bench.official_tables().items():
             _write_text(out_dir / name, text)
     except (OSError, ValueError, TypeError) as exc:
@@ -455,69 +606,13 @@ def boundary_table(bench, pred_dir, split, params=None):
     """The boundary benchmark as Markdown: ODS, OIS and AP, then the curve when it is short."""
     unit = "segmentation" if params is not None else "threshold"
     lines = [f"Boundary benchmark of {pred_dir} on BSDS500 {split} ({bench.n_images} images, "
-             f"{bench.thresholds.size} {unit}s)", "",
-             f"| | F | recall | precision | {unit} |", "|---|---:|---:|---:|---:|",
-             f"| ODS | {bench.ods_f:.3f} | {bench.ods_recall:.3f} | {bench.ods_precision:.3f} | "
-             f"{bench.ods_threshold:.3g} |",
-             f"| OIS | {bench.ois_f:.3f} | {bench.ois_recall:.3f} | {bench.ois_precision:.3f} | |",
-             f"| AP | {bench.ap:.3f} | | | |"]
+             f"{bench.thresholds.size} {unit}s)", "", bench.to_markdown()]
     if bench.thresholds.size <= 25:
         names = params if params is not None else [f"{t:.3g}" for t in bench.thresholds]
         lines += ["", f"| {unit} | F | recall | precision |", "|---|---:|---:|---:|"]
         lines += [f"| {name} | {f:.3f} | {r:.3f} | {p:.3f} |"
                   for name, f, r, p in zip(names, bench.f, bench.recall, bench.precision)]
     return "\n".join(lines)
-
-
-class Progress:
-    """A one-line progress bar on stderr: ``[#####.....] 12/100  3.1 s  eta 22 s``.
-
-    On a terminal the line is redrawn in place; otherwise (a log file, a
-    pipe) a line is printed at every tenth of the way.
-    """
-
-    WIDTH = 30
-
-    def __init__(self, total, *, enabled=True, stream=None):
-        self.total, self.done, self.enabled = total, 0, enabled
-        self.stream = sys.stderr if stream is None else stream
-        self.tty = self.stream.isatty()
-        self.start = time.perf_counter()
-        self._printed_tenth = -1
-        self._draw()
-
-    def advance(self):
-        self.done += 1
-        self._draw()
-
-    def note(self, text):
-        """Print a message above the bar (always, even when the bar is off)."""
-        if self.enabled and self.tty:
-            self.stream.write("\r\x1b[K")
-        print(text, file=self.stream)
-        self._draw()
-
-    def close(self):
-        if self.enabled and self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
-        self.enabled = False
-
-    def _draw(self):
-        if not self.enabled:
-            return
-        tenth = 10 * self.done // max(self.total, 1)
-        if not self.tty and tenth == self._printed_tenth:
-            return
-        self._printed_tenth = tenth
-        elapsed = time.perf_counter() - self.start
-        filled = self.WIDTH * self.done // max(self.total, 1)
-        eta = (f"  eta {elapsed / self.done * (self.total - self.done):.0f} s"
-               if 0 < self.done < self.total else "")
-        line = (f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} images"
-                f"  {elapsed:.1f} s{eta}")
-        self.stream.write(("\r\x1b[K" + line) if self.tty else line + "\n")
-        self.stream.flush()
 
 
 if __name__ == "__main__":

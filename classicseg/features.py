@@ -135,10 +135,8 @@ def feature_stack(img, is_color, features=None, *, spatial_scale=1.0, spacing=No
         planes = _colour_planes(img, name, _data_range(img.dtype, data_range))
     rows = list(planes)
     if with_position:
-        grid = np.indices(spatial, dtype=np.float32, sparse=True)
-        for axis in range(n_spatial):
-            step = np.float32(spacing[axis] * spatial_scale)
-            rows.append(np.broadcast_to(grid[axis] * step, spatial))
+        rows += [np.broadcast_to(p, spatial)
+                 for p in positions(np.indices(spatial, sparse=True), spacing, spatial_scale)]
     n = img[..., 0].size if mask is None else int(np.count_nonzero(mask))
     check_memory(len(rows) * n * 4, f"the {len(rows)} pixel features of {n} pixels",
                  "segment a downsampled image, a masked part, or use "
@@ -147,6 +145,20 @@ def feature_stack(img, is_color, features=None, *, spatial_scale=1.0, spacing=No
     for i, row in enumerate(rows):
         out[i] = row.reshape(-1) if mask is None else row[mask]
     return out
+
+
+def positions(index, spacing, spatial_scale):
+    """Position features of pixels: index times ``spacing`` times ``spatial_scale``.
+
+    ``index`` holds one integer array per spatial axis (a sparse grid from
+    ``np.indices``, a block's grid offset by its place in the image, or the
+    coordinates of sampled pixels). Computed in float32 as
+    ``float32(index) * float32(step)``, the one formula every caller uses,
+    so a pixel's position features are the same bits whichever way it is
+    reached. Returns a list of float32 arrays, one per axis.
+    """
+    return [np.asarray(i).astype(np.float32) * np.float32(s * spatial_scale)
+            for i, s in zip(index, spacing)]
 
 
 def _data_range(dtype, data_range):

@@ -287,6 +287,8 @@ class Hierarchy:
 
         Row ``m`` is merge node ``n_leaves + m``: its two children (SciPy's
         cluster indices are ours), its altitude and its number of leaves.
+        Parts joined at altitude +inf (no border between them) are kept as
+        such; SciPy's dendrogram cannot draw them.
         """
         n = self.n_leaves
         children = np.argsort(self.parents[:-1], kind="stable").reshape(-1, 2)
@@ -582,8 +584,13 @@ def _graph(ids, n, shape, boundary, connectivity):
     use = boundary is not None
     flat_boundary = (np.ascontiguousarray(boundary).reshape(-1) if use
                      else np.zeros(1, np.float32))
+    starts, stops, steps = _rows(shape, connectivity)
+    # Buffers for every neighbour pair save a counting pass; pages never written
+    # cost nothing, but past 64 MiB of address space the kernel counts first.
+    bound = int((stops - starts).sum())
+    capacity = bound if bound * 24 <= 2**26 else -1
     return _k.region_graph_edges(np.ascontiguousarray(ids, dtype=np.int64).reshape(-1), n,
-                                 *_rows(shape, connectivity), flat_boundary, use)
+                                 starts, stops, steps, flat_boundary, use, capacity)
 
 
 def _rows(shape, connectivity):
@@ -632,4 +639,6 @@ def _check_boundary(boundary, shape, mask=None):
     check_finite(boundary, "boundary", mask)
     if mask is not None:
         boundary = np.where(mask, boundary, 0)
-    return boundary.astype(np.float64) if boundary.dtype.kind != "f" else boundary
+    if boundary.dtype not in (np.float32, np.float64):  # other types, other byte orders
+        boundary = boundary.astype(np.float64)
+    return boundary

@@ -1,7 +1,8 @@
 """Upsampling operations of encoder-decoder networks, in NumPy.
 
 The operations that learned segmentation models use to bring coarse feature
-maps back to image resolution (lecture: Learning-based Image Segmentation),
+maps back to image resolution (Long et al., FCN, CVPR 2015; Noh et al.,
+ICCV 2015; Badrinarayanan et al., SegNet, PAMI 2017),
 with PyTorch's definitions, so that a network's output can be post-processed
 or a layer checked without PyTorch:
 
@@ -181,7 +182,7 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
 
     Examples
     --------
-    The lecture's 2 x 2 example, upsampled by two:
+    A 2 x 2 example, upsampled by two:
 
     >>> import numpy as np
     >>> x = np.array([[[1.0, 2.0], [3.0, 4.0]]])
@@ -334,8 +335,8 @@ def logits_to_labels(logits, size=None, mode="bilinear", *, align_corners=None):
 def cross_entropy(logits, target, ignore_index=None, reduction="mean"):
     """Per-pixel cross-entropy loss of logits against class labels.
 
-    ``loss = log(sum_c exp(z_c)) - z_target`` at every pixel (the lecture's
-    per-pixel loss; PyTorch's ``cross_entropy`` without weights or label
+    ``loss = log(sum_c exp(z_c)) - z_target`` at every pixel (the per-pixel
+    loss of Long et al., CVPR 2015; PyTorch's ``cross_entropy`` without weights or label
     smoothing), evaluated through log-sum-exp with the maximum subtracted so
     that large logits neither overflow nor lose precision.
 

@@ -3,7 +3,7 @@
 Truth comes first in every signature. Label arrays are integer arrays of any
 shape (an image, a volume, a batch); all pixels are pooled.
 
-Class scores (lecture: Semantic Segmentation, evaluation) all derive from one
+Class scores (Csurka et al., BMVC 2013; Everingham et al., IJCV 2010) all derive from one
 confusion matrix ``C[t, p]`` (pixels of true class t predicted as p), counted
 in one O(N) pass. For class c, with ``TP = C[c, c]``, ``FP`` the rest of
 column c and ``FN`` the rest of row c:
@@ -48,7 +48,7 @@ from ._instance_metrics import (
     match_instances,
     panoptic_quality,
 )
-from ._kernels.learned import confusion_counts
+from ._kernels.metrics import confusion_counts
 from ._region_metrics import (
     RegionBenchmark,
     probabilistic_rand_index,
@@ -274,14 +274,14 @@ _SCORE_DOC = """{summary}
 
     Examples
     --------
-    The lecture's 5 x 5 masks: 13 true pixels, 8 of them predicted, no false
-    positive (TP = 8, FP = 0, FN = 5, TN = 12).
+    Two 5 x 5 masks: 13 true pixels, 8 of them predicted, no false positive
+    (TP = 8, FP = 0, FN = 5, TN = 12).
 
     >>> import numpy as np
     >>> truth = (np.arange(25) < 13).reshape(5, 5).astype(int)
     >>> pred = (np.arange(25) < 8).reshape(5, 5).astype(int)
     >>> round({name}(truth, pred, average="binary"), 3)
-    {lecture}
+    {binary}
     >>> {name}(truth, pred).round(3)
     {per_class}
     """
@@ -299,7 +299,7 @@ def _score_doc(**fields):
     summary="Intersection over union (Jaccard index) of each class.",
     formula="TP / (TP + FP + FN)",
     sklearn="jaccard_score",
-    lecture="0.615",
+    binary="0.615",
     per_class="array([0.706, 0.615])",
 )
 def iou_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
@@ -310,7 +310,7 @@ def iou_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None
     summary="Dice coefficient of each class (equal to its F1 score).",
     formula="2 TP / (2 TP + FP + FN) = 2 |X & Y| / (|X| + |Y|)",
     sklearn="f1_score",
-    lecture="0.762",
+    binary="0.762",
     per_class="array([0.828, 0.762])",
 )
 def dice_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
@@ -321,7 +321,7 @@ def dice_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=Non
     summary="F1 score of each class, the harmonic mean of precision and recall.",
     formula="2 TP / (2 TP + FP + FN)",
     sklearn="f1_score",
-    lecture="0.762",
+    binary="0.762",
     per_class="array([0.828, 0.762])",
 )
 def f1_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
@@ -332,7 +332,7 @@ def f1_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None)
     summary="Precision of each class: the share of its predicted pixels that are right.",
     formula="TP / (TP + FP)",
     sklearn="precision_score",
-    lecture="1.0",
+    binary="1.0",
     per_class="array([0.706, 1.   ])",
 )
 def precision_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
@@ -343,7 +343,7 @@ def precision_score(y_true, y_pred, *, average=None, n_classes=None, ignore_inde
     summary="Recall of each class: the share of its true pixels that are found.",
     formula="TP / (TP + FN)",
     sklearn="recall_score",
-    lecture="0.615",
+    binary="0.615",
     per_class="array([1.   , 0.615])",
 )
 def recall_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
@@ -353,9 +353,9 @@ def recall_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=N
 def cosine_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=None):
     """Cosine coefficient (Ochiai index) of each class.
 
-    ``|X & Y| / sqrt(|X| |Y|) = TP / sqrt((TP + FP) (TP + FN))``, the third
-    similarity coefficient of the lecture beside Dice (``2 |X & Y| / (|X| +
-    |Y|)``) and Jaccard (``|X & Y| / |X | Y|``): the cosine of the angle
+    ``|X & Y| / sqrt(|X| |Y|) = TP / sqrt((TP + FP) (TP + FN))`` (Ochiai
+    1957), the third set-similarity coefficient beside Dice (``2 |X & Y| /
+    (|X| + |Y|)``) and Jaccard (``|X & Y| / |X | Y|``): the cosine of the angle
     between the two class masks as 0/1 vectors, the geometric mean of
     precision and recall (Dice is their harmonic mean), so ``Jaccard <= Dice
     <= cosine``. scikit-learn has no counterpart; ``1 -
@@ -379,7 +379,7 @@ def cosine_score(y_true, y_pred, *, average=None, n_classes=None, ignore_index=N
 
     Examples
     --------
-    The lecture's masks (TP = 8, FP = 0, FN = 5): ``8 / sqrt(8 * 13)``.
+    The masks of :func:`iou_score` (TP = 8, FP = 0, FN = 5): ``8 / sqrt(8 * 13)``.
 
     >>> import numpy as np
     >>> truth = (np.arange(25) < 13).reshape(5, 5).astype(int)
@@ -394,7 +394,7 @@ def mean_iou(y_true, y_pred, *, n_classes=None, ignore_index=None):
     """Mean intersection over union (mIoU) over the classes present.
 
     ``mean(IoU_c)`` over the classes present in either array, i.e.
-    ``iou_score(..., average="macro")`` (lecture: mIoU = 1/n sum IoU_i).
+    ``iou_score(..., average="macro")``: ``mIoU = 1/n sum_c IoU_c``.
 
     Parameters
     ----------
@@ -425,7 +425,8 @@ def pixel_accuracy(y_true, y_pred, *, n_classes=None, ignore_index=None):
     """Share of (kept) pixels whose predicted class is the true one.
 
     Equals ``sklearn.metrics.accuracy_score`` on the flattened arrays; not
-    sensitive to small objects (lecture), so report it beside mIoU.
+    sensitive to small objects (a class of few pixels barely moves it; Csurka
+    et al., BMVC 2013), so report it beside mIoU.
 
     Parameters
     ----------

@@ -30,26 +30,30 @@ def lloyd_pass(X, centers, weights=None):
 
 
 def affinity_graph(feat, spatial_shape, radius, sigma_color, sigma_space, mask=None,
-                   floor=1e-6):
+                   floor=1e-6, spacing=None):
     """Mirror of ``count_edges`` + ``fill_edges`` (``classicseg._kernels.pixel_graph``) as a dense matrix.
 
-    ``feat`` is ``(n_pixels, d)`` over the pixels in ``mask`` (row-major);
-    every pair of pixels closer than ``radius`` gets Shi & Malik's eq. 11
-    weight, at least ``floor``, self-pairs included.
+    ``feat`` is ``(n_pixels, d)`` over the pixels in ``mask`` (row-major, 2-D
+    or 3-D); every pair of pixels closer than ``radius`` pixel steps gets
+    Shi & Malik's eq. 11 weight (the spatial term in units of ``spacing``),
+    at least ``floor``, self-pairs included.
     """
-    pos = np.argwhere(np.ones(spatial_shape, bool) if mask is None else mask).astype(np.float64)
+    index = np.argwhere(np.ones(spatial_shape, bool) if mask is None else mask).astype(np.float64)
+    pos = index * (np.ones(len(spatial_shape)) if spacing is None else np.asarray(spacing))
     feat = np.asarray(feat, dtype=np.float64)
+    dist2_index = ((index[:, None, :] - index[None, :, :]) ** 2).sum(axis=2)
     dist2_space = ((pos[:, None, :] - pos[None, :, :]) ** 2).sum(axis=2)
     dist2_color = ((feat[:, None, :] - feat[None, :, :]) ** 2).sum(axis=2)
     W = np.exp(-dist2_color / sigma_color**2) * np.exp(-dist2_space / sigma_space**2)
     W = np.maximum(W, floor)
-    W[dist2_space >= radius**2] = 0.0
+    W[dist2_index >= radius**2] = 0.0
     return W
 
 
-def heavy_edge_matching(W, degree):
+def heavy_edge_matching(W, degree, min_share=0.0):
     """Mirror of ``heavy_edge_matching``: vertices in order take their unmatched
-    neighbour of largest ``w_ij / d_i + w_ij / d_j`` (first on ties)."""
+    neighbour of largest ``w_ij / d_i + w_ij / d_j`` (first on ties), unless that
+    is below ``min_share`` times their largest over all neighbours."""
     W = np.asarray(W, dtype=np.float64)
     n = len(W)
     aggregate = np.full(n, -1)
@@ -57,10 +61,11 @@ def heavy_edge_matching(W, degree):
     for i in range(n):
         if aggregate[i] >= 0:
             continue
-        score = np.where((aggregate < 0) & (W[i] > 0) & (np.arange(n) != i) & (degree > 0),
+        every = np.where((W[i] > 0) & (np.arange(n) != i) & (degree > 0),
                          W[i] / degree[i] + W[i] / np.where(degree > 0, degree, 1), 0.0)
+        score = np.where(aggregate < 0, every, 0.0)
         aggregate[i] = n_coarse
-        if score.max() > 0:
+        if score.max() > 0 and score.max() >= min_share * every.max():
             aggregate[int(np.argmax(score))] = n_coarse
         n_coarse += 1
     return aggregate, n_coarse
@@ -247,6 +252,62 @@ def region_graph(labels, boundary, connectivity):
                 edge[1] += (boundary[p] + boundary[q]) / 2
     return edges
 
+
+# ---------------------------------------------------------------- contours
+
+
+def half_disc_chi2(bins, n_bins, radius, n_orientations):
+    """Mirror of ``classicseg._kernels.contours.half_disc_chi2`` (through ``oriented_gradient``).
+
+    For every pixel and orientation ``t = o pi / n``: the pixels of the disc
+    ``dx**2 + dy**2 <= radius**2`` (the image reflected at its borders,
+    dy growing downwards) with ``dx sin t + dy cos t > 0`` form one half and
+    those with ``< 0`` the other; returns ``0.5 * sum((g - h)**2 / (g + h))``
+    of the two normalised histograms, ``(n_orientations, M, N)`` float64.
+    """
+    bins = np.asarray(bins)
+    H, W = bins.shape
+    padded = np.pad(bins, radius, mode="symmetric")
+    dy, dx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
+    disc = dx**2 + dy**2 <= radius**2
+    out = np.zeros((n_orientations, H, W))
+    for o in range(n_orientations):
+        t = o * np.pi / n_orientations
+        side = dx * np.sin(t) + dy * np.cos(t)
+        halves = (disc & (side > 1e-9), disc & (side < -1e-9))
+        for y in range(H):
+            for x in range(W):
+                window = padded[y:y + 2 * radius + 1, x:x + 2 * radius + 1]
+                g, h = (np.bincount(window[m], minlength=n_bins) / m.sum() for m in halves)
+                total = g + h
+                nz = total > 0
+                out[o, y, x] = 0.5 * ((g - h)[nz] ** 2 / total[nz]).sum()
+    return out
+
+
+
+def intervening_contour(strength, step, radius, rho):
+    """Mirror of ``classicseg._kernels.contours.intervening_contour`` as a dense symmetric matrix.
+
+    Vertices: the pixels ``(step i, step j)``, row-major. Two vertices at grid
+    distance ``<= radius`` are joined with ``exp(-m / rho)``, ``m`` the
+    largest strength on the pixels nearest to ``step * max(|di|, |dj|) + 1``
+    evenly spaced points of the segment between them, endpoints included.
+    """
+    strength = np.asarray(strength, dtype=np.float64)
+    H, W = strength.shape
+    grid = [(i, j) for i in range(0, H, step) for j in range(0, W, step)]
+    A = np.zeros((len(grid), len(grid)))
+    for a, (y0, x0) in enumerate(grid):
+        for b, (y1, x1) in enumerate(grid):
+            di, dj = (y1 - y0) // step, (x1 - x0) // step
+            if a == b or di * di + dj * dj > radius * radius:
+                continue
+            t = np.linspace(0, 1, step * max(abs(di), abs(dj)) + 1)
+            ys = np.rint(y0 + t * (y1 - y0)).astype(int)
+            xs = np.rint(x0 + t * (x1 - x0)).astype(int)
+            A[a, b] = np.exp(-strength[ys, xs].max() / rho)
+    return A
 
 # ---------------------------------------------------------------- boundary matching
 

@@ -102,6 +102,9 @@ SPECS = {
         classicseg.hierarchical_segment, {"image": RGB}, "image", mask=True,
         bad=[("leaves", "nope", ValueError), ("leaves", np.zeros((2, 2), int), ValueError),
              ("leaves", np.zeros((6, 7)), TypeError)]),
+    "contours": Spec(
+        classicseg.contours, {"image": RGB}, "image",
+        bad=[("globalize", "yes", TypeError), ("data_range", 0, ValueError)]),
     "merge_small_regions": Spec(
         classicseg.merge_small_regions,
         {"labels": LABELS, "features": RGB.astype(float), "min_size": 3}, "other",
@@ -208,14 +211,14 @@ SPECS = {
     "match_labels": Spec(metrics.match_labels, {"y_true": LABELS, "y_pred": PRED * 7},
                          "label_pair", bad=[("ignore_index", 1.5, TypeError)]),
     **{name: Spec(getattr(metrics, name), {"gt": LABELS + 1, "seg": PRED}, "region_pair",
-                  bad=[("ignore_label", "x", TypeError),
+                  bad=[("ignore_index", "x", TypeError),
                        ("gt", np.zeros((6, 7), int), ValueError)])
        for name in ("rand_index", "variation_of_information")},
     **{name: Spec(getattr(metrics, name), {"gts": [LABELS + 1, PRED + 1], "seg": PRED},
                   "region_pair",
                   bad=[("gts", [], ValueError), ("gts", [LABELS[:2]], ValueError),
                        ("gts", [LABELS.astype(float)], TypeError),
-                       ("ignore_label", "x", TypeError)])
+                       ("ignore_index", "x", TypeError)])
        for name in ("probabilistic_rand_index", "segmentation_covering")},
     "region_benchmark": Spec(
         metrics.region_benchmark, {"results": [([LABELS], [PRED, LABELS])]}, "other",
@@ -223,10 +226,10 @@ SPECS = {
              ("results", [([LABELS], [PRED.astype(float)])], TypeError),
              ("results", [([LABELS], [PRED[:2]])], ValueError),
              ("results", [(LABELS,)], ValueError), ("params", [1, 2, 3], ValueError),
-             ("ignore_label", "x", TypeError)]),
+             ("ignore_index", "x", TypeError)]),
     # -- batch ----------------------------------------------------------------
-    "segment_many": Spec(
-        batch.segment_many,
+    "segment_many": Spec(  # (images and method are positional-only)
+        lambda images_or_paths, method, **kw: batch.segment_many(images_or_paths, method, **kw),
         {"images_or_paths": [RGB, GRAY], "method": "kmeans", "k": 2, "rng": 0}, "other",
         bad=[("images_or_paths", [], ValueError), ("images_or_paths", RGB, TypeError),
              ("images_or_paths", [RGB, RGB.astype(complex)], TypeError, "image 1: image"),
@@ -234,7 +237,8 @@ SPECS = {
              ("method", "nope", ValueError), ("scheduler", "nope", ValueError),
              ("scheduler", 3, TypeError), ("k", 0, ValueError)]),
     "iter_segments": Spec(
-        lambda **kw: list(batch.iter_segments(**kw)),
+        lambda images_or_paths, method, **kw: list(batch.iter_segments(images_or_paths, method,
+                                                                       **kw)),
         {"images_or_paths": [RGB], "method": "meanshift", "window": 21}, "other",
         bad=[("on_error", "ignore", ValueError), ("images_or_paths", [], ValueError),
              ("method", "nope", ValueError), ("window", -1, ValueError)]),

@@ -120,6 +120,37 @@ def test_errors_name_the_argument(images):
         segment_many(images, "kmeans", k=0, scheduler="synchronous")
 
 
+def test_progress_bar_on_stderr_as_images_complete(images, capsys):
+    got = segment_many(images, "kmeans", k=2, rng=0, progress=True)
+    err = capsys.readouterr().err
+    assert "kmeans" in err and "4/4" in err and "image" in err  # tqdm's bar, on stderr
+    for a, b in zip(got, serial(images, k=2, rng=0)):  # the bar changes nothing
+        np.testing.assert_array_equal(a, b)
+    out = dict(iter_segments(images[:2], "kmeans", k=2, rng=0, scheduler="synchronous",
+                             progress={"desc": "my set"}))
+    assert sorted(out) == [0, 1] and "my set" in capsys.readouterr().err
+    segment_many(images[:2], "kmeans", k=2, rng=0)  # progress=False by default: silent
+    assert "2/2" not in capsys.readouterr().err
+
+
+def test_a_method_parameter_named_method_reaches_the_method(images):
+    from classicseg import ncut_segment
+
+    # (5 segments: where k-way and recursive splits differ on this image)
+    got = segment_many(images[:1], "ncut", method="kway", n_segments=5, rng=0)
+    np.testing.assert_array_equal(got[0], ncut_segment(images[0], 5, method="kway", rng=0))
+    assert not np.array_equal(got[0], ncut_segment(images[0], 5, rng=0))
+
+
+def test_bad_progress_fails_before_any_image(images, monkeypatch):
+    def no_work(*args):
+        raise AssertionError("an image was segmented")
+
+    monkeypatch.setattr(batch, "segment_one", no_work)
+    with pytest.raises(TypeError, match="progress must be True, False or a dict"):
+        segment_many(images, "kmeans", k=2, progress="yes", scheduler="synchronous")
+
+
 def test_resolve_method_table():
     assert batch.resolve_method("kmeans") is kmeans_segment
     assert set(batch.METHODS) == {"kmeans", "meanshift", "ncut"}

@@ -204,6 +204,23 @@ def test_ods_ois_ap_by_hand():
     np.testing.assert_array_equal(bench.image_counts[0], [[20, 20, 20, 40], [10, 20, 10, 10]])
 
 
+def test_tables_and_progress_bar():
+    import io
+
+    gt, pb = _two_threshold_image()
+    stream = io.StringIO()
+    bench = boundary_benchmark([([gt], pb)] * 2, thresholds=2,
+                               progress={"file": stream, "mininterval": 0})
+    assert "boundary benchmark" in stream.getvalue() and "2/2" in stream.getvalue()
+    markdown = bench.to_markdown().splitlines()
+    assert markdown[0] == "| score | F | recall | precision | threshold |"
+    assert markdown[3] == "| OIS | 0.6667 | 1.0000 | 0.5000 |  |"
+    assert markdown[4].startswith("| AP | 0.3825 |")
+    assert str(bench).startswith("BSDS boundary benchmark, 2 images, 2 thresholds")
+    with pytest.raises(TypeError, match="progress"):
+        boundary_benchmark([([gt], pb)], progress="yes")
+
+
 def test_pooling_over_images_sums_counts():
     gt, pb = _two_threshold_image()
     empty_truth = np.zeros_like(gt)

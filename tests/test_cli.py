@@ -1,8 +1,9 @@
 """The classicseg command line: segment, evaluate, --help, errors, progress."""
 
-import io
+import inspect
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ from skimage import data
 from skimage import io as skio
 
 from classicseg import kmeans_segment
-from classicseg.cli import Progress, main
+from classicseg import batch
+from classicseg.cli import OPTIONS, main, method_parameters
 from classicseg.metrics import region_benchmark
 from conftest import fake_bsds
 
@@ -59,7 +61,7 @@ def test_segment_folder_writes_one_label_image_per_input(folder, tmp_path, capsy
         np.testing.assert_array_equal(got, expected_labels(img, k=3, rng=0))
     captured = capsys.readouterr()
     assert "3 of 3 images segmented" in captured.out
-    assert "3/3 images" in captured.err  # the progress bar
+    assert "kmeans" in captured.err and "3/3" in captured.err  # tqdm's progress bar
     assert not list(out.glob(".*"))  # no temporary file left
 
 
@@ -96,14 +98,24 @@ def test_failing_image_is_reported_skipped_and_exit_status_is_1(folder, tmp_path
 
 @pytest.mark.parametrize("argv, message", [
     (["--k", "0"], "--k: must be > 0"),
-    (["--k", "two"], "--k: expected a int"),
+    (["--k", "two"], "--k: expected an integer"),
     (["--window", "-1", "--method", "meanshift"], "--window: must be > 0"),
     (["--window", "21"], "--window applies to --method meanshift"),
     (["--n-segments", "3", "--method", "kmeans"], "--n-segments applies to --method ncut"),
     (["--method", "watershed"], "invalid choice: 'watershed'"),
     (["--format", "jpg"], "invalid choice: 'jpg'"),
     (["--rng", "-2"], "--rng: must be >= 0"),
-    (["--rng", "2", "--method", "meanshift"], "--rng does not apply to --method meanshift"),
+    (["--tol", "0.1", "--method", "ncut"], "--tol applies to --method kmeans, meanshift, not ncut"),
+    (["--window", "41,21,3", "--method", "meanshift"], "expected W or SPATIAL,RANGE"),
+    (["--window", "41,x", "--method", "meanshift"], "--window: expected a number, got 'x'"),
+    (["--window", "41,21", "--features", "rgb", "--method", "meanshift"],
+     "needs features with position"),
+    (["--channel-axis", "last"], "--channel-axis: expected an integer"),
+    (["--start-label", "2"], "invalid choice: 2"),
+    (["--share-trajectories", "maybe", "--method", "meanshift"], "expected a number"),
+    (["--ncut-method", "kway", "--method", "ncut"], "kway needs --n-segments"),
+    (["--min-size", "0", "--method", "ncut"], "--min-size must be >= 1 for --method ncut"),
+    (["--sigma-color", "nan", "--method", "ncut"], "--sigma-color: must be finite"),
     (["--scheduler", "processes"], "scheduler must be one of"),
 ])
 def test_bad_options_exit_2_with_a_message(folder, tmp_path, capsys, argv, message):
@@ -149,7 +161,8 @@ def test_evaluate_prints_the_region_benchmark_of_a_sweep(tmp_path, capsys):
             skio.imsave(tmp_path / "pred" / str(k) / f"{image_id}.png",
                         expected_labels(img, k=k, rng=0).astype(np.uint16), check_contrast=False)
     assert main(["evaluate", str(tmp_path / "pred"), "--bsds", str(tmp_path / "bsds")]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "region benchmark" in err and "2/2" in err  # the progress bar
     bench = region_benchmark(
         ((truths[i], [expected_labels(images[i], k=k, rng=0) for k in (2, 5)]) for i in images),
         params=(2, 5))
@@ -158,8 +171,9 @@ def test_evaluate_prints_the_region_benchmark_of_a_sweep(tmp_path, capsys):
     assert f"| OIS | {bench.covering_ois:.3f} | {bench.pri_ois:.3f} | {bench.vi_ois:.3f} |" in out
     # A single folder is one parameter: ODS and OIS coincide.
     assert main(["evaluate", str(tmp_path / "pred" / "5"), "--bsds",
-                 str(tmp_path / "bsds")]) == 0
-    out = capsys.readouterr().out
+                 str(tmp_path / "bsds"), "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert "2/2" not in err
     assert f"| ODS | {bench.covering[1]:.3f} (5) |" in out
     assert f"| OIS | {bench.covering[1]:.3f} |" in out
 
@@ -179,32 +193,6 @@ def test_evaluate_errors(tmp_path, capsys):
             main(["evaluate", str(pred), "--bsds", str(tmp_path / "bsds")])
         assert exit_.value.code == 2
         assert message in capsys.readouterr().err
-
-
-class Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-def test_progress_bar_on_a_terminal_and_in_a_log():
-    term = Terminal()
-    bar = Progress(4, stream=term)
-    for _ in range(4):
-        bar.advance()
-    bar.note("error: x")
-    bar.close()
-    text = term.getvalue()
-    assert "\r" in text and "4/4 images" in text and "error: x\n" in text
-    log = io.StringIO()
-    bar = Progress(40, stream=log)
-    for _ in range(40):
-        bar.advance()
-    lines = log.getvalue().splitlines()
-    assert len(lines) == 11 and lines[-1].startswith("[" + "#" * Progress.WIDTH + "] 40/40")
-    quiet = io.StringIO()
-    bar = Progress(3, stream=quiet, enabled=False)
-    bar.advance()
-    assert quiet.getvalue() == ""
 
 
 def test_nothing_half_written_when_a_write_fails(folder, tmp_path, monkeypatch, capsys):
@@ -336,10 +324,11 @@ def test_evaluate_boundary_maps_and_segmentations(tmp_path, capsys):
         skio.imsave(maps / f"{image_id}.png", soft, check_contrast=False)
     assert main(["evaluate", str(maps), "--bsds", str(tmp_path / "bsds"), "--boundary",
                  "--thresholds", "3", "--out", str(tmp_path / "res")]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "boundary benchmark" in err and "2/2" in err  # the progress bar
     # t = 0.25: 24 machine pixels, 12 matched; t = 0.5, 0.75: 12 of 12.
     assert "(2 images, 3 thresholds)" in out
-    assert "| ODS | 1.000 | 1.000 | 1.000 |" in out
+    assert "| ODS | 1.0000 | 1.0000 | 1.0000 |" in out
     assert "| 0.25 | 0.667 | 1.000 | 0.500 |" in out
     thr = np.loadtxt(tmp_path / "res" / "eval_bdry_thr.txt")
     np.testing.assert_allclose(thr, [[0.25, 1, 0.5, 2 / 3], [0.5, 1, 1, 1], [0.75, 1, 1, 1]],
@@ -409,10 +398,159 @@ def test_hierarchy_cut_and_contour_maps(folder, tmp_path, capsys):
     np.testing.assert_array_equal(skio.imread(out / "astro.png"), h.cut(0.3))
     for argv, message in ((["--n-regions", "3", "--threshold", "0.5"], "only one of"),
                           (["--k", "3"], "applies to --method kmeans"),
-                          (["--rng", "0"], "does not apply")):
+                          (["--window", "21"], "applies to --method meanshift")):
         with pytest.raises(SystemExit):
             main(["segment", str(root), "--method", "hierarchy", *argv, "--out", str(out)])
         assert message in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["segment", str(root), "--contours", "--out", str(out)])
     assert "--contours applies to --method hierarchy" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# Every parameter of the methods is an option, parsed once, passed as it is.
+
+# Option -> (its text on the command line, the value the method must receive).
+SAMPLES = {
+    "k": ("5", 5), "window": ("41,21", (41.0, 21.0)), "n_segments": ("3", 3),
+    "features": ("labxy", "labxy"), "spatial_scale": ("0.5", 0.5),
+    "spacing": ("1,2.5", (1.0, 2.5)), "data_range": ("4095", 4095.0),
+    "channel_axis": ("none", None), "init": ("k-means++", "k-means++"), "n_init": ("3", 3),
+    "tol": ("0.01", 0.01), "max_iter": ("7", 7), "share_trajectories": ("yes", True),
+    "assign": ("nearest", "nearest"), "radius": ("2", 2), "sigma_color": ("12", 12.0),
+    "sigma_space": ("3", 3.0), "thresh": ("0.05", 0.05), "method": ("kway", "kway"),
+    "leaves": ("kmeans", "kmeans"), "threshold": ("0.3", 0.3), "n_regions": ("4", 4),
+    "min_size": ("6", 6), "rng": ("9", 9), "start_label": ("0", 0),
+    "superpixel_graph": ("quotient", "quotient"), "sigma_edge": ("15", 15.0),
+}
+
+
+def test_every_parameter_of_every_method_has_one_option(capsys):
+    from classicseg import hierarchical_segment, kmeans_segment, meanshift_segment, ncut_segment
+    from classicseg.hierarchy import Hierarchy
+
+    not_options = {"image", "mask", "superpixels", "return_info", "self"}
+    used = set()
+    for method, functions in (("kmeans", [kmeans_segment]), ("meanshift", [meanshift_segment]),
+                              ("ncut", [ncut_segment]),
+                              ("hierarchy", [hierarchical_segment, Hierarchy.cut])):
+        names = {n for f in functions for n in inspect.signature(f).parameters} - not_options
+        assert set(method_parameters(method)) == names
+        assert names <= set(OPTIONS), (method, names - set(OPTIONS))
+        used |= names
+    assert used == set(OPTIONS) == set(SAMPLES)  # no option left over from an old API
+    with pytest.raises(SystemExit):
+        main(["segment", "--help"])
+    text = capsys.readouterr().out
+    for flag in ("--window", "--spatial-scale", "--thresh", "--sigma-color", "--sigma-space",
+                 "--radius", "--channel-axis", "--data-range", "--ncut-method", "--leaves"):
+        assert flag in text
+
+
+@pytest.mark.parametrize("method, left_out", [("kmeans", ()), ("meanshift", ()), ("ncut", ()),
+                                              ("hierarchy", ("n_regions",)),
+                                              ("hierarchy", ("threshold",))])
+def test_each_option_reaches_the_method_as_parsed(folder, tmp_path, monkeypatch, capsys,
+                                                  method, left_out):
+    root, _ = folder
+    calls = []
+
+    def spy(image, **params):
+        calls.append(params)
+        return np.ones(np.shape(image)[:2], np.intp)
+
+    monkeypatch.setattr(batch, "resolve_method", lambda method: spy)
+    names = [n for n in method_parameters(method) if n not in left_out]
+    argv = ["segment", str(root / "astro.png"), "--method", method, "--out", str(tmp_path),
+            "--quiet"]
+    for name in names:
+        argv += ["--ncut-method" if name == "method" else "--" + name.replace("_", "-"),
+                 SAMPLES[name][0]]
+    argv += ["--rng", "9"]  # accepted by every method: a loop over methods needs no case
+    assert main(argv) == 0
+    expected = {name: SAMPLES[name][1] for name in names}
+    if method == "hierarchy":
+        expected["contours"] = False
+    assert calls == [expected]
+    err = capsys.readouterr().err
+    assert ("--rng is ignored" in err) == (method in ("meanshift", "hierarchy"))
+
+
+def test_options_give_the_labels_of_the_library_call(folder, tmp_path, capsys):
+    from classicseg import hierarchical_segment, meanshift_segment, ncut_segment
+
+    root, images = folder
+    img = images["astro"]
+    cases = [
+        (["--k", "3", "--features", "labxy", "--spatial-scale", "0.5", "--init", "k-means++",
+          "--n-init", "2", "--tol", "0.1", "--max-iter", "20", "--min-size", "4", "--rng", "3",
+          "--start-label", "0"],
+         kmeans_segment(img, 3, "labxy", spatial_scale=0.5, init="k-means++", n_init=2, tol=0.1,
+                        max_iter=20, min_size=4, rng=3, start_label=0),
+         kmeans_segment(img, 3, rng=3)),
+        (["--method", "meanshift", "--window", "9,17", "--features", "rgbxy", "--assign",
+          "nearest", "--rng", "1"],
+         meanshift_segment(img, (9, 17), "rgbxy", assign="nearest"), meanshift_segment(img)),
+        (["--method", "ncut", "--n-segments", "3", "--radius", "2", "--sigma-color", "30",
+          "--sigma-space", "3", "--ncut-method", "kway", "--rng", "0"],
+         ncut_segment(img, 3, radius=2, sigma_color=30, sigma_space=3, method="kway", rng=0),
+         ncut_segment(img, 3, rng=0)),
+        (["--method", "hierarchy", "--leaves", "kmeans", "--threshold", "0.3", "--data-range",
+          "300", "--start-label", "0"],
+         hierarchical_segment(img, leaves="kmeans", data_range=300).cut(0.3, start_label=0),
+         hierarchical_segment(img).cut(0.3)),
+    ]
+    for i, (options, expected, with_defaults) in enumerate(cases):
+        out = tmp_path / str(i)
+        assert main(["segment", str(root / "astro.png"), "--format", "npy", "--out", str(out),
+                     "--quiet", *options]) == 0
+        np.testing.assert_array_equal(np.load(out / "astro.npy"), expected)
+        assert not np.array_equal(expected, with_defaults)  # the options changed something
+    assert "note: --rng is ignored: --method meanshift is deterministic" in capsys.readouterr().err
+
+
+def test_channel_axis_none_reads_a_3d_npy_as_a_volume(tmp_path):
+    rng = np.random.default_rng(0)
+    volume = np.zeros((6, 8, 10), np.uint8)
+    volume[3:] = 200
+    volume += rng.integers(0, 20, volume.shape, dtype=np.uint8)
+    np.save(tmp_path / "vol.npy", volume)
+    volume_labels = kmeans_segment(volume, 2, channel_axis=None, rng=0)
+    with pytest.warns(UserWarning, match="more than any colour model"):
+        image_labels = kmeans_segment(volume, 2, rng=0)  # an image of 10 channels
+    for extra, expected in ((["--channel-axis", "none"], volume_labels), ([], image_labels)):
+        out = tmp_path / f"out{len(extra)}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert main(["segment", str(tmp_path / "vol.npy"), "--k", "2", "--rng", "0",
+                         "--format", "npy", "--out", str(out), "--quiet", *extra]) == 0
+        np.testing.assert_array_equal(np.load(out / "vol.npy"), expected)
+    assert volume_labels.shape == (6, 8, 10) and image_labels.shape == (6, 8)
+
+
+def test_bad_option_is_one_error_before_any_image_is_read(folder, tmp_path, monkeypatch, capsys):
+    root, _ = folder
+
+    def no_read(path):
+        raise AssertionError(f"{path} was read")
+
+    monkeypatch.setattr(batch, "read_image", no_read)
+    for argv, message in ((["--features", "rbg"], "unknown features='rbg'"),
+                          (["--method", "ncut", "--ncut-method", "kway"], "needs --n-segments")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["segment", str(root), "--out", str(tmp_path / "o"), *argv])
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count(message) == 1 and err.count("error") == 1, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_progress_on_stderr_unless_quiet(folder, tmp_path, capsys):
+    root, _ = folder
+    argv = ["segment", str(root), "--k", "2", "--rng", "0", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "3/3" in captured.err and "3/3" not in captured.out
+    assert main([*argv, "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "3/3" not in captured.err and "3 of 3 images segmented" in captured.out

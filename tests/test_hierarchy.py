@@ -75,12 +75,31 @@ def test_region_graph_takes_unusual_layouts_and_leaves_input_alone():
     labels = blocky_labels((12, 10), 2, 4, 1).astype(">u2")
     boundary = np.random.default_rng(0).random((12, 10))
     reference = region_graph(labels.astype(np.int64), boundary)
-    for lab in (np.asfortranarray(labels), labels[::1, ::-1][:, ::-1], labels.astype(np.uint8)):
+    for lab, bnd in ((np.asfortranarray(labels), boundary.astype(">f8")),
+                     (labels[::1, ::-1][:, ::-1], boundary.astype(np.float16)),
+                     (labels.astype(np.uint8), np.asfortranarray(boundary))):
         lab.flags.writeable = False
-        g = region_graph(lab, boundary)
+        bnd.flags.writeable = False
+        g = region_graph(lab, bnd)
         np.testing.assert_array_equal(g.pairs, reference.pairs)
-        np.testing.assert_allclose(g.boundary_sum, reference.boundary_sum)
+        np.testing.assert_allclose(g.boundary_sum, reference.boundary_sum, rtol=1e-3)
     assert region_graph(labels).boundary_sum is None
+    h = merge_hierarchy(labels, boundary=boundary.astype(">f4"), linkage="boundary")
+    assert h.n_leaves > 1
+
+
+def test_two_python_threads_give_the_same_trees():
+    from concurrent.futures import ThreadPoolExecutor
+
+    labels = blocky_labels((40, 44), 2, 8, 9)
+    boundaries = [np.random.default_rng(s).random(labels.shape) for s in range(4)]
+    alone = [merge_hierarchy(labels, boundary=b, linkage="boundary") for b in boundaries]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(lambda b: merge_hierarchy(labels, boundary=b,
+                                                           linkage="boundary"), boundaries))
+    for a, b in zip(alone, together):
+        np.testing.assert_array_equal(a.parents, b.parents)
+        np.testing.assert_array_equal(a.altitudes, b.altitudes)
 
 
 def test_region_graph_bad_input_names_the_argument():

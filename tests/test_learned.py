@@ -323,11 +323,15 @@ def test_conv_transpose2d_phases_without_taps_and_odd_layouts():
     np.testing.assert_allclose(out, expected, atol=1e-5)
 
 
-def test_bed_of_nails_is_max_unpool_at_top_left():
+def test_bed_of_nails_puts_each_value_at_the_top_left_of_its_cell():
     x = np.random.default_rng(0).normal(size=(2, 3, 4, 5))
+    expected = np.zeros((2, 3, 12, 10))
+    expected[..., ::3, ::2] = x  # the NumPy definition: zeros, the input at the nails
+    np.testing.assert_array_equal(bed_of_nails(x, (3, 2)), expected)
+    # max_unpool2d with every index at its cell's top-left corner is the same operation
     rows, cols = np.meshgrid(np.arange(4) * 3, np.arange(5) * 2, indexing="ij")
     top_left = np.broadcast_to(rows * 10 + cols, x.shape)  # output width 5 * 2 = 10
-    np.testing.assert_array_equal(bed_of_nails(x, (3, 2)), max_unpool2d(x, top_left, (3, 2)))
+    np.testing.assert_array_equal(max_unpool2d(x, top_left, (3, 2)), expected)
 
 
 def test_max_unpool2d_duplicate_indices_keep_the_later_value():

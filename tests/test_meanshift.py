@@ -276,6 +276,24 @@ def test_grayscale_blocks_come_back():
     assert labels.dtype == np.intp and labels.min() == 1
 
 
+@pytest.mark.parametrize("case", ["astronaut64", "volume"])
+def test_lattice_in_bands_equals_array_engine(case, astronaut64, monkeypatch):
+    # Bands of a few rows (planes' rows in a volume), the sharing state cleared between them.
+    monkeypatch.setattr(_meanshift, "BAND_SITES", 300)
+    if case == "volume":
+        rng = np.random.default_rng(8)
+        image = np.clip(rng.normal(120, 40, (5, 9, 10)), 0, 255).astype(np.uint8)
+        opts = dict(channel_axis=None, spacing=(2, 1, 1))
+        features = "grayxyz"
+    else:
+        image, opts, features = astronaut64["image"], {}, "rgbxy"
+    labels, info = meanshift_segment(image, 21, features, return_info=True, **opts)
+    exact = mean_shift(pixel_features(image, features, **opts), 21, assign="attractor")
+    assert info.path == "lattice" and info.n_climbs < labels.size
+    np.testing.assert_array_equal(labels.reshape(-1) - 1, exact.labels)
+    np.testing.assert_allclose(info.modes, exact.modes, atol=1e-6)
+
+
 def test_volume_lattice_equals_array_engine():
     rng = np.random.default_rng(8)
     volume = np.where(np.arange(6)[:, None, None] < 3, 60.0, 200.0) + rng.normal(0, 6, (6, 7, 8))

@@ -71,6 +71,41 @@ def test_affinity_graph_matches_naive(radius, color):
     assert isinstance(W, scipy.sparse.csr_array) and W.has_sorted_indices
 
 
+@pytest.mark.parametrize(("radius", "neighbours"), [(1.2, 6), (1.5, 18), (2, 26)])
+def test_volume_graph_matches_naive_with_spacing(radius, neighbours):
+    rng = np.random.default_rng(3)
+    vol = rng.uniform(0, 255, size=(4, 5, 6))
+    mask = rng.random(vol.shape) > 0.2
+    spacing = (2.0, 1.0, 0.5)
+    W = affinity_graph(vol, radius=radius, sigma_color=30.0, sigma_space=2.0, data_range=255,
+                       channel_axis=None, mask=mask, spacing=spacing)
+    feat = pixel_features(vol, "gray", channel_axis=None, data_range=255, mask=mask)
+    expected = naive.affinity_graph(feat, vol.shape, radius, 30.0, 2.0, mask=mask,
+                                    spacing=spacing)
+    np.testing.assert_allclose(W.toarray(), expected, rtol=1e-6, atol=0)
+    full = affinity_graph(vol, radius=radius, channel_axis=None)
+    interior = np.ravel_multi_index((2, 2, 2), vol.shape)
+    assert full.indptr[interior + 1] - full.indptr[interior] == neighbours + 1  # and itself
+
+
+@pytest.mark.parametrize("coarse", [False, True])
+def test_volume_segments_follow_a_blob(monkeypatch, coarse):
+    # A ball in a noisy volume with anisotropic voxels: the 6-neighbourhood graph cuts it out.
+    z, y, x = np.mgrid[:8, :20, :20]
+    blob = (2 * (z - 4)) ** 2 + (y - 9) ** 2 + (x - 10) ** 2 < 36
+    vol = np.where(blob, 40000, 8000) + np.random.default_rng(0).normal(0, 1500, blob.shape)
+    vol = vol.astype(np.uint16)
+    if coarse:
+        # Factor 2 along each axis: 400 coarse voxels, the 18-neighbourhood.
+        monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", _pixel_graph.graph_bytes(400, 1.5, 3))
+    labels, info = ncut_segment(vol, 2, radius=1.2, channel_axis=None, spacing=(2, 1, 1), rng=0,
+                                return_info=True)
+    assert info.path == ("coarse" if coarse else "pixel") and labels.shape == vol.shape
+    assert info.n_vertices == (400 if coarse else vol.size)
+    # The coarse path labels 2 x 2 x 2 blocks: only the blob's blocky rim can differ.
+    assert agreement(labels, blob.astype(int)) >= (0.95 if coarse else 0.999)
+
+
 def test_affinity_graph_with_mask_and_default_sigma():
     img, _ = two_regions((10, 12))
     mask = np.ones(img.shape, bool)
@@ -193,7 +228,8 @@ def test_multilevel_eigenvectors_close_to_the_dense_solution():
     assert approx <= 1.05 * exact
 
 
-def test_heavy_edge_matching_and_quotient_match_naive():
+@pytest.mark.parametrize("min_share", [0.0, 0.01, 0.6])
+def test_heavy_edge_matching_and_quotient_match_naive(min_share):
     rng = np.random.default_rng(6)
     W, _ = random_block_graph(rng, [6, 5, 7], between=(0.0, 0.4))
     W[W < 0.2] = 0.0
@@ -201,8 +237,8 @@ def test_heavy_edge_matching_and_quotient_match_naive():
     degree = W.sum(axis=1)
     aggregate = np.empty(len(W), dtype=np.int64)
     n_coarse = heavy_edge_matching(Ws.indptr.astype(np.int64), Ws.indices.astype(np.int32),
-                                   Ws.data, degree, aggregate)
-    expected, expected_n = naive.heavy_edge_matching(W, degree)
+                                   Ws.data, degree, aggregate, min_share)
+    expected, expected_n = naive.heavy_edge_matching(W, degree, min_share)
     np.testing.assert_array_equal(aggregate, expected)
     assert n_coarse == expected_n
     Q = _spectral._quotient(Ws, aggregate, n_coarse)
@@ -456,7 +492,9 @@ def test_properties(h, w, k, seed, method):
     ("kwargs", "error", "match"),
     [
         ({"radius": 0}, ValueError, "radius"),
-        ({"radius": 2.5}, TypeError, "radius"),
+        ({"radius": 0.5}, ValueError, "radius"),
+        ({"radius": "3"}, TypeError, "radius"),
+        ({"spacing": (1.0, 2.0, 1.0)}, ValueError, "spacing"),
         ({"sigma_color": 0.0}, ValueError, "sigma_color"),
         ({"sigma_space": -1.0}, ValueError, "sigma_space"),
         ({"n_segments": 0}, ValueError, "n_segments"),
@@ -486,8 +524,8 @@ def test_bad_images_and_graphs():
     img[3, 4] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         ncut_segment(img, 2, channel_axis=None)
-    with pytest.raises(ValueError, match="2-D image"):
-        ncut_segment(np.zeros((5, 6, 7)), 2, channel_axis=None)
+    with pytest.raises(ValueError, match="2-D or 3-D"):
+        ncut_segment(np.zeros((3, 5, 6, 7)), 2, channel_axis=None)
     with pytest.raises(ValueError, match="symmetric"):
         ncut_partition(np.triu(np.ones((4, 4))), 2)
     with pytest.raises(ValueError, match="non-negative"):

@@ -154,6 +154,9 @@ def _assign(rows, n_rows, ptr, adj, cost, outlier_cost, col4row, row4col, u, v,
         size = 0
         best_dummy = outlier_cost - u[i]
         dummy_row = i
+        # No path longer than a free column already reached (or than leaving
+        # a row unmatched) ends the search: such labels need no heap entry.
+        bound = best_dummy
         for e in range(ptr[i], ptr[i + 1]):
             c = adj[e]
             d = cost[e] - u[i] - v[c]
@@ -161,7 +164,10 @@ def _assign(rows, n_rows, ptr, adj, cost, outlier_cost, col4row, row4col, u, v,
                 seen[c] = search
                 dist[c] = d
                 pred[c] = i
-                size = _heap_push(heap_keys, heap_vals, size, d, c)
+                if d <= bound:
+                    size = _heap_push(heap_keys, heap_vals, size, d, c)
+                    if row4col[c] < 0:
+                        bound = d
         n_scanned = 0
         terminal = -1
         length = best_dummy
@@ -185,6 +191,7 @@ def _assign(rows, n_rows, ptr, adj, cost, outlier_cost, col4row, row4col, u, v,
                 best_dummy = d + outlier_cost - u[r]
                 dummy_row = r
                 length = best_dummy
+                bound = min(bound, best_dummy)
             for e in range(ptr[r], ptr[r + 1]):
                 c2 = adj[e]
                 if done[c2] == search:
@@ -194,7 +201,10 @@ def _assign(rows, n_rows, ptr, adj, cost, outlier_cost, col4row, row4col, u, v,
                     seen[c2] = search
                     dist[c2] = nd
                     pred[c2] = r
-                    size = _heap_push(heap_keys, heap_vals, size, nd, c2)
+                    if nd <= bound:
+                        size = _heap_push(heap_keys, heap_vals, size, nd, c2)
+                        if row4col[c2] < 0:
+                            bound = nd
         # Dual update (before the matching changes): scanned columns keep
         # their matched edges tight, unscanned edges keep reduced cost >= 0.
         for s in range(n_scanned):

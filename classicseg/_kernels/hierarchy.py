@@ -11,7 +11,7 @@ lower edge index), never on threads.
 import numpy as np
 
 from ._jit import kernel
-from .regions import _find
+from .unionfind import find
 
 BOUNDARY = 0  # linkage codes of merge_tree
 FUSION = 1
@@ -100,8 +100,11 @@ def _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, out_a, o
 
 
 @kernel
-def region_graph_edges(ids, n, starts, stops, steps, boundary, use_boundary):
+def region_graph_edges(ids, n, starts, stops, steps, boundary, use_boundary, capacity):
     """The adjacency of the ``n`` regions of ``ids``.
+
+    ``capacity``: room for the crossing pixel pairs (at least their number,
+    e.g. the number of all neighbour pairs), or -1 to count them first.
 
     Returns ``(a, b, length, total, sizes)``: unique pairs ``a < b`` sorted
     lexicographically, the number of neighbouring pixel pairs across each
@@ -109,14 +112,15 @@ def region_graph_edges(ids, n, starts, stops, steps, boundary, use_boundary):
     pixel count. Aggregation is a counting sort by ``a`` and a marker array
     per ``a``: linear in the number of pixel pairs.
     """
-    dummy_i = np.empty(0, np.int64)
-    dummy_f = np.empty(0, np.float64)
-    m = _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, dummy_i, dummy_i,
-                         dummy_f, False)
+    m = capacity
+    if capacity < 0:  # buffers for every neighbour pair would be too big: count first
+        dummy_i = np.empty(0, np.int64)
+        m = _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, dummy_i,
+                             dummy_i, np.empty(0, np.float64), False)
     pa = np.empty(m, np.int64)
     pb = np.empty(m, np.int64)
-    pw = np.zeros(m, np.float64)
-    _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, pa, pb, pw, True)
+    pw = np.empty(m if use_boundary else 0, np.float64)
+    m = _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, pa, pb, pw, True)
     sizes = np.zeros(n, np.int64)
     for i in range(ids.shape[0]):
         if ids[i] >= 0:
@@ -150,7 +154,8 @@ def region_graph_edges(ids, n, starts, stops, steps, boundary, use_boundary):
                 eb[e] = b
                 e += 1
             length[slot[b]] += 1.0
-            total[slot[b]] += pw[t]
+            if use_boundary:
+                total[slot[b]] += pw[t]
         for x in range(first + 1, e):  # insertion sort by b: few neighbours per region
             y = x
             while y > first and eb[y - 1] > eb[y]:
@@ -500,7 +505,7 @@ def ucm2_tree(values, order):
             # All zero cells are on: number the leaves in raster order.
             for i in range(height):
                 for j in range(width):
-                    r = _find(parent, (2 * i + 1) * cols + 2 * j + 1)
+                    r = find(parent, (2 * i + 1) * cols + 2 * j + 1)
                     if node[r] < 0:
                         node[r] = n_leaves
                         n_leaves += 1
@@ -523,8 +528,8 @@ def ucm2_tree(values, order):
                 q = qi * cols + qj
                 if not on[q]:
                     continue
-                rc = _find(parent, c)
-                rq = _find(parent, q)
+                rc = find(parent, c)
+                rq = find(parent, q)
                 if rc == rq:
                     continue
                 parent[rq] = rc

@@ -173,3 +173,35 @@ def reduce_chunks(sums, counts):
             for f in range(d):
                 total[j, f] += sums[c, j, f]
     return total, weight
+
+
+@kernel(parallel=True)
+def nearest_centers(X, centers, labels):
+    """Label every sample with its nearest centre: the E-step alone (prediction).
+
+    ``X`` (d, n) float32 or float64, C-contiguous; ``centers`` (k, d)
+    float64; ``labels`` (n,) intp, written. Squared distances in float64,
+    first centre on ties. Each sample's label depends on its own features
+    only, so any block of samples gets the labels of the whole set, for any
+    number of threads. A chunk reads each feature row once and updates the
+    distances to all ``k`` centres from it.
+    """
+    d, n = X.shape
+    k = centers.shape[0]
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        start = c * CHUNK
+        m = min(CHUNK, n - start)
+        dist = np.zeros((k, m))
+        for f in range(d):
+            row = X[f, start:start + m]
+            for j in range(k):
+                cf = centers[j, f]
+                dj = dist[j]
+                for i in range(m):
+                    dj[i] += (np.float64(row[i]) - cf) ** 2
+        for i in range(m):
+            best = 0
+            for j in range(1, k):
+                if dist[j, i] < dist[best, i]:
+                    best = j
+            labels[start + i] = best

@@ -7,6 +7,7 @@ Graphs are CSR triplets ``indptr`` (n + 1,) int64 (or int32), ``indices``
 import numpy as np
 
 from ._jit import kernel
+from .unionfind import find
 
 
 @kernel
@@ -95,21 +96,13 @@ def side_components(indptr, indices, side):
             j = indices[s]
             if j <= i or side[i] != side[j]:
                 continue
-            ri = i
-            while parent[ri] != ri:
-                parent[ri] = parent[parent[ri]]  # path halving
-                ri = parent[ri]
-            rj = j
-            while parent[rj] != rj:
-                parent[rj] = parent[parent[rj]]
-                rj = parent[rj]
+            ri = find(parent, i)
+            rj = find(parent, j)
             if ri != rj:
                 parent[max(ri, rj)] = min(ri, rj)
     size = np.zeros(n, dtype=np.int64)
     for i in range(n):
-        r = i
-        while parent[r] != r:
-            r = parent[r]
+        r = find(parent, i)
         parent[i] = r
         size[r] += 1
     return parent, size

@@ -2,17 +2,19 @@
 
 Contracts
 ---------
-``vertex`` is a C-contiguous ``(M, N)`` int64 image of vertex ids (row-major
-numbering of the pixels in the mask, -1 outside it). ``feat`` is a
+``vertex`` is a C-contiguous ``(P, M, N)`` int64 lattice of vertex ids
+(row-major numbering of the pixels in the mask, -1 outside it; a 2-D image
+is ``(1, M, N)``). ``feat`` is a
 C-contiguous ``(d, n_vertices)`` float32 array of the vertices' features.
-``dy``, ``dx`` are ``(n_offsets,)`` int64 neighbour offsets sorted by raveled
-offset (so every CSR row comes out with sorted column indices) and
+``dz``, ``dy``, ``dx`` are ``(n_offsets,)`` int64 neighbour offsets sorted by
+raveled offset (so every CSR row comes out with sorted column indices) and
 ``spatial`` the ``(n_offsets,)`` float64 spatial factor of each offset.
 Graphs are CSR triplets ``indptr`` (n + 1,) int64, ``indices`` (nnz,) int32,
 ``data`` (nnz,) float64.
 
-Each image row is one chunk: it writes only the CSR slots of its own
-vertices, so results are bit-identical for any number of threads.
+Each lattice row (``P * M`` of them, numbered plane by plane) is one chunk:
+it writes only the CSR slots of its own vertices, so results are
+bit-identical for any number of threads.
 """
 
 import numpy as np
@@ -32,48 +34,55 @@ def _edge_weight(feat, i, j, spatial, inv_sigma_color2, floor):
 
 
 @kernel(parallel=True)
-def count_edges(vertex, dy, dx, row0, row1, counts):
-    """Number of neighbours (in the mask, self included) of every vertex in image rows ``row0:row1``.
+def count_edges(vertex, dz, dy, dx, row0, row1, counts):
+    """Number of neighbours (in the mask, self included) of every vertex in lattice rows ``row0:row1``.
 
     Writes ``counts`` (n_vertices,) int64 at the ids of those rows' vertices.
     """
-    height, width = vertex.shape
-    for y in prange(row0, row1):
+    depth, height, width = vertex.shape
+    for r in prange(row0, row1):
+        z = r // height
+        y = r - z * height
         for x in range(width):
-            i = vertex[y, x]
+            i = vertex[z, y, x]
             if i < 0:
                 continue
             kept = 0
             for o in range(dy.shape[0]):
+                zz = z + dz[o]
                 yy = y + dy[o]
                 xx = x + dx[o]
-                if 0 <= yy < height and 0 <= xx < width and vertex[yy, xx] >= 0:
+                if (0 <= zz < depth and 0 <= yy < height and 0 <= xx < width
+                        and vertex[zz, yy, xx] >= 0):
                     kept += 1
             counts[i] = kept
 
 
 @kernel(parallel=True)
-def fill_edges(vertex, feat, dy, dx, spatial, inv_sigma_color2, floor, row0, row1,
+def fill_edges(vertex, feat, dz, dy, dx, spatial, inv_sigma_color2, floor, row0, row1,
                indptr, indices, data):
-    """Write the CSR rows of the vertices in image rows ``row0:row1``.
+    """Write the CSR rows of the vertices in lattice rows ``row0:row1``.
 
     ``indptr`` is the cumulative sum of :func:`count_edges` over the same rows
     (zero counts elsewhere): ``indices`` and ``data`` are filled from
     ``indptr[i]`` for each vertex ``i`` of those rows.
     """
-    height, width = vertex.shape
-    for y in prange(row0, row1):
+    depth, height, width = vertex.shape
+    for r in prange(row0, row1):
+        z = r // height
+        y = r - z * height
         for x in range(width):
-            i = vertex[y, x]
+            i = vertex[z, y, x]
             if i < 0:
                 continue
             slot = indptr[i]
             for o in range(dy.shape[0]):
+                zz = z + dz[o]
                 yy = y + dy[o]
                 xx = x + dx[o]
-                if yy < 0 or yy >= height or xx < 0 or xx >= width:
+                if zz < 0 or zz >= depth or yy < 0 or yy >= height or xx < 0 or xx >= width:
                     continue
-                j = vertex[yy, xx]
+                j = vertex[zz, yy, xx]
                 if j < 0:
                     continue
                 indices[slot] = j

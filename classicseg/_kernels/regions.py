@@ -9,15 +9,7 @@ depends only on the edge order.
 import numpy as np
 
 from ._jit import kernel
-
-
-@kernel
-def _find(parent, x):
-    """Root of ``x``, halving the path on the way (Tarjan)."""
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]
-        x = parent[x]
-    return x
+from .unionfind import find
 
 
 @kernel
@@ -35,8 +27,8 @@ def merge_small(edge_a, edge_b, sizes, min_size):
     parent = np.arange(r)
     size = sizes.copy()
     for e in range(edge_a.shape[0]):
-        a = _find(parent, edge_a[e])
-        b = _find(parent, edge_b[e])
+        a = find(parent, edge_a[e])
+        b = find(parent, edge_b[e])
         if a == b or (size[a] >= min_size and size[b] >= min_size):
             continue
         if size[b] > size[a] or (size[b] == size[a] and b < a):
@@ -44,5 +36,5 @@ def merge_small(edge_a, edge_b, sizes, min_size):
         parent[b] = a
         size[a] += size[b]
     for x in range(r):
-        parent[x] = _find(parent, x)
+        parent[x] = find(parent, x)
     return parent

@@ -10,11 +10,15 @@ from ._jit import kernel
 
 
 @kernel
-def heavy_edge_matching(indptr, indices, data, degree, aggregate):
+def heavy_edge_matching(indptr, indices, data, degree, aggregate, min_share):
     """Pair every vertex with its unmatched neighbour of heaviest normalised edge.
 
     The normalised weight ``w_ij / d_i + w_ij / d_j`` is the one Graclus uses
     to coarsen for the normalized cut (Dhillon, Guan & Kulis, TPAMI 2007).
+    A vertex stays alone rather than take an edge lighter than ``min_share``
+    times its heaviest one (matched neighbours included): where its own
+    side's neighbours are taken, as on a sparse 6-neighbourhood graph, a
+    weak edge would join the two sides of a cut in one coarse vertex.
     Vertices are visited in index order, so the result is deterministic.
     Writes ``aggregate`` (n,) int64 (coarse vertex of every vertex) and
     returns the number of coarse vertices.
@@ -27,16 +31,18 @@ def heavy_edge_matching(indptr, indices, data, degree, aggregate):
             continue
         best = -1
         best_w = 0.0
+        heaviest = 0.0
         for s in range(indptr[i], indptr[i + 1]):
             j = indices[s]
-            if j == i or aggregate[j] >= 0 or degree[j] <= 0:
+            if j == i or degree[j] <= 0:
                 continue
             w = data[s] / degree[i] + data[s] / degree[j]
-            if w > best_w:
+            heaviest = max(heaviest, w)
+            if aggregate[j] < 0 and w > best_w:
                 best_w = w
                 best = j
         aggregate[i] = n_coarse
-        if best >= 0:
+        if best >= 0 and best_w >= min_share * heaviest:
             aggregate[best] = n_coarse
         n_coarse += 1
     return n_coarse

@@ -1,0 +1,120 @@
+"""Learn what ``classicseg.contours`` ships: the texton dictionary and the cue weights.
+
+Both are learned once on BSDS500 *train* (never val or test) and committed:
+
+    python benchmarks/learn_contours.py textons   # -> classicseg/_data/contour_textons.npy
+    python benchmarks/learn_contours.py weights   # prints _WEIGHTS and _BIAS for _contours.py
+    python benchmarks/learn_contours.py weights --globalize   # _GLOBAL_WEIGHTS, _GLOBAL_BIAS
+
+Textons: k-means (classicseg's own, fixed seed) on the filter-bank responses
+of 2 000 random pixels from each of 50 train images. Weights: logistic
+regression (scikit-learn) of "on a human boundary" against the square roots
+of the oriented gradients of every (cue, radius) at each pixel's strongest
+orientation (of their plain sum), on a
+sample of pixels of a subset of train images; pixels near but not on a
+boundary are left out, as in Martin, Fowlkes & Malik (PAMI 2004).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage as ndi
+from skimage import io as skio
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from classicseg import _contours  # noqa: E402
+from classicseg import kmeans  # noqa: E402
+from classicseg.datasets import read_bsds_boundaries  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "bsds500"
+
+
+def train_ids(step):
+    ids = sorted(p.stem for p in (DATA / "images" / "train").glob("*.jpg"))
+    return ids[::step]
+
+
+def read_boundaries(split, image_id):
+    """The annotators' boundary maps, ``(n_annotators, M, N)`` bool."""
+    return np.stack(read_bsds_boundaries(DATA / "groundTruth" / split / f"{image_id}.mat"))
+
+
+def learn_textons(k=32, per_image=2000, step=4, seed=0):
+    rng = np.random.default_rng(seed)
+    samples = []
+    for image_id in train_ids(step):
+        image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
+        feats = _contours.texton_features(_contours.lab_planes(image)[0])
+        samples.append(feats[rng.choice(len(feats), per_image, replace=False)])
+    X = np.concatenate(samples)
+    res = kmeans(X, k, init="k-means++", n_init=3, tol=1e-3, max_iter=300, rng=seed)
+    # Sorted by the norm of the response, so that texton 0 is "flat".
+    centers = res.centers[np.argsort(np.linalg.norm(res.centers, axis=1))]
+    out = ROOT / "classicseg" / "_data" / "contour_textons.npy"
+    np.save(out, centers.astype(np.float32))
+    print(f"{k} textons from {len(X)} pixels of {len(samples)} train images -> {out}")
+
+
+def pixel_sample(gradients, bounds, rng, negatives=0.02, near=3.0):
+    """Features at each pixel's strongest orientation (of the plain gradient sum) and labels."""
+    total = gradients.sum(axis=0)  # (n_orient, M, N)
+    best = total.argmax(axis=0)
+    feats = np.take_along_axis(gradients, best[None, None], axis=1)[:, 0]  # (n_cues, M, N)
+    on = bounds.mean(axis=0)  # fraction of annotators marking the pixel
+    far = ndi.distance_transform_edt(~bounds.any(axis=0)) > near
+    pos = on > 0
+    neg = far & (rng.random(on.shape) < negatives)
+    X = np.concatenate([feats[:, pos].T, feats[:, neg].T])
+    y = np.concatenate([np.ones(pos.sum()), np.zeros(neg.sum())])
+    # A pixel marked by few annotators counts less (Martin et al.'s soft labels).
+    w = np.concatenate([on[pos], np.full(neg.sum(), 1.0)])
+    return X, y, w
+
+
+def learn_weights(step=10, seed=0, globalize=False):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(seed)
+    Xs, ys, ws = [], [], []
+    for image_id in train_ids(step):
+        image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
+        grads = _contours.cue_gradients(_contours.cue_bins(_contours.lab_planes(image)))
+        # combine() weighs the square roots of the chi-squared distances.
+        feats = np.sqrt(grads)
+        if globalize:
+            # sPb from the shipped local weights' strength, as contours() does.
+            spectral = _contours.spectral_gradients(_contours.combine(grads).max(axis=0))
+            feats = np.concatenate([feats, spectral[None]])
+        X, y, w = pixel_sample(feats, read_boundaries("train", image_id), rng)
+        Xs.append(X), ys.append(y), ws.append(w)
+    X, y, w = np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws)
+    # Re-balance the classes, as the sample has many more negatives.
+    w = w * np.where(y == 1, 0.5 / w[y == 1].sum(), 0.5 / w[y == 0].sum()) * len(y)
+    model = LogisticRegression(C=10.0, max_iter=2000).fit(X, y, sample_weight=w)
+    print(f"{len(ys)} train images, {len(y)} pixels ({int(y.sum())} on boundaries)")
+    prefix = "_GLOBAL" if globalize else ""
+    print(f"{prefix}_WEIGHTS = np.array([" + ", ".join(f"{v:.4f}" for v in model.coef_[0])
+          + "], np.float32)")
+    print(f"{prefix}_BIAS = np.float32({model.intercept_[0]:.4f})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("textons", "weights"))
+    parser.add_argument("--globalize", action="store_true",
+                        help="weights for contours(globalize=True): the local cues and sPb")
+    parser.add_argument("--step", type=int, default=None,
+                        help="use every step-th train image (default 4 for textons, 10 for weights)")
+    args = parser.parse_args()
+    if args.what == "textons":
+        learn_textons(step=args.step or 4)
+    else:
+        learn_weights(step=args.step or 10, globalize=args.globalize)
+
+
+if __name__ == "__main__":
+    main()

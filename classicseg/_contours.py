@@ -1,0 +1,448 @@
+"""Contour detection: multiscale oriented gradients of brightness, colour and texture.
+
+The recipe is the local part of gPb (Martin, Fowlkes & Malik, "Learning to
+detect natural image boundaries using local brightness, color, and texture
+cues", PAMI 26(5), 2004; Arbelaez, Maire, Fowlkes & Malik, "Contour
+detection and hierarchical image segmentation", TPAMI 33(5), 2011): at every
+pixel and orientation, the chi-squared distance between the histograms of the
+two halves of a disc, for the CIELAB channels and for textons, at several
+radii, combined by weights learned on BSDS500 train by logistic regression
+(``benchmarks/learn_contours.py`` learned the weights and the texton
+dictionary below; both ship with the package, so results need no ``rng``).
+"""
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse
+from scipy import ndimage as ndi
+
+from ._kernels.contours import (
+    half_disc_chi2,
+    intervening_contour,
+    non_max_suppression,
+    smooth_oriented,
+)
+from ._validate import check_memory, prepare_image
+from .features import _colour_planes, _data_range
+
+N_ORIENTATIONS = 8
+
+# Bins of the CIELAB histograms: (channel, low, high, bins). Values outside
+# the range fall in the end bins; a and b of natural photographs lie mostly
+# within +-50.
+_LAB_BINS = ((0, 0.0, 100.0, 25), (1, -50.0, 50.0, 25), (2, -50.0, 50.0, 25))
+
+# Texton filter bank: first and second Gaussian derivatives (a steerable
+# basis of the oriented filters of Malik et al., IJCV 2001) of L at these
+# scales, scale-normalised.
+_TEXTON_SIGMAS = (1.0, 2.0)
+_TEXTON_FILE = Path(__file__).resolve().parent / "_data" / "contour_textons.npy"
+
+# Peak memory per pixel: the gradients of every (cue, radius) and orientation
+# in float32, and their combination.
+_BYTES_PER_PIXEL = (12 + 3) * N_ORIENTATIONS * 4
+
+# Disc radii per cue (L, a, b, texture: the planes of cue_bins), as
+# (radius, step): the gradient at radius r on the image subsampled by `step`,
+# which stands for radius r * step at full resolution. gPb's radii at the
+# BSDS resolution are 3, 5, 10 for L and 5, 10, 20 for a, b and texture; the
+# largest is computed at half resolution, which costs an eighth as much and
+# hardly changed the boundary F on train images.
+_RADII = (((3, 1), (5, 1), (10, 1)),) + (((5, 1), (10, 1), (10, 2)),) * 3
+
+# Logistic-regression weights per (cue, radius) in the order above, and the
+# bias, learned on 20 BSDS500 train images by
+# `python benchmarks/learn_contours.py weights`.
+_WEIGHTS = np.array([1.6195, 0.3840, 1.1550, 0.8119, 0.6944, 0.3302,
+                     1.1738, 0.4057, 1.4335, 2.0118, 0.3553, 2.0081], np.float32)
+_BIAS = np.float32(-7.1748)
+
+
+# Smoothing of each orientation's strength along the edge before the
+# non-maximum suppression (the role of gPb's Savitzky-Golay filtering): a
+# Gaussian of these standard deviations along and across the edge, in
+# pixels. On 10 BSDS500 train images it raised boundary F ODS by 0.02
+# (isotropic smoothing lowered it).
+_SMOOTH_ALONG = 2.0
+_SMOOTH_ACROSS = 0.7
+
+# Spectral globalisation (gPb's sPb, Arbelaez et al. 2011, section 3.2): the
+# eigenproblem runs on every _GLOBAL_STEP-th pixel, with neighbours within
+# _GLOBAL_RADIUS grid steps; rho and the 16 non-trivial eigenvectors are
+# gPb's; the eigenvectors' gradients use Gaussian derivatives of
+# _GLOBAL_SIGMA pixels.
+_GLOBAL_STEP = 2
+_GLOBAL_RADIUS = 3
+_GLOBAL_RHO = 0.1
+_GLOBAL_VECTORS = 16
+_GLOBAL_SIGMA = 1.0
+
+# Weights with globalisation: the 12 local cues, then sPb, and the bias
+# (`python benchmarks/learn_contours.py weights --globalize`).
+_GLOBAL_WEIGHTS = np.array([1.5755, 0.3336, 0.9712, 0.7734, 0.6182, 0.2898, 1.0829,
+                            0.3513, 1.2660, 1.8614, 0.3536, 1.8456, 1.7369], np.float32)
+_GLOBAL_BIAS = np.float32(-6.7085)
+
+
+@dataclass(frozen=True)
+class Contours:
+    """Boundary strength and orientation of every pixel.
+
+    Attributes
+    ----------
+    strength : (M, N) float32 ndarray
+        Probability of a boundary at each pixel, in [0, 1] (the soft map).
+    orientation : (M, N) float32 ndarray
+        Orientation of the boundary, in radians in [0, pi): the angle of the
+        edge's direction from the x axis, counter-clockwise as seen on screen
+        (0: a horizontal edge, pi/2: a vertical edge).
+    thin : (M, N) float32 ndarray
+        ``strength`` where it is a local maximum across the edge, 0 elsewhere
+        (non-maximum suppression), for one-pixel-wide contours.
+    oriented : (n_orientations, M, N) float32 ndarray
+        Strength for each of the orientations ``k pi / n_orientations``;
+        ``strength`` is its maximum over the first axis.
+    """
+
+    strength: np.ndarray
+    orientation: np.ndarray
+    thin: np.ndarray
+    oriented: np.ndarray
+
+
+def contours(image, *, channel_axis=-1, data_range=None, globalize=False):
+    """Boundary strength and orientation by multiscale oriented gradients (gPb's local cues).
+
+    At each pixel and each of 8 orientations, the half-disc chi-squared
+    gradients of L, a, b and textons at three radii each are weighed by
+    logistic regression into a probability of boundary; each orientation's
+    map is smoothed along its edge direction, and the strongest orientation
+    wins (refined between the sampled ones by a parabola). The thin map
+    keeps the maxima across the edge.
+
+    Parameters
+    ----------
+    image : (M, N[, 3 or 4]) array_like
+        RGB image (or grayscale with ``channel_axis=None``).
+    channel_axis : int or None
+        Axis of the colour channels; None for a grayscale image.
+    data_range : float, optional
+        Value of white: the dtype's maximum for integers, 1.0 for floats.
+    globalize : bool
+        Add gPb's spectral cue: gradients of the eigenvectors of an
+        intervening-contour affinity (solved by the normalized cut's
+        eigensolver), which favour boundaries that close regions. Slower.
+
+    Returns
+    -------
+    Contours
+        ``strength`` (soft, in [0, 1]), ``orientation``, ``thin`` (non-maximum
+        suppressed) and ``oriented`` (per orientation).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad image, channel_axis, data_range or globalize (the message names
+        which); ``MemoryLimitError`` when the gradients would not fit.
+
+    References
+    ----------
+    D. Martin, C. Fowlkes, J. Malik, "Learning to detect natural image
+    boundaries using local brightness, color, and texture cues", PAMI 2004.
+    P. Arbelaez, M. Maire, C. Fowlkes, J. Malik, "Contour detection and
+    hierarchical image segmentation", TPAMI 2011.
+
+    Examples
+    --------
+    >>> img = np.zeros((32, 32), np.float32); img[:, 16:] = 1
+    >>> c = contours(img, channel_axis=None)
+    >>> int(c.thin[16].argmax()) in (15, 16)
+    True
+    """
+    if not isinstance(globalize, (bool, np.bool_)):
+        raise TypeError(f"globalize must be True or False, got {globalize!r}")
+    lab = lab_planes(image, channel_axis=channel_axis, data_range=data_range)
+    gradients = cue_gradients(cue_bins(lab))
+    oriented = combine(gradients)
+    if globalize:
+        spectral = spectral_gradients(oriented.max(axis=0))
+        oriented = combine(gradients, _GLOBAL_WEIGHTS, _GLOBAL_BIAS, spectral)
+    return finish(smooth_along_edges(oriented))
+
+
+def lab_planes(image, *, channel_axis=-1, data_range=None):
+    """Check ``image`` and return its CIELAB planes, ``(3, M, N)`` float32 (a = b = 0 for gray).
+
+    RGBA keeps its colour: alpha is no cue.
+    """
+    img, _, _ = prepare_image(image, channel_axis)
+    if img.ndim != 3:
+        raise ValueError(f"image must be 2-D (with channels), got spatial shape {img.shape[:-1]}")
+    if img.shape[-1] == 4:
+        img = img[..., :3]
+    if img.shape[-1] not in (1, 3):
+        raise ValueError(f"image must have 3 (RGB(A)) channels or 1, got {img.shape[-1]}")
+    value_range = _data_range(img.dtype, data_range)
+    check_memory(_BYTES_PER_PIXEL * img[..., 0].size, "contours' oriented gradients",
+                 "use a smaller image")
+    if img.shape[-1] == 1:
+        img = np.repeat(img, 3, axis=-1)
+    return np.stack(_colour_planes(img, "lab", value_range))
+
+
+def cue_bins(lab, textons=None):
+    """Quantised cues: binned L, a, b and the texton map, uint8 ``(4, M, N)``, and their bin counts.
+
+    ``textons`` is the texton map of ``lab[0]`` when already computed.
+    """
+    out = np.empty((4,) + lab.shape[1:], np.uint8)
+    n_bins = []
+    for c, lo, hi, n in _LAB_BINS:
+        out[c] = np.clip(np.floor((lab[c] - lo) * (n / (hi - lo))), 0, n - 1)
+        n_bins.append(n)
+    out[3] = texton_map(lab[0]) if textons is None else textons
+    n_bins.append(len(texton_dictionary()))
+    return out, tuple(n_bins)
+
+
+def texton_map(L):
+    """Index of the nearest shipped texton at every pixel of the lightness plane ``L``."""
+    return assign_textons(texton_features(L), texton_dictionary()).reshape(L.shape)
+
+
+def texton_features(L):
+    """Filter-bank responses of the lightness plane, ``(M * N, d)`` float32."""
+    L = np.asarray(L, np.float32)
+    feats = []
+    for s in _TEXTON_SIGMAS:
+        for order in ((0, 1), (1, 0), (0, 2), (1, 1), (2, 0)):
+            norm = np.float32(s ** sum(order))
+            feats.append(ndi.gaussian_filter(L, s, order=order, mode="reflect") * norm)
+    return np.stack([f.ravel() for f in feats], axis=1)
+
+
+def assign_textons(features, textons):
+    """Index of the nearest texton of each row of ``features`` (float64 distances)."""
+    f = features.astype(np.float64)
+    t = textons.astype(np.float64)
+    d = (t * t).sum(1)[None, :] - 2.0 * f @ t.T
+    return d.argmin(axis=1).astype(np.uint8).reshape(-1)
+
+
+@functools.lru_cache(maxsize=1)
+def texton_dictionary():
+    """The shipped ``(n_textons, d)`` texton centres (k-means on BSDS500 train)."""
+    return np.load(_TEXTON_FILE).astype(np.float32)
+
+
+def cue_gradients(bins):
+    """Half-disc chi-squared gradients of every (cue, radius): ``(n_cues, n_orient, M, N)``."""
+    planes, n_bins = bins
+    H, W = planes.shape[1:]
+    pairs = [(c, r, step) for c, radii in enumerate(_RADII) for r, step in radii]
+    out = np.empty((len(pairs), N_ORIENTATIONS, H, W), np.float32)
+    for i, (c, r, step) in enumerate(pairs):
+        g = oriented_gradient(planes[c][::step, ::step], n_bins[c], r, N_ORIENTATIONS)
+        out[i] = g if step == 1 else upsample(g, step, (H, W))
+    return out
+
+
+def upsample(grid, step, shape):
+    """Linear interpolation of ``(..., m, n)`` samples at every ``step``-th pixel to ``shape``."""
+    for axis, size in ((-2, shape[0]), (-1, shape[1])):
+        pos = np.arange(size) / step
+        lo = np.minimum(pos.astype(np.intp), grid.shape[axis] - 1)
+        hi = np.minimum(lo + 1, grid.shape[axis] - 1)
+        frac = (pos - lo).astype(np.float32).reshape((-1, 1) if axis == -2 else (-1,))
+        grid = np.take(grid, lo, axis=axis) * (1 - frac) + np.take(grid, hi, axis=axis) * frac
+    return grid
+
+
+def oriented_gradient(bins, n_bins, radius, n_orientations):
+    """Half-disc chi-squared gradient of a bin-index image, ``(n_orientations, M, N)`` float32.
+
+    The disc of ``radius`` (pixels with ``dx**2 + dy**2 <= radius**2``) is
+    split by the line through its centre at each orientation; pixels on the
+    line belong to neither half. Histograms are normalised by the half's pixel
+    count, so the distance ``0.5 * sum((g - h)**2 / (g + h))`` lies in [0, 1].
+    The image is reflected at its borders.
+    """
+    spans, counts = disc_spans(radius, n_orientations)
+    padded = np.pad(np.ascontiguousarray(bins, np.uint8), radius, mode="symmetric")
+    out = np.empty((n_orientations,) + bins.shape, np.float32)
+    half_disc_chi2(padded, n_bins, radius, spans, counts, out)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def disc_spans(radius, n_orientations):
+    """The runs of each half of the disc, ``(n_runs, 5)``, and the pixels per half.
+
+    A pixel at offset (dx, dy) (dy growing downwards) with
+    ``dx**2 + dy**2 <= radius**2`` is on side 0 when
+    ``dx sin(t) + dy cos(t) > 0`` and on side 1 when it is < 0, where
+    ``t = o pi / n_orientations`` is the direction of the splitting line; each
+    row of a side is one run ``(dy + radius, first dx, last dx, side, o)``.
+    """
+    runs = []
+    counts = np.zeros(n_orientations, np.int64)
+    for o in range(n_orientations):
+        t = o * np.pi / n_orientations
+        for k in range(-radius, radius + 1):
+            w = int(np.floor(np.sqrt(radius * radius - k * k)))
+            dx = np.arange(-w, w + 1)
+            side = dx * np.sin(t) + k * np.cos(t)
+            for s, members in ((0, dx[side > 1e-9]), (1, dx[side < -1e-9])):
+                if members.size:
+                    runs.append((k + radius, members.min(), members.max(), s, o))
+            counts[o] += np.count_nonzero(side > 1e-9)
+    runs = np.array(runs, np.int64)
+    runs.setflags(write=False)
+    counts.setflags(write=False)
+    return runs, counts
+
+
+def combine(gradients, weights=None, bias=None, spectral=None):
+    """Boundary probability per orientation: the logistic function of the weighted gradients.
+
+    The features are the square roots of the chi-squared distances, whose
+    distribution is strongly skewed; on BSDS500 train this raised the
+    boundary F over the plain distances. ``spectral`` (the sPb of
+    :func:`spectral_gradients`) takes the last weight.
+    """
+    w = _WEIGHTS if weights is None else np.asarray(weights, np.float32)
+    b = _BIAS if bias is None else np.float32(bias)
+    z = np.tensordot(w[:len(gradients)], np.sqrt(gradients), axes=(0, 0)) + b
+    if spectral is not None:
+        z += w[len(gradients)] * spectral
+    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
+def spectral_gradients(strength):
+    """gPb's spectral boundary cue sPb, ``(n_orientations, M, N)`` float32 in [0, 1].
+
+    Vertices are the pixels of a grid of step ``_GLOBAL_STEP``, joined within
+    ``_GLOBAL_RADIUS`` steps with the intervening-contour affinity
+    ``exp(-max strength on the segment / rho)``; the generalised
+    eigenvectors of ``(D - W) v = lambda D v`` (the normalized cut's
+    eigensolver, Shi & Malik 2000) are upsampled, and their oriented
+    derivatives, weighted by ``1 / sqrt(lambda)``, summed (Arbelaez et al.,
+    TPAMI 2011, eq. 11), then scaled to a maximum of 1.
+    """
+    from ._ncut import _eigenvectors, _single_threaded_blas, _SolveLog
+
+    H, W = strength.shape
+    step = _GLOBAL_STEP
+    m, n = (H - 1) // step + 1, (W - 1) // step + 1
+    offsets, starts, points = segment_table(_GLOBAL_RADIUS, step)
+    size = m * n * len(offsets)
+    rows, cols = np.empty(size, np.int64), np.empty(size, np.int64)
+    weights = np.empty(size, np.float32)
+    intervening_contour(np.ascontiguousarray(strength, np.float32), step, offsets, starts, points,
+                        np.float32(_GLOBAL_RHO), rows, cols, weights)
+    keep = rows >= 0
+    half = scipy.sparse.coo_array((weights[keep].astype(np.float64), (rows[keep], cols[keep])),
+                                  shape=(m * n, m * n))
+    graph = (half + half.T).tocsr()
+    n_vectors = min(_GLOBAL_VECTORS + 1, m * n)
+    with _single_threaded_blas():
+        values, vectors = _eigenvectors(graph, n_vectors, np.random.default_rng(0), _SolveLog())
+    out = np.zeros((N_ORIENTATIONS, H, W), np.float32)
+    angles = np.arange(N_ORIENTATIONS) * np.pi / N_ORIENTATIONS
+    for k in range(1, n_vectors):
+        v = upsample(vectors[:, k].reshape(m, n).astype(np.float32), step, (H, W))
+        gx = ndi.gaussian_filter(v, _GLOBAL_SIGMA, order=(0, 1))
+        gy = ndi.gaussian_filter(v, _GLOBAL_SIGMA, order=(1, 0))
+        scale = np.float32(1.0 / np.sqrt(max(values[k], 1e-12)))
+        for o, t in enumerate(angles):
+            # Derivative along the edge's normal (sin t, cos t) in (column, row).
+            out[o] += scale * np.abs(np.float32(np.sin(t)) * gx + np.float32(np.cos(t)) * gy)
+    peak = out.max()
+    return out / peak if peak > 0 else out
+
+
+@functools.lru_cache(maxsize=8)
+def segment_table(radius, step):
+    """Grid offsets within ``radius`` (one of each symmetric pair) and the pixels of their segments.
+
+    Returns ``offsets`` ``(n, 2)``, ``starts`` ``(n + 1,)`` and the
+    full-resolution pixel offsets ``points`` of each segment, endpoints
+    included, one sample per pixel of its longer axis.
+    """
+    offsets, starts, points = [], [0], []
+    for di in range(0, radius + 1):
+        for dj in range(-radius, radius + 1):
+            if di * di + dj * dj > radius * radius or (di == 0 and dj <= 0):
+                continue
+            length = step * max(abs(di), abs(dj))
+            t = np.linspace(0.0, 1.0, length + 1)
+            seg = np.unique(np.rint(np.column_stack([t * di * step, t * dj * step])).astype(np.int64),
+                            axis=0)
+            offsets.append((di, dj))
+            points.extend(seg.tolist())
+            starts.append(len(points))
+    result = (np.array(offsets, np.int64), np.array(starts, np.int64), np.array(points, np.int64))
+    for a in result:
+        a.setflags(write=False)
+    return result
+
+
+def smooth_along_edges(oriented):
+    """Each orientation's map filtered by a Gaussian elongated along that orientation.
+
+    It joins the maxima of one edge into a ridge and lowers isolated
+    responses of texture, so that the non-maximum suppression keeps one
+    line per edge. Values stay in [0, 1] (the weights sum to 1).
+    """
+    taps, starts = edge_kernels(oriented.shape[0], _SMOOTH_ALONG, _SMOOTH_ACROSS)
+    out = np.empty_like(oriented)
+    smooth_oriented(np.ascontiguousarray(oriented, np.float32), taps, starts, out)
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def edge_kernels(n_orientations, sigma_along, sigma_across, cutoff=1e-3):
+    """Sparse anisotropic Gaussian kernels, one per orientation: ``(n_taps, 3)`` rows and starts.
+
+    Taps below ``cutoff`` times the centre weight are left out; each kernel
+    is then normalised to sum 1. Rows are ``(dy, dx, weight)`` in float64.
+    """
+    half = int(np.ceil(3 * sigma_along))
+    dy, dx = np.mgrid[-half:half + 1, -half:half + 1]
+    rows, starts = [], [0]
+    for o in range(n_orientations):
+        t = o * np.pi / n_orientations
+        along = dx * np.cos(t) - dy * np.sin(t)  # the edge's direction (cos t, -sin t)
+        across = dx * np.sin(t) + dy * np.cos(t)
+        w = np.exp(-0.5 * (along / sigma_along) ** 2 - 0.5 * (across / sigma_across) ** 2)
+        keep = w >= cutoff
+        rows.append(np.column_stack([dy[keep], dx[keep], w[keep] / w[keep].sum()]))
+        starts.append(starts[-1] + int(keep.sum()))
+    taps, starts = np.concatenate(rows).astype(np.float64), np.array(starts, np.int64)
+    taps.setflags(write=False)
+    starts.setflags(write=False)
+    return taps, starts
+
+
+def finish(oriented):
+    """The :class:`Contours` of per-orientation strengths: maximum, its orientation, NMS."""
+    n_orient = oriented.shape[0]
+    best = oriented.argmax(axis=0)
+    strength = np.take_along_axis(oriented, best[None], axis=0)[0]
+    # The parabola through the strengths at the best orientation and its two
+    # neighbours (orientations wrap around at pi) places the orientation
+    # between the sampled ones.
+    prev = np.take_along_axis(oriented, ((best - 1) % n_orient)[None], axis=0)[0]
+    nxt = np.take_along_axis(oriented, ((best + 1) % n_orient)[None], axis=0)[0]
+    curvature = prev - 2 * strength + nxt
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(curvature < 0, 0.5 * (prev - nxt) / curvature, 0.0)
+    shift = np.clip(shift, -0.5, 0.5)
+    orientation = (((best + shift) * (np.pi / n_orient)) % np.pi).astype(np.float32)
+    orientation[orientation >= np.pi] = 0  # rounded up to pi in float32
+    thin = np.empty_like(strength)
+    non_max_suppression(strength, orientation, thin)
+    return Contours(strength, orientation, thin, oriented)
