@@ -33,6 +33,7 @@ from ._io import (
 from ._kmeans import INITS
 from ._meanshift import ASSIGNS
 from ._ncut import METHODS as NCUT_METHODS
+from ._pixel_graph import SUPERPIXEL_GRAPHS
 from .batch import METHODS, iter_segments, resolve_method
 from .features import feature_space_name
 
@@ -238,7 +239,7 @@ OPTIONS = {
     "thresh": dict(type=NONNEGATIVE_FLOAT, metavar="NCUT",
                    help="recursive: a segment is split while the Ncut value of its best split "
                         "stays below NCUT (--n-segments overrides it)"),
-    "superpixel_graph": dict(choices=("regions", "quotient"),
+    "superpixel_graph": dict(choices=SUPERPIXEL_GRAPHS,
                              help="graph of the fused regions: adjacent regions weighted by "
                                   "colour and border contrast, or the quotient of the pixel "
                                   "graph (default regions)"),
