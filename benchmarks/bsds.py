@@ -18,9 +18,10 @@ Methods (``--methods``, comma-separated; all by default):
   regions of ``ucm2 <= t``, here through ``Hierarchy.from_ucm2(ucm2).cut(t)``).
 * ``hierarchical_segment``: ``hierarchical_segment(img)`` with every default,
   cut at the default threshold 0.5: one segmentation per image, no sweep.
-* ``ncut``: :func:`classicseg.ncut_partition` (Shi & Malik's recursive two-way
-  cuts while the Ncut is below a threshold, swept) on the graph of the regions
-  of ``merge_hierarchy(hierarchical_segment(img).leaves, img, edge_weight=3,
+* ``ncut``: ``ncut_segment(img, thresh=t, superpixels=regions, rng=0)`` (Shi &
+  Malik's recursive two-way cuts while the Ncut is below t, swept) on its
+  default ``"regions"`` superpixel graph, with ``regions =
+  merge_hierarchy(hierarchical_segment(img).leaves, img, edge_weight=3,
   size_scale=500, size_power=0.5).cut(n_regions=200)`` (its settings of before).
 * ``gpb-owt-ucm``: the official gPb-owt-ucm maps in ``<root>/ucm2/<split>``
   (Arbelaez et al., TPAMI 2011), scored by the same code as
@@ -32,11 +33,11 @@ Defaults were chosen on ``train`` (``benchmarks/bsds_log.md``); report on ``val`
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 from scipy import io as sio
-from scipy import sparse
 
 import classicseg
 from classicseg import Hierarchy, hierarchical_segment
@@ -64,30 +65,6 @@ def ucm_segmentations(ucm2, thresholds=THRESHOLDS):
     return [hierarchy.cut(t) for t in thresholds]
 
 
-def region_affinity(image, regions):
-    """Sparse affinity of adjacent regions for the normalized cut.
-
-    ``w_ab = L_ab exp(-|f_a - f_b|^2 / 12^2) exp(-g_ab^2 / 20^2)``, with
-    ``L_ab`` the boundary length, ``f`` the mean fusion features and ``g_ab``
-    the mean colour gradient on the border (Shi & Malik 2000, eq. 11, and
-    the intervening contour of Malik et al., IJCV 2001); plus each region's
-    inner 4-neighbour pixel pairs on the diagonal, counted both ways as in
-    the pixel graph, so that a region's association grows with its area.
-    """
-    features, gradient = classicseg.fusion_features(image)
-    ids = regions - regions.min()
-    n = int(ids.max()) + 1
-    graph = classicseg.region_graph(ids, gradient)
-    means = np.stack([np.bincount(ids.ravel(), weights=f.ravel(), minlength=n)
-                      for f in np.moveaxis(features, -1, 0)], axis=1) / graph.sizes[:, None]
-    a, b = graph.edges.T
-    colour2 = ((means[a] - means[b]) ** 2).sum(axis=1)
-    w = graph.length * np.exp(-colour2 / 12.0**2 - graph.boundary_mean**2 / 20.0**2)
-    W = sparse.coo_matrix((w, (a, b)), shape=(n, n)).tocsr()
-    inner = sum(np.bincount(x[:-1][x[:-1] == x[1:]], minlength=n) for x in (ids, ids.T))
-    return W + W.T + sparse.diags(2.0 * inner), ids
-
-
 def run_kmeans(image, values, image_id, root, split):
     return [classicseg.kmeans_segment(image, k, features="labxy", spatial_scale=0.5, rng=0)
             for k in values]
@@ -102,12 +79,15 @@ def run_hierarchical_segment(image, values, image_id, root, split):
 
 
 def run_ncut(image, values, image_id, root, split):
-    # The row as tuned before the library had hierarchies (bsds_log.md, section 4):
+    # The regions as tuned before the library had hierarchies (bsds_log.md, section 4):
     # the mean-shift leaves fused to 200 with a shorter-reaching size prior.
     hierarchy = classicseg.merge_hierarchy(hierarchical_segment(image).leaves, image,
                                            **NCUT_FUSION)
-    W, regions = region_affinity(image, hierarchy.cut(n_regions=min(200, hierarchy.n_leaves)))
-    return [classicseg.ncut_partition(W, thresh=t, rng=0).labels[regions] for t in values]
+    regions = hierarchy.cut(n_regions=min(200, hierarchy.n_leaves))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", classicseg.ConvergenceWarning)  # one segment at low t
+        return [classicseg.ncut_segment(image, thresh=t, superpixels=regions, rng=0)
+                for t in values]
 
 
 def run_gpb(image, values, image_id, root, split):
@@ -127,8 +107,9 @@ METHODS = {  # name: (runner, parameter, values, description)
     "ncut": (run_ncut, "Ncut threshold",
              (0.0002, 0.0003, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.0025, 0.003, 0.004,
               0.005),
-             "`ncut_partition(W, thresh=t, rng=0)` on the region graph (`region_affinity`) of "
-             "the mean-shift leaves fused to 200 (`merge_hierarchy(leaves, img, "
+             "`ncut_segment(img, thresh=t, superpixels=regions, rng=0)` (default "
+             "`superpixel_graph='regions'`) on the mean-shift leaves fused to 200 "
+             "(`regions = merge_hierarchy(hierarchical_segment(img).leaves, img, "
              "edge_weight=3, size_scale=500, size_power=0.5).cut(n_regions=200)`)"),
     "gpb-owt-ucm": (run_gpb, "threshold", THRESHOLDS,
                     "official gPb-owt-ucm `ucm2` maps (Arbelaez et al. 2011), regions of "

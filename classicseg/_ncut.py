@@ -23,7 +23,9 @@ from ._pixel_graph import (
     _check_graph_args,
     _colour_features,
     _csr,
+    _fused_regions,
     _n_vertices,
+    _region_graph,
     _sigma_color,
     _superpixel_graph,
     _vertex_ids,
@@ -46,6 +48,11 @@ from .features import _check_spacing
 METHODS = ("recursive", "kway")
 # Every value NcutResult.path takes (which graph was partitioned); a new one is added here.
 PATHS = ("graph", "pixel", "coarse", "superpixel")
+# ncut_segment's Ncut threshold when neither n_segments nor thresh is given:
+# on the "regions" superpixel graph its BSDS500 train optimum
+# (benchmarks/bsds_log.md, section 10); on pixel graphs ncut_partition's default.
+REGION_THRESH = 0.0015
+PIXEL_THRESH = 0.002
 # The coarse path (an image whose pixel graph does not fit in MAX_GRAPH_BYTES)
 # block-averages it to at most this many vertices: a few seconds of solving
 # whatever the image's size.
@@ -89,8 +96,8 @@ class NcutResult:
     path : str
         Which graph was partitioned, one of :data:`PATHS`: ``"graph"`` (the one given to
         :func:`ncut_partition`), ``"pixel"``, ``"coarse"`` (a downsampled
-        image's pixel graph) or ``"superpixel"`` (the quotient graph of the
-        pixel graph over the given superpixels).
+        image's pixel graph) or ``"superpixel"`` (the graph of the given
+        superpixels, ``"regions"`` or ``"quotient"``: ``superpixel_graph``).
     n_vertices, n_edges : int
         Size of that graph (stored nonzeros, self-loops included).
     graph_bytes : int
@@ -455,9 +462,10 @@ def _partition(W, n_segments, thresh, method, min_size, rng, path):
 
 
 def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color=None,
-                 sigma_space=4.0, thresh=0.002, method="recursive", min_split_size=None,
-                 superpixels=None, data_range=None, channel_axis=-1, mask=None, rng=None,
-                 start_label=1, return_info=False, spacing=None):
+                 sigma_space=4.0, thresh=None, method="recursive", min_split_size=None,
+                 superpixels=None, superpixel_graph="regions", sigma_edge=None, data_range=None,
+                 channel_axis=-1, mask=None, rng=None, start_label=1, return_info=False,
+                 spacing=None):
     """Segment an image by the normalized cut of its pixel graph (Shi & Malik 2000).
 
     Parameters
@@ -469,16 +477,45 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
         Number of segments; overrides ``thresh``.
     features, radius, sigma_color, sigma_space, data_range, spacing
         The affinity graph, see :func:`affinity_graph` (``radius=1.2``: the
-        6-neighbourhood of a volume; 2: the 26-neighbourhood).
-    thresh, method, min_split_size, rng
+        6-neighbourhood of a volume; 2: the 26-neighbourhood). On the ``"regions"``
+        superpixel graph ``radius`` and ``sigma_space`` are not used, and
+        ``features=None`` means :func:`classicseg.fusion_features` (smoothed
+        Lab + texture energy) with ``sigma_color=None`` meaning 12.
+    thresh : float, optional
+        Without ``n_segments``: split while the best split's Ncut is below
+        this (see :func:`ncut_partition`). None (default): 0.0015 on the
+        ``"regions"`` superpixel graph (chosen on BSDS500 train), 0.002 on
+        the pixel and quotient graphs (their Ncut values are of another
+        scale; there ``n_segments`` is the steadier control).
+    method, min_split_size, rng
         See :func:`ncut_partition`; ``min_split_size`` counts vertices (pixels, or
         superpixels on that path).
-    superpixels : (M, N[, P]) int ndarray, optional
-        Labels of superpixels (from :func:`classicseg.kmeans_segment`,
-        ``skimage.segmentation.slic``, ...): the graph becomes the quotient
-        of the pixel graph over them (edge weights summed between
-        superpixels), built in stripes of rows, so its Ncut values are
-        those of the pixel graph for partitions that follow superpixels.
+    superpixels : (M, N[, P]) int ndarray or "hierarchy", optional
+        Labels of superpixels or regions (from a
+        :class:`classicseg.Hierarchy`'s ``cut(n_regions=200)``,
+        ``skimage.segmentation.slic``, ...): one vertex per label, its graph
+        chosen by ``superpixel_graph``. ``"hierarchy"``: Ncut on fused
+        regions in one call, the mean-shift leaves of
+        :func:`classicseg.hierarchical_segment` merged by
+        :func:`classicseg.merge_hierarchy` (``edge_weight=3,
+        size_scale=500, size_power=0.5``, a shorter-reaching size prior than
+        its default) and cut into 200 regions (RGB or grayscale images).
+    superpixel_graph : {"regions", "quotient"}
+        ``"regions"`` (default): the region adjacency graph
+        (:func:`classicseg.region_graph`) weighted by
+        ``w_ab = L_ab exp(-||f_a - f_b||^2 / sigma_color^2) exp(-bbar_ab^2 / sigma_edge^2)``
+        (``L_ab`` boundary length, ``f`` mean features, ``bbar_ab`` mean
+        colour gradient along the border) with each region's inner
+        4-neighbour pixel pairs, counted both ways, as its self-affinity
+        (see ``classicseg._pixel_graph.region_affinity``): made for a few
+        hundred fused regions, whose borders already follow contours.
+        ``"quotient"``: the quotient of the pixel graph over the
+        superpixels (eq. 11 weights summed between superpixels), built in
+        stripes of rows, so its Ncut values are those of the pixel graph
+        for partitions that follow superpixels.
+    sigma_edge : float, optional
+        Scale of the border's mean colour gradient in the ``"regions"``
+        graph, in the boundary's units (default 20, Lab gradient).
     channel_axis : int or None
         Axis of the colour channels; None for grayscale.
     mask : (M, N[, P]) bool ndarray, optional
@@ -517,7 +554,10 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     Warns
     -----
     ConvergenceWarning
-        Fewer segments than ``n_segments`` could be made.
+        Fewer segments than ``n_segments`` could be made, or, without
+        ``n_segments``, a single segment (no split had Ncut below
+        ``thresh``): the message says to raise ``thresh`` or pass
+        ``n_segments``.
 
     Examples
     --------
@@ -534,15 +574,31 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     spatial_shape = img.shape[:-1]
     spacing = _check_spacing(spacing, len(spatial_shape))
     n = _n_vertices(img, mask)
+    if superpixel_graph not in _pixel_graph.SUPERPIXEL_GRAPHS:
+        raise ValueError(f"superpixel_graph must be one of {_pixel_graph.SUPERPIXEL_GRAPHS}, "
+                         f"got {superpixel_graph!r}")
+    if sigma_edge is not None:
+        sigma_edge = check_float(sigma_edge, "sigma_edge", positive=True)
+    regions = superpixels is not None and superpixel_graph == "regions"
+    if isinstance(superpixels, str):
+        superpixels = _fused_regions(image, superpixels, channel_axis, data_range, mask)
     if superpixels is not None:
         sp, n = _check_superpixels(superpixels, spatial_shape, mask)
+    if thresh is None:
+        thresh = REGION_THRESH if regions else PIXEL_THRESH
     args = _check_partition_args(n, n_segments, thresh, method, min_split_size, rng)
     feat = _colour_features(img, is_color, features, data_range, mask)
+    region_sigma_color = sigma_color  # the regions graph has its own default scale
     sigma_color = _sigma_color(feat, sigma_color)
     vertex = _vertex_ids(spatial_shape, mask)
 
     if superpixels is not None:
-        W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space, spacing)
+        if regions:
+            W = _region_graph(image, img, feat, features, sp, mask, channel_axis, data_range,
+                              region_sigma_color, sigma_edge)
+        else:
+            W = _superpixel_graph(vertex, feat, sp, n, radius, sigma_color, sigma_space,
+                                  spacing)
         info = _partition(W, *args, path="superpixel")
         labels0 = info.labels[sp]
     elif graph_bytes(n, radius, len(spatial_shape)) <= graph_budget(
@@ -553,6 +609,10 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     else:
         labels0, info = _coarse_segment(feat, mask, spatial_shape, radius, sigma_color,
                                         sigma_space, spacing, args)
+    if n_segments is None and info.n_segments == 1 and n > 1:
+        warnings.warn(f"ncut_segment found a single segment: no split had an Ncut below "
+                      f"thresh={args[1]}; raise thresh or pass n_segments", ConvergenceWarning,
+                      stacklevel=2)
     labels = labels_to_image(labels0, spatial_shape, mask, start_label)
     return (labels, info) if return_info else labels
 

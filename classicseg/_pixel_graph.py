@@ -35,6 +35,17 @@ GRAPH_COPIES = 4
 # segments, radius 3) spread factors 0.15 / 0.2 / 0.25 / 0.3 gave covering
 # 0.41 / 0.41 / 0.35 / 0.35 and PRI 0.66 / 0.70 / 0.68 / 0.74 (0.3: 4 images).
 SIGMA_COLOR_FACTOR = 0.2
+# Scales of the "regions" superpixel graph (region_affinity) on the default
+# features (fusion_features: smoothed Lab + texture energy, Lab gradient),
+# chosen on BSDS500 train (benchmarks/bsds_log.md, sections 4 and 10).
+REGION_SIGMA_COLOR = 12.0
+REGION_SIGMA_EDGE = 20.0
+SUPERPIXEL_GRAPHS = ("regions", "quotient")
+# superpixels="hierarchy": the mean-shift leaves of hierarchical_segment fused
+# to FUSED_REGIONS regions by merge_hierarchy with a shorter-reaching size
+# prior than its default (BSDS500 train, benchmarks/bsds_log.md, sections 4, 9).
+FUSED_REGIONS = 200
+FUSION_FOR_NCUT = {"edge_weight": 3.0, "size_scale": 500.0, "size_power": 0.5}
 
 
 def affinity_graph(image, *, features=None, radius=3, sigma_color=None, sigma_space=4.0,
@@ -185,6 +196,101 @@ def _superpixel_graph(vertex, feat, sp, n_sp, radius, sigma_color, sigma_space, 
     # Summation order differs between (i, j) and (j, i): restore exact symmetry.
     return ((Q + Q.T) * 0.5).tocsr()
 
+def region_affinity(regions, features, boundary, sigma_color, sigma_edge):
+    """Affinity of the regions of a label image for the normalized cut (the ``"regions"`` graph).
+
+    For adjacent regions ``a`` and ``b`` (4-neighbour pixel pairs across the
+    border, :func:`classicseg.region_graph`)
+
+        w_ab = L_ab * exp(-||f_a - f_b||^2 / sigma_color^2) * exp(-bbar_ab^2 / sigma_edge^2),
+
+    with ``L_ab`` the boundary length (pixel pairs across the border),
+    ``f`` the regions' mean features and ``bbar_ab`` the mean boundary
+    strength along the border: Shi & Malik's similarity (2000, eq. 11) of
+    regions instead of pixels, times the intervening-contour cue of Malik,
+    Belongie, Leung & Shi (IJCV 2001). The diagonal holds each region's inner
+    pixel pairs counted both ways, ``w_aa = 2 * (4-neighbour pairs inside
+    a)``, so that a region's association grows with its area as it does in
+    the pixel graph. With both sigmas infinite this is exactly the quotient
+    of the unit-weight 4-neighbour pixel graph over the regions. Cross
+    weights are at least ``WEIGHT_FLOOR`` so adjacent regions stay joined.
+
+    Parameters
+    ----------
+    regions : (M, N) int64 ndarray
+        Region ``0 .. n - 1`` of every pixel, -1 outside the mask.
+    features : (M, N, d) float ndarray
+    boundary : (M, N) float ndarray
+    sigma_color, sigma_edge : float
+
+    Returns
+    -------
+    (n, n) scipy.sparse.csr_array of float64
+    """
+    from .hierarchy import region_graph
+
+    n = int(regions.max()) + 1
+    inside = regions.reshape(-1) >= 0
+    flat = regions.reshape(-1)[inside]
+    sizes = np.bincount(flat, minlength=n).astype(np.float64)
+    means = np.stack([np.bincount(flat, weights=f.reshape(-1)[inside], minlength=n)
+                      for f in np.moveaxis(features, -1, 0)], axis=1) / np.maximum(sizes, 1)[:, None]
+    graph = region_graph(regions + 1, boundary)  # label 0: outside the mask
+    region = graph.labels.astype(np.int64) - 1
+    a, b = region[graph.edges[:, 0]], region[graph.edges[:, 1]]
+    joined = (a >= 0) & (b >= 0)
+    a, b = a[joined], b[joined]
+    colour2 = ((means[a] - means[b]) ** 2).sum(axis=1)
+    w = graph.length[joined] * np.exp(-colour2 / sigma_color**2
+                                      - graph.boundary_mean[joined] ** 2 / sigma_edge**2)
+    w = np.maximum(w, WEIGHT_FLOOR)
+    inner = np.zeros(n)
+    for axis in range(regions.ndim):
+        head = regions.take(np.arange(regions.shape[axis] - 1), axis=axis)
+        tail = regions.take(np.arange(1, regions.shape[axis]), axis=axis)
+        same = (head == tail) & (head >= 0)
+        inner += np.bincount(head[same], minlength=n)
+    rows = np.concatenate([a, b, np.arange(n)])
+    cols = np.concatenate([b, a, np.arange(n)])
+    W = scipy.sparse.coo_array((np.concatenate([w, w, 2.0 * inner]), (rows, cols)),
+                               shape=(n, n)).tocsr()
+    W.sum_duplicates()
+    return W
+
+def _region_graph(image, img, feat, features, sp, mask, channel_axis, data_range, sigma_color,
+                  sigma_edge):
+    """The ``"regions"`` superpixel graph of an image: its features, scales and :func:`region_affinity`."""
+    from .hierarchy import _colour_gradient, fusion_features
+
+    spatial_shape = img.shape[:-1]
+    regions = np.full(spatial_shape, -1, dtype=np.int64)
+    if mask is None:
+        regions.reshape(-1)[:] = sp
+    else:
+        regions[mask] = sp
+    if features is None and img.shape[-1] in (1, 3, 4):
+        planes, boundary = fusion_features(image, channel_axis=channel_axis,
+                                           data_range=data_range, mask=mask)
+        sigma_color = REGION_SIGMA_COLOR if sigma_color is None else sigma_color
+    else:
+        planes = np.zeros(spatial_shape + (feat.shape[0],))
+        planes[regions >= 0] = feat.T
+        boundary = _colour_gradient(planes)
+        sigma_color = _sigma_color(feat, sigma_color)
+    sigma_edge = REGION_SIGMA_EDGE if sigma_edge is None else sigma_edge
+    return region_affinity(regions, planes, boundary, sigma_color, sigma_edge)
+
+def _fused_regions(image, superpixels, channel_axis, data_range, mask):
+    """The label image of ``superpixels="hierarchy"``: mean-shift leaves fused to 200 regions."""
+    from .hierarchy import hierarchical_segment, merge_hierarchy
+
+    if superpixels != "hierarchy":
+        raise ValueError(f"superpixels must be a label image or 'hierarchy', got {superpixels!r}")
+    leaves = hierarchical_segment(image, channel_axis=channel_axis, data_range=data_range,
+                                  mask=mask).leaves
+    tree = merge_hierarchy(leaves, image, mask=mask, channel_axis=channel_axis,
+                           data_range=data_range, **FUSION_FOR_NCUT)
+    return tree.cut(n_regions=min(FUSED_REGIONS, tree.n_leaves))
 
 def _vertex_ids(spatial_shape, mask):
     """Vertex id of every pixel (row-major over the mask), -1 outside the mask."""

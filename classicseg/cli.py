@@ -33,6 +33,7 @@ from ._io import (
 from ._kmeans import INITS
 from ._meanshift import ASSIGNS
 from ._ncut import METHODS as NCUT_METHODS
+from ._pixel_graph import SUPERPIXEL_GRAPHS
 from .batch import METHODS, iter_segments, resolve_method
 from .features import feature_space_name
 
@@ -199,7 +200,9 @@ OPTIONS = {
                    help="window size W in feature units (21: 21 levels and 21 pixels), or a "
                         "joint spatial,range pair such as 41,21 (Comaniciu & Meer 2002; needs "
                         "features with position)"),
-    "n_segments": dict(type=POSITIVE_INT, metavar="N", help="number of segments"),
+    "n_segments": dict(type=POSITIVE_INT, metavar="N",
+                       help="number of segments; without it, ncut splits 200 fused regions "
+                            "while the Ncut is below its threshold"),
     "features": dict(type=_features, metavar="SPACE",
                      help="feature space: rgb, rgbxy, lab, labxy, gray, grayxy, color, colorxy "
                           "(xyz in place of xy for volumes; default: colour + position, colour "
@@ -236,6 +239,13 @@ OPTIONS = {
     "thresh": dict(type=NONNEGATIVE_FLOAT, metavar="NCUT",
                    help="recursive: a segment is split while the Ncut value of its best split "
                         "stays below NCUT (--n-segments overrides it)"),
+    "superpixel_graph": dict(choices=SUPERPIXEL_GRAPHS,
+                             help="graph of the fused regions: adjacent regions weighted by "
+                                  "colour and border contrast, or the quotient of the pixel "
+                                  "graph (default regions)"),
+    "sigma_edge": dict(type=POSITIVE_FLOAT, metavar="SIGMA",
+                       help="scale of a border's mean colour gradient in the regions graph "
+                            "(default 20)"),
     "method": dict(choices=NCUT_METHODS,
                    help="recursive 2-way splits, or one k-way cut (needs --n-segments)"),
     "leaves": dict(choices=("meanshift", "kmeans"),
@@ -317,6 +327,8 @@ def method_params(args, parser):
                          f"not {args.method}")
     if args.method == "kmeans":
         params.setdefault("k", DEFAULT_K)
+    if args.method == "ncut" and "n_segments" not in params:
+        params["superpixels"] = "hierarchy"  # Ncut on fused regions, its default threshold
     if args.contours and args.method != "hierarchy":
         parser.error(f"--contours applies to --method hierarchy, not {args.method}")
     problem = _combination_problem(args.method, params)

@@ -78,6 +78,44 @@ def quotient_graph(W, aggregate, n_coarse):
     return P.T @ np.asarray(W, dtype=np.float64) @ P
 
 
+def region_affinity(regions, features, boundary, sigma_color, sigma_edge, floor=1e-6):
+    """Mirror of ``_pixel_graph.region_affinity``: a loop over 4-neighbour pixel pairs.
+
+    Pairs inside a region add 2 to its diagonal (both orderings); pairs across
+    a border add to its length and to its summed mean boundary. Returns a
+    dense ``(n, n)`` array.
+    """
+    n = int(regions.max()) + 1
+    features = np.asarray(features, dtype=np.float64).reshape(regions.shape + (-1,))
+    means = np.array([features[regions == r].mean(axis=0) for r in range(n)])
+    W = np.zeros((n, n))
+    length = np.zeros((n, n))
+    total = np.zeros((n, n))
+    rows, cols = regions.shape
+    for i in range(rows):
+        for j in range(cols):
+            for i2, j2 in ((i + 1, j), (i, j + 1)):
+                if i2 >= rows or j2 >= cols:
+                    continue
+                a, b = regions[i, j], regions[i2, j2]
+                if a < 0 or b < 0:
+                    continue
+                if a == b:
+                    W[a, a] += 2
+                else:
+                    length[a, b] += 1
+                    length[b, a] += 1
+                    total[a, b] += (boundary[i, j] + boundary[i2, j2]) / 2
+                    total[b, a] += (boundary[i, j] + boundary[i2, j2]) / 2
+    for a in range(n):
+        for b in range(n):
+            if a != b and length[a, b] > 0:
+                colour = ((means[a] - means[b]) ** 2).sum() / sigma_color**2
+                edge = (total[a, b] / length[a, b]) ** 2 / sigma_edge**2
+                W[a, b] = max(length[a, b] * np.exp(-colour - edge), floor)
+    return W
+
+
 def cut_profile(W, rank):
     """Mirror of ``cut_profile``: ``cut[m - 1]`` between the ``m`` lowest-ranked vertices and the rest."""
     W = np.asarray(W, dtype=np.float64)

@@ -93,7 +93,8 @@ SPECS = {
              ("method", "nope", ValueError), ("thresh", -1, ValueError),
              ("superpixels", np.zeros((2, 2), int), ValueError),
              ("superpixels", np.zeros((6, 7)), TypeError), ("start_label", -1, ValueError),
-             ("min_split_size", 0, ValueError)]),
+             ("min_split_size", 0, ValueError),
+             ("superpixel_graph", "nope", ValueError), ("sigma_edge", 0, ValueError)]),
     "fusion_features": Spec(
         classicseg.fusion_features, {"image": RGB}, "image", volume=True, mask=True,
         bad=[("sigma", -1, ValueError), ("texture_weight", float("nan"), ValueError),

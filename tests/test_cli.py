@@ -281,6 +281,18 @@ def test_min_size_is_passed_to_the_method(folder, tmp_path):
     assert not np.array_equal(expected, expected_labels(images["astro"], k=5, rng=0))
 
 
+def test_ncut_without_n_segments_segments_fused_regions(tmp_path):
+    from test_ncut import agreement, two_regions
+
+    img, truth = two_regions((48, 64))
+    skio.imsave(tmp_path / "halves.png", img.clip(0, 255).astype(np.uint8), check_contrast=False)
+    out = tmp_path / "out"
+    assert main(["segment", str(tmp_path / "halves.png"), "--method", "ncut", "--rng", "0",
+                 "--out", str(out), "--quiet"]) == 0
+    labels = skio.imread(out / "halves.png")
+    assert len(np.unique(labels)) == 2 and agreement(labels, truth) >= 0.95
+
+
 def boundary_bsds(root, truths):
     """A BSDS500 layout whose annotators' Boundaries are given (Segmentation: ones)."""
     import scipy.io
@@ -410,6 +422,7 @@ SAMPLES = {
     "sigma_space": ("3", 3.0), "thresh": ("0.05", 0.05), "method": ("kway", "kway"),
     "leaves": ("kmeans", "kmeans"), "threshold": ("0.3", 0.3), "n_regions": ("4", 4),
     "min_size": ("6", 6), "min_split_size": ("5", 5), "rng": ("9", 9), "start_label": ("0", 0),
+    "superpixel_graph": ("quotient", "quotient"), "sigma_edge": ("15", 15.0),
 }
 
 

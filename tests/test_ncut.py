@@ -294,7 +294,8 @@ def test_threshold_without_n_segments_finds_the_blocks_and_keeps_a_flat_image_wh
     labels, info = ncut_segment(img, channel_axis=None, return_info=True)
     assert agreement(labels, truth) >= 0.99 and info.n_segments == 4
     assert np.all(info.split_ncuts < 0.002)
-    flat = ncut_segment(np.full((20, 24), 0.5), channel_axis=None)
+    with pytest.warns(ConvergenceWarning, match="single segment"):
+        flat = ncut_segment(np.full((20, 24), 0.5), channel_axis=None)
     assert np.unique(flat).tolist() == [1]
 
 
@@ -374,11 +375,86 @@ def test_superpixel_graph_is_the_quotient_of_the_pixel_graph(monkeypatch):
     # A small limit forces the quotient to be accumulated over several stripes of rows.
     monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", _pixel_graph.graph_bytes(30, 3) * 16)
     labels, info = ncut_segment(img, 4, radius=3, channel_axis=None, superpixels=superpixels,
-                                return_info=True)
+                                superpixel_graph="quotient", return_info=True)
     assert info.path == "superpixel" and info.n_vertices == 80
     # Ncut on the superpixel graph equals Ncut of the same partition on the pixel graph.
     assert info.ncut == pytest.approx(naive.partition_ncut(W, labels), rel=1e-9)
     assert agreement(labels, truth) >= 0.99
+
+
+def test_quotient_superpixel_graph_is_p_transpose_w_p():
+    img, _ = block_image((12, 15), noise=10.0, seed=5)
+    superpixels = (np.arange(12)[:, None] // 3) * 5 + np.arange(15)[None, :] // 3
+    vertex = np.arange(img.size).reshape(img.shape)
+    feat = pixel_features(img, "gray", channel_axis=None).reshape(1, -1).astype(np.float32)
+    Q = _pixel_graph._superpixel_graph(vertex, feat, superpixels.ravel(), 20, 3, 25.0, 4.0)
+    W = affinity_graph(img, radius=3, sigma_color=25.0, channel_axis=None)
+    np.testing.assert_allclose(Q.toarray(), naive.quotient_graph(W.toarray(), superpixels.ravel(),
+                                                                  20), rtol=1e-12)
+
+
+def test_region_affinity_by_hand():
+    regions = np.array([[0, 0, 1], [2, 2, 1]])
+    features = np.array([[1.0, 3, 10], [5, 5, 12]])[..., None]
+    boundary = np.array([[0.0, 2, 4], [0, 0, 6]])
+    W = _pixel_graph.region_affinity(regions, features, boundary, 10.0, 4.0).toarray()
+    # Means 2, 11, 5; borders: 0|1 one pair (bbar 3), 0|2 two pairs (bbar 0.5), 1|2 one (bbar 3);
+    # one inner pair per region, counted both ways.
+    w01 = np.exp(-81 / 100 - 9 / 16)
+    w02 = 2 * np.exp(-9 / 100 - 0.25 / 16)
+    w12 = np.exp(-36 / 100 - 9 / 16)
+    expected = np.array([[2, w01, w02], [w01, 2, w12], [w02, w12, 2]])
+    np.testing.assert_allclose(W, expected, rtol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(2, 6))
+def test_region_affinity_matches_naive(seed, n_regions):
+    rng = np.random.default_rng(seed)
+    regions = rng.integers(0, n_regions, (7, 9))
+    regions[rng.random((7, 9)) < 0.15] = -1  # outside the mask
+    regions[0, 0] = n_regions - 1
+    _, regions_c = np.unique(regions, return_inverse=True)
+    regions = np.where(regions < 0, -1, regions_c.reshape(7, 9) - (regions.min() < 0))
+    features = rng.normal(size=(7, 9, 2)) * 10
+    boundary = rng.random((7, 9)) * 20
+    W = _pixel_graph.region_affinity(regions, features, boundary, 12.0, 15.0)
+    expected = naive.region_affinity(regions, features, boundary, 12.0, 15.0)
+    np.testing.assert_allclose(W.toarray(), expected, rtol=1e-10, atol=1e-300)
+
+
+@pytest.mark.parametrize("n_segments", [None, 4])
+@pytest.mark.parametrize(("shape", "tile", "channels", "features"),
+                         [((96, 120), 12, None, None), ((48, 60), 6, 3, "lab")])
+def test_regions_graph_finds_the_four_blocks(shape, tile, channels, features, n_segments):
+    # The default features are smoothed by 4 pixels: on the small image, Lab itself.
+    img, truth = block_image(shape, noise=4.0, channels=channels, seed=6)
+    superpixels = (np.arange(shape[0])[:, None] // tile) * 100 + np.arange(shape[1]) // tile
+    labels, info = ncut_segment(img.astype(np.uint8), n_segments, features=features,
+                                superpixels=superpixels, rng=0,
+                                channel_axis=None if channels is None else -1, return_info=True)
+    assert info.path == "superpixel" and info.n_vertices == 80
+    assert info.n_segments == 4 and agreement(labels, truth) == 1.0
+
+
+def test_ncut_on_fused_regions_in_one_call():
+    img, truth = two_regions((48, 64))
+    img = img.clip(0, 255).astype(np.uint8)
+    labels, info = ncut_segment(img, superpixels="hierarchy", channel_axis=None, rng=0,
+                                return_info=True)
+    assert info.path == "superpixel" and 2 <= info.n_vertices <= 200
+    assert info.n_segments == 2 and agreement(labels, truth) >= 0.95
+    with pytest.raises(ValueError, match="superpixels"):
+        ncut_segment(img, superpixels="slic", channel_axis=None)
+
+
+@pytest.mark.parametrize("superpixels", [False, True])
+def test_single_segment_warns_and_names_the_parameter(superpixels):
+    img = np.random.default_rng(7).normal(128, 3, (18, 21))
+    sp = (np.arange(18)[:, None] // 3) * 7 + np.arange(21)[None, :] // 3 if superpixels else None
+    with pytest.warns(ConvergenceWarning, match="single segment.*raise thresh or pass n_segments"):
+        labels = ncut_segment(img, channel_axis=None, thresh=1e-9, superpixels=sp, rng=0)
+    assert np.unique(labels).tolist() == [1]
 
 
 def test_inputs_not_modified_and_labels_layout():
@@ -444,6 +520,9 @@ def test_properties(h, w, k, seed, method):
         ({"start_label": 2}, ValueError, "start_label"),
         ({"superpixels": np.zeros((3, 3), int)}, ValueError, "superpixels"),
         ({"superpixels": np.zeros((10, 12))}, TypeError, "superpixels"),
+        ({"superpixels": np.zeros((10, 12), int), "superpixel_graph": "pixels"}, ValueError,
+         "superpixel_graph"),
+        ({"sigma_edge": 0.0}, ValueError, "sigma_edge"),
         ({"channel_axis": -1}, ValueError, "channel_axis=None"),
     ],
 )
