@@ -22,6 +22,9 @@ Methods (``--methods``, comma-separated; all by default):
   cuts while the Ncut is below a threshold, swept) on the graph of the regions
   of ``merge_hierarchy(hierarchical_segment(img).leaves, img, edge_weight=3,
   size_scale=500, size_power=0.5).cut(n_regions=200)`` (its settings of before).
+* ``contour_hierarchy``: :func:`classicseg.contour_hierarchy` (oriented watershed
+  of :func:`classicseg.contours`, merged by mean arc strength), cut at 99
+  thresholds (``Hierarchy.cut(t)``: the regions of ``ucm2 <= t``).
 * ``gpb-owt-ucm``: the official gPb-owt-ucm maps in ``<root>/ucm2/<split>``
   (Arbelaez et al., TPAMI 2011), scored by the same code as
   ``meanshift+fusion``.
@@ -110,6 +113,11 @@ def run_ncut(image, values, image_id, root, split):
     return [classicseg.ncut_partition(W, thresh=t, rng=0).labels[regions] for t in values]
 
 
+def run_contour_hierarchy(image, values, image_id, root, split):
+    hierarchy = classicseg.contour_hierarchy(image)
+    return [hierarchy.cut(t) for t in values]
+
+
 def run_gpb(image, values, image_id, root, split):
     return ucm_segmentations(sio.loadmat(root / "ucm2" / split / f"{image_id}.mat")["ucm2"],
                              values)
@@ -130,6 +138,9 @@ METHODS = {  # name: (runner, parameter, values, description)
              "`ncut_partition(W, thresh=t, rng=0)` on the region graph (`region_affinity`) of "
              "the mean-shift leaves fused to 200 (`merge_hierarchy(leaves, img, "
              "edge_weight=3, size_scale=500, size_power=0.5).cut(n_regions=200)`)"),
+    "contour_hierarchy": (run_contour_hierarchy, "threshold", THRESHOLDS,
+                          "`contour_hierarchy(img)`, regions of `ucm2 <= t` (its `cut(t)`, "
+                          "99 thresholds)"),
     "gpb-owt-ucm": (run_gpb, "threshold", THRESHOLDS,
                     "official gPb-owt-ucm `ucm2` maps (Arbelaez et al. 2011), regions of "
                     "`ucm2 <= t` (99 thresholds), scored by the same code"),
