@@ -246,6 +246,8 @@ def main(argv=None):
     parser.add_argument("--methods", default=",".join(METHODS),
                         help="comma-separated, from: " + ", ".join(METHODS))
     parser.add_argument("--limit", type=int, default=None, help="first N images only")
+    parser.add_argument("--every", type=int, default=1,
+                        help="every k-th image only (a quick subset), before --limit")
     parser.add_argument("--out", type=Path, default=None,
                         help="output path without suffix (default benchmarks/results/bsds_<split>)")
     parser.add_argument("--examples", type=int, default=3, help="images in the figure")
@@ -260,7 +262,7 @@ def main(argv=None):
         chosen.remove("gpb-owt-ucm")
     out = args.out or RESULTS / f"bsds_{args.split}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    ids = sorted(p.stem for p in (args.root / "images" / args.split).glob("*.jpg"))[:args.limit]
+    ids = sorted(p.stem for p in (args.root / "images" / args.split).glob("*.jpg"))[::args.every][:args.limit]
     example_ids = ids[:: max(1, len(ids) // max(1, args.examples))][:args.examples]
     rows, figure_rows = [], []
     for name in chosen:
