@@ -24,7 +24,8 @@ Methods (``--methods``, comma-separated; all by default):
   size_scale=500, size_power=0.5).cut(n_regions=200)`` (its settings of before).
 * ``contour_hierarchy``: :func:`classicseg.contour_hierarchy` (oriented watershed
   of :func:`classicseg.contours`, merged by mean arc strength), cut at 99
-  thresholds (``Hierarchy.cut(t)``: the regions of ``ucm2 <= t``).
+  thresholds (``Hierarchy.cut(t)``: the regions of ``ucm2 <= t``);
+  ``contour_hierarchy+globalize`` the same with ``globalize=True``.
 * ``gpb-owt-ucm``: the official gPb-owt-ucm maps in ``<root>/ucm2/<split>``
   (Arbelaez et al., TPAMI 2011), scored by the same code as
   ``meanshift+fusion``.
@@ -118,6 +119,11 @@ def run_contour_hierarchy(image, values, image_id, root, split):
     return [hierarchy.cut(t) for t in values]
 
 
+def run_contour_hierarchy_globalized(image, values, image_id, root, split):
+    hierarchy = classicseg.contour_hierarchy(image, globalize=True)
+    return [hierarchy.cut(t) for t in values]
+
+
 def run_gpb(image, values, image_id, root, split):
     return ucm_segmentations(sio.loadmat(root / "ucm2" / split / f"{image_id}.mat")["ucm2"],
                              values)
@@ -141,6 +147,8 @@ METHODS = {  # name: (runner, parameter, values, description)
     "contour_hierarchy": (run_contour_hierarchy, "threshold", THRESHOLDS,
                           "`contour_hierarchy(img)`, regions of `ucm2 <= t` (its `cut(t)`, "
                           "99 thresholds)"),
+    "contour_hierarchy+globalize": (run_contour_hierarchy_globalized, "threshold", THRESHOLDS,
+                                    "`contour_hierarchy(img, globalize=True)`, as above"),
     "gpb-owt-ucm": (run_gpb, "threshold", THRESHOLDS,
                     "official gPb-owt-ucm `ucm2` maps (Arbelaez et al. 2011), regions of "
                     "`ucm2 <= t` (99 thresholds), scored by the same code"),

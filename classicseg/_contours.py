@@ -468,14 +468,9 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=Fals
 
     Parameters
     ----------
-    image : (M, N[, 3 or 4]) array_like
-        RGB image (or grayscale with ``channel_axis=None``).
-    channel_axis : int or None
-        Axis of the colour channels; None for a grayscale image.
-    data_range : float, optional
-        Value of white: the dtype's maximum for integers, 1.0 for floats.
-    globalize : bool
-        Use :func:`contours` with gPb's spectral cue. Slower.
+    image, channel_axis, data_range, globalize
+        As in :func:`contours`, which computes the contour map
+        (``globalize=True``: with gPb's spectral cue, slower).
 
     Returns
     -------
@@ -486,19 +481,18 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=Fals
 
     Raises
     ------
-    ValueError, TypeError
-        Bad image, channel_axis, data_range or globalize (the message names
-        which); ``MemoryLimitError`` when the gradients would not fit.
+    ValueError, TypeError, MemoryLimitError
+        Those of :func:`contours`, whose messages name the argument.
 
     References
     ----------
-    P. Arbelaez, M. Maire, C. Fowlkes, J. Malik, "Contour detection and
-    hierarchical image segmentation", TPAMI 33(5), 2011.
+    Arbelaez, Maire, Fowlkes & Malik, "Contour detection and hierarchical
+    image segmentation", TPAMI 33(5), 2011, sections 4.1 and 4.2.
 
     Examples
     --------
-    >>> img = np.zeros((40, 50), np.float32); img[:, 25:] = 1
-    >>> h = contour_hierarchy(img, channel_axis=None)
+    >>> img = np.zeros((40, 50, 3)); img[:, 25:] = (0.8, 0.1, 0.1)
+    >>> h = contour_hierarchy(img)
     >>> np.unique(h.cut(threshold=0.5)).size
     2
     """
