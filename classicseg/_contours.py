@@ -516,24 +516,13 @@ def altitude_map(altitudes):
     return np.clip(altitudes, 0.0, 1.0) ** OWT_GAMMA
 
 
-# Arcs are cut into pieces by a grid of _ARC_BLOCK-pixel blocks, and each
-# piece of at least _ARC_MIN_PIECE pixel pairs gets its own orientation (the
-# role of gPb's polygonal approximation of curved arcs; smaller pieces take
-# their arc's). On the first 16 BSDS500 train images: VI ODS 1.608 against
-# 1.634 with one orientation per arc, covering and PRI +0.002.
-_ARC_BLOCK = 8
-_ARC_MIN_PIECE = 6
-
-
 def oriented_watershed(c):
     """Watershed leaves of ``c.strength`` and the per-pixel strength of their arcs.
 
     Returns the leaves ``(M, N)`` (labels 1..n) and a float64 map that holds,
     at each pixel on a border between leaves, the oriented strength of its
     arc (the largest where several arcs meet) and 0 elsewhere; the boundary
-    linkage averages it over the pixel pairs of a border. An arc's strength
-    is the mean over its pixel pairs of the contour map at the orientation
-    of the pair's piece of arc (see ``_ARC_BLOCK``).
+    linkage averages it over the pixel pairs of a border.
     """
     from skimage.segmentation import watershed
 
@@ -556,18 +545,10 @@ def oriented_watershed(c):
         return leaves, boundary
     a, b = np.minimum(flat[p], flat[q]), np.maximum(flat[p], flat[q])
     arcs, arc = np.unique(a.astype(np.int64) * n + b, return_inverse=True)
-    width = leaves.shape[1]
-    theta = arc_orientations(arc, len(arcs), p, q, vertical, width)[arc]
-    # Each piece (arc and block) of enough pairs: its own orientation.
-    block = (p // width // _ARC_BLOCK) * (width // _ARC_BLOCK + 1) + p % width // _ARC_BLOCK
-    pieces, piece = np.unique(arc.astype(np.int64) * (int(block.max()) + 1) + block,
-                              return_inverse=True)
-    local = arc_orientations(piece, len(pieces), p, q, vertical, width)[piece]
-    big = np.bincount(piece, minlength=len(pieces))[piece] >= _ARC_MIN_PIECE
-    theta = np.where(big, local, theta)
+    theta = arc_orientations(arc, len(arcs), p, q, vertical, leaves.shape[1])
     k = np.rint(theta / (np.pi / n_orient)).astype(np.intp) % n_orient
     oriented = c.oriented.reshape(n_orient, -1)
-    pair_value = 0.5 * (oriented[k, p].astype(np.float64) + oriented[k, q])
+    pair_value = 0.5 * (oriented[k[arc], p].astype(np.float64) + oriented[k[arc], q])
     strength = (np.bincount(arc, pair_value, len(arcs))
                 / np.bincount(arc, minlength=len(arcs)))
     out = boundary.reshape(-1)

@@ -72,21 +72,6 @@ def test_oriented_watershed_reads_the_arcs_orientation():
             assert mean == pytest.approx(0.9)
 
 
-def test_a_bent_arc_is_read_piece_by_piece():
-    # One L-shaped arc (a square in a corner): its two legs are horizontal and vertical,
-    # where the contour map is strong; at 45 degrees, the whole arc's orientation, it is weak.
-    n_orient = _contours.N_ORIENTATIONS
-    strength = np.zeros((40, 40), np.float32)
-    strength[20, :21] = strength[:21, 20] = 1
-    oriented = np.full((n_orient, 40, 40), 0.1, np.float32)
-    oriented[0] = oriented[n_orient // 2] = 0.9
-    c = _contours.Contours(strength, np.zeros_like(strength), strength, oriented)
-    leaves, boundary = _contours.oriented_watershed(c)
-    assert np.unique(leaves).size == 2
-    # 0.1 with one orientation for the arc; the corner's block and short end pieces keep it.
-    assert classicseg.region_graph(leaves, boundary).boundary_mean[0] > 0.6
-
-
 @pytest.mark.parametrize("points, expected", [
     ([(3, 4), (3, 5), (3, 6), (3, 7)], 0.0),              # horizontal pairs stacked in a column
     ([(2, 5), (3, 5), (4, 5)], np.pi / 2),                # a vertical border
