@@ -23,6 +23,10 @@ Methods (``--methods``, comma-separated; all by default):
   default ``"regions"`` superpixel graph, with ``regions =
   merge_hierarchy(hierarchical_segment(img).leaves, img, edge_weight=3,
   size_scale=500, size_power=0.5).cut(n_regions=200)`` (its settings of before).
+* ``contour_hierarchy``: :func:`classicseg.contour_hierarchy` (oriented watershed
+  of :func:`classicseg.contours`, merged by mean arc strength), cut at 99
+  thresholds (``Hierarchy.cut(t)``: the regions of ``ucm2 <= t``);
+  ``contour_hierarchy+globalize`` the same with ``globalize=True``.
 * ``gpb-owt-ucm``: the official gPb-owt-ucm maps in ``<root>/ucm2/<split>``
   (Arbelaez et al., TPAMI 2011), scored by the same code as
   ``meanshift+fusion``.
@@ -90,6 +94,16 @@ def run_ncut(image, values, image_id, root, split):
                 for t in values]
 
 
+def run_contour_hierarchy(image, values, image_id, root, split):
+    hierarchy = classicseg.contour_hierarchy(image)
+    return [hierarchy.cut(t) for t in values]
+
+
+def run_contour_hierarchy_globalized(image, values, image_id, root, split):
+    hierarchy = classicseg.contour_hierarchy(image, globalize=True)
+    return [hierarchy.cut(t) for t in values]
+
+
 def run_gpb(image, values, image_id, root, split):
     return ucm_segmentations(sio.loadmat(root / "ucm2" / split / f"{image_id}.mat")["ucm2"],
                              values)
@@ -111,6 +125,11 @@ METHODS = {  # name: (runner, parameter, values, description)
              "`superpixel_graph='regions'`) on the mean-shift leaves fused to 200 "
              "(`regions = merge_hierarchy(hierarchical_segment(img).leaves, img, "
              "edge_weight=3, size_scale=500, size_power=0.5).cut(n_regions=200)`)"),
+    "contour_hierarchy": (run_contour_hierarchy, "threshold", THRESHOLDS,
+                          "`contour_hierarchy(img)`, regions of `ucm2 <= t` (its `cut(t)`, "
+                          "99 thresholds)"),
+    "contour_hierarchy+globalize": (run_contour_hierarchy_globalized, "threshold", THRESHOLDS,
+                                    "`contour_hierarchy(img, globalize=True)`, as above"),
     "gpb-owt-ucm": (run_gpb, "threshold", THRESHOLDS,
                     "official gPb-owt-ucm `ucm2` maps (Arbelaez et al. 2011), regions of "
                     "`ucm2 <= t` (99 thresholds), scored by the same code"),
@@ -216,6 +235,8 @@ def main(argv=None):
     parser.add_argument("--methods", default=",".join(METHODS),
                         help="comma-separated, from: " + ", ".join(METHODS))
     parser.add_argument("--limit", type=int, default=None, help="first N images only")
+    parser.add_argument("--every", type=int, default=1,
+                        help="every k-th image only (a quick subset), before --limit")
     parser.add_argument("--out", type=Path, default=None,
                         help="output path without suffix (default benchmarks/results/bsds_<split>)")
     parser.add_argument("--examples", type=int, default=3, help="images in the figure")
@@ -230,7 +251,7 @@ def main(argv=None):
         chosen.remove("gpb-owt-ucm")
     out = args.out or RESULTS / f"bsds_{args.split}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    ids = sorted(p.stem for p in (args.root / "images" / args.split).glob("*.jpg"))[:args.limit]
+    ids = sorted(p.stem for p in (args.root / "images" / args.split).glob("*.jpg"))[::args.every][:args.limit]
     example_ids = ids[:: max(1, len(ids) // max(1, args.examples))][:args.examples]
     rows, figure_rows = [], []
     for name in chosen:

@@ -38,6 +38,7 @@ _EXPORTS = {
     "hierarchical_segment": ".hierarchy",
     "Contours": "._contours",
     "contours": "._contours",
+    "contour_hierarchy": "._contours",
 }
 _SUBMODULES = ("batch", "datasets", "features", "hierarchy", "learned", "metrics")
 

@@ -14,7 +14,7 @@ from ._meanshift import estimate_window, mean_shift, meanshift_segment, MeanShif
 from ._ncut import ncut_partition, ncut_segment, ncut_value, NcutResult
 from ._pixel_graph import affinity_graph
 from ._regions import merge_small_regions
-from ._contours import contours, Contours
+from ._contours import contour_hierarchy, contours, Contours
 from .hierarchy import (
     fusion_features,
     hierarchical_segment,
@@ -38,6 +38,7 @@ __all__ = [
     "RegionGraph",
     "affinity_graph",
     "batch",
+    "contour_hierarchy",
     "contours",
     "datasets",
     "estimate_window",

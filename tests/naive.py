@@ -450,3 +450,9 @@ def greedy_fusion_costs(regions, features, boundary, edge_weight, size_scale, si
         costs.append(best[0])
         region[region == best[2]] = best[1]
     return np.array(costs)
+
+
+def same_partition(x, y):
+    """Whether two label images are the same partition up to relabelling."""
+    pairs = np.unique(np.stack([np.ravel(x), np.ravel(y)]), axis=1)
+    return pairs.shape[1] == len(np.unique(x)) == len(np.unique(y))

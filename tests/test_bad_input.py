@@ -106,6 +106,9 @@ SPECS = {
     "contours": Spec(
         classicseg.contours, {"image": RGB}, "image",
         bad=[("globalize", "yes", TypeError), ("data_range", 0, ValueError)]),
+    "contour_hierarchy": Spec(
+        classicseg.contour_hierarchy, {"image": RGB}, "image",
+        bad=[("globalize", "yes", TypeError), ("data_range", 0, ValueError)]),
     "merge_small_regions": Spec(
         classicseg.merge_small_regions,
         {"labels": LABELS, "image": RGB.astype(float), "min_size": 3}, "other",

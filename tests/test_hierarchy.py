@@ -16,17 +16,12 @@ from scipy import ndimage as ndi
 from scipy.cluster.hierarchy import fcluster
 
 import naive
+from naive import same_partition
 from classicseg import Hierarchy, merge_hierarchy, region_graph
 
 hg = pytest.importorskip("higra")
 
 UCM2 = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bsds500" / "ucm2" / "val"
-
-
-def same_partition(x, y):
-    """Whether two label images are the same partition up to relabelling."""
-    pairs = np.unique(np.stack([np.ravel(x), np.ravel(y)]), axis=1)
-    return pairs.shape[1] == len(np.unique(x)) == len(np.unique(y))
 
 
 def blocky_labels(shape, block, n_values, seed):

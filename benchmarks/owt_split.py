@@ -1,0 +1,81 @@
+"""Where ``contour_hierarchy``'s time goes, and what the oriented watershed buys.
+
+Per image: the seconds of :func:`classicseg.contours`, of the oriented
+watershed (watershed of the strength, arcs' orientations and strengths) and
+of the merging (``merge_hierarchy(..., linkage="boundary")``), compilation
+apart; and the region benchmark (99 thresholds) of the hierarchy with the
+oriented arc strengths against the same leaves merged on the plain strength
+(the maximum over orientations), both through the same altitude map::
+
+    python benchmarks/owt_split.py --split val --every 8
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import classicseg
+from classicseg import Hierarchy, merge_hierarchy
+from classicseg import _contours as C
+from classicseg.datasets import load_bsds500
+from classicseg.metrics import region_benchmark
+
+REPO = Path(__file__).resolve().parents[1]
+ROOT = REPO.parent / "shared" / "data" / "bsds500"
+THRESHOLDS = tuple(np.round(np.linspace(0.01, 0.99, 99), 2).tolist())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", default="val")
+    parser.add_argument("--every", type=int, default=8)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    ids = sorted(p.stem for p in (ROOT / "images" / args.split).glob("*.jpg"))
+    ids = ids[::args.every][:args.limit]
+    classicseg.contour_hierarchy(np.random.default_rng(0).integers(0, 256, (24, 24, 3),
+                                                                    dtype=np.uint8))
+    times = {"contours": [], "oriented watershed": [], "merging": []}
+    items = {"oriented (contour_hierarchy)": [], "plain strength": []}
+    for image_id, image, gts in load_bsds500(ROOT, args.split, ids=ids):
+        t0 = time.perf_counter()
+        c = classicseg.contours(image)
+        t1 = time.perf_counter()
+        leaves, boundary = C.oriented_watershed(c)
+        t2 = time.perf_counter()
+        h = merge_hierarchy(leaves, boundary=boundary, linkage="boundary")
+        t3 = time.perf_counter()
+        for key, t in zip(times, (t1 - t0, t2 - t1, t3 - t2)):
+            times[key].append(t)
+        plain = merge_hierarchy(leaves, boundary=c.strength, linkage="boundary")
+        for key, tree in zip(items, (h, plain)):
+            tree = Hierarchy(tree.leaves, tree.parents, C.altitude_map(tree.altitudes))
+            items[key].append((gts, [tree.cut(t) for t in THRESHOLDS]))
+        print(f"\r{len(times['merging'])}/{len(ids)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    total = sum(np.array(v) for v in times.values())
+    lines = [f"# contour_hierarchy: time split and the oriented watershed, `{args.split}` "
+             f"({len(ids)} images: every {args.every}th)", "",
+             f"`python benchmarks/owt_split.py {' '.join(sys.argv[1:])}` on a shared 2-core "
+             "machine, compilation apart.", "",
+             "| step | s/image (median) | mean |", "|---|---|---|"]
+    for key, v in times.items():
+        lines.append(f"| {key} | {np.median(v):.3f} | {np.mean(v):.3f} |")
+    lines += [f"| total | {np.median(total):.3f} | {np.mean(total):.3f} |", "",
+              "| arc strength | Covering ODS | OIS | PRI ODS | VI ODS |", "|---|---|---|---|---|"]
+    for key, results in items.items():
+        b = region_benchmark(results, params=THRESHOLDS)
+        lines.append(f"| {key} | {b.covering_ods:.3f} [{b.covering_ods_param}] | "
+                     f"{b.covering_ois:.3f} | {b.pri_ods:.3f} [{b.pri_ods_param}] | "
+                     f"{b.vi_ods:.3f} [{b.vi_ods_param}] |")
+    out = args.out or REPO / "benchmarks" / "results" / f"owt_split_{args.split}.md"
+    out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

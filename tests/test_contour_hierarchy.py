@@ -1,0 +1,118 @@
+"""Tests of classicseg.contour_hierarchy: the oriented watershed and its ultrametric contour map."""
+
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+import classicseg
+from classicseg import _contours
+
+from naive import same_partition
+
+
+def three_regions(noise=0.0, seed=0):
+    """A 40x50 colour image of three flat regions and its ground truth."""
+    truth = np.ones((40, 50), np.intp)
+    truth[:, 20:] = 2
+    truth[25:, 20:] = 3
+    colours = np.array([[0, 0, 0], [40, 160, 60], [200, 40, 40], [40, 40, 200]], float)
+    img = colours[truth] + np.random.default_rng(seed).normal(0, noise, (40, 50, 3))
+    return np.clip(img, 0, 255).astype(np.uint8), truth
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    img, truth = three_regions(noise=12.0)
+    return img, truth, classicseg.contour_hierarchy(img)
+
+
+def test_ucm2_thresholds_are_the_cuts(noisy):
+    _, _, h = noisy
+    u = h.ucm2()
+    assert u.shape == (81, 101)
+    assert h.altitudes.min() >= 0 and h.altitudes.max() <= 1
+    assert h.n_leaves > 3
+    for t in np.unique(np.r_[h.altitudes[h.n_leaves:], 0.5, 0.99]):
+        for t_ in (t, np.nextafter(t, -1)):
+            # Official BSDS reading: bwlabel(ucm2 <= t, 8) sampled at the pixels.
+            regions = ndi.label(u <= t_, structure=np.ones((3, 3)))[0][1::2, 1::2]
+            assert same_partition(regions, h.cut(threshold=t_))
+
+
+def test_flat_regions_come_back_as_a_cut(noisy):
+    img, truth, h = noisy
+    for hierarchy in (h, classicseg.contour_hierarchy(three_regions()[0])):
+        cut = hierarchy.cut(threshold=0.5)
+        assert np.unique(cut).size == 3
+        # Each region of the cut is one true region, up to pixels beside a true border.
+        border = ndi.morphological_gradient(truth, size=3) > 0
+        inner = ~ndi.binary_dilation(border)
+        assert same_partition(cut[inner], truth[inner])
+
+
+def test_oriented_watershed_reads_the_arcs_orientation():
+    # Four flat quadrants: borders along the middle row (horizontal) and column (vertical).
+    n_orient = _contours.N_ORIENTATIONS
+    strength = np.ones((20, 30), np.float32)
+    strength[1:9, 1:14] = strength[11:19, 1:14] = 0
+    strength[1:9, 16:29] = strength[11:19, 16:29] = 0
+    oriented = np.full((n_orient, 20, 30), 0.1, np.float32)
+    oriented[0] = 0.9                  # orientation 0: horizontal edges
+    oriented[n_orient // 2] = 0.5      # orientation pi/2: vertical edges
+    c = _contours.Contours(strength, np.zeros_like(strength), strength, oriented)
+    leaves, boundary = _contours.oriented_watershed(c)
+    assert np.unique(leaves).size == 4
+    graph = classicseg.region_graph(leaves, boundary)
+    vertical_borders = [(leaves[5, 5], leaves[5, 25]), (leaves[15, 5], leaves[15, 25])]
+    for (a, b), mean in zip(graph.pairs.tolist(), graph.boundary_mean):
+        if (a, b) in vertical_borders or (b, a) in vertical_borders:
+            # 0.5 along the arc; the pixels at the junction keep the larger 0.9.
+            assert 0.5 <= mean < 0.6
+        else:
+            assert mean == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("points, expected", [
+    ([(3, 4), (3, 5), (3, 6), (3, 7)], 0.0),              # horizontal pairs stacked in a column
+    ([(2, 5), (3, 5), (4, 5)], np.pi / 2),                # a vertical border
+    ([(0, 0), (1, 1), (2, 2), (3, 3)], 3 * np.pi / 4),    # down-right on screen
+    ([(0, 3), (1, 2), (2, 1), (3, 0)], np.pi / 4),        # up-right on screen
+])
+def test_arc_orientation_by_principal_axis(points, expected):
+    # points: (row, column) of pixels p; the pairs are (p, p + one row) for the first case,
+    # (p, p + one column) for the others: the border runs between them.
+    width = 10
+    p = np.array([r * width + c for r, c in points])
+    vertical = np.full(len(p), expected != 0.0)
+    q = p + np.where(vertical, 1, width)
+    theta = _contours.arc_orientations(np.zeros(len(p), np.intp), 1, p, q, vertical, width)
+    d = abs(theta[0] - expected) % np.pi
+    assert min(d, np.pi - d) < 0.1
+
+
+def test_deterministic_and_input_untouched():
+    img, _ = three_regions(noise=20.0, seed=1)
+    before = img.copy()
+    a = classicseg.contour_hierarchy(img)
+    b = classicseg.contour_hierarchy(img)
+    np.testing.assert_array_equal(img, before)
+    np.testing.assert_array_equal(a.leaves, b.leaves)
+    np.testing.assert_array_equal(a.parents, b.parents)
+    np.testing.assert_array_equal(a.altitudes, b.altitudes)
+    gray = classicseg.contour_hierarchy(img[..., 0], channel_axis=None)
+    assert gray.leaves.shape == (40, 50)
+    one = classicseg.contour_hierarchy(np.zeros((1, 1, 3)))
+    assert one.n_leaves == 1
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(image=np.zeros((8, 8))), ValueError, "channel_axis=None"),
+    (dict(image=np.zeros((8, 8, 3), complex)), TypeError, "image"),
+    (dict(image=np.full((8, 8, 3), np.nan)), ValueError, "image contains NaN"),
+    (dict(image=np.zeros((8, 8, 3)), data_range=0), ValueError, "data_range"),
+    (dict(image=np.zeros((8, 8, 3)), globalize="yes"), TypeError, "globalize"),
+])
+def test_bad_input_names_the_argument(kwargs, error, match):
+    image = kwargs.pop("image")
+    with pytest.raises(error, match=match):
+        classicseg.contour_hierarchy(image, **kwargs)
