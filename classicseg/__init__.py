@@ -22,7 +22,7 @@ _EXPORTS = {
     "kmeans_segment": "._kmeans",
     "MeanShiftResult": "._meanshift",
     "mean_shift": "._meanshift",
-    "estimate_window": "._meanshift",
+    "estimate_window": "._window",
     "meanshift_segment": "._meanshift",
     "NcutResult": "._ncut",
     "affinity_graph": "._pixel_graph",

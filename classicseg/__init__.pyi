@@ -10,7 +10,8 @@ from . import batch, datasets, features, hierarchy, learned, metrics
 from ._validate import ConvergenceWarning, MemoryLimitError
 from .features import FEATURE_SPACES, pixel_features
 from ._kmeans import kmeans, kmeans_segment, KMeansResult
-from ._meanshift import estimate_window, mean_shift, meanshift_segment, MeanShiftResult
+from ._meanshift import mean_shift, meanshift_segment, MeanShiftResult
+from ._window import estimate_window
 from ._ncut import ncut_partition, ncut_segment, ncut_value, NcutResult
 from ._pixel_graph import affinity_graph
 from ._regions import merge_small_regions
