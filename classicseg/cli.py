@@ -230,7 +230,9 @@ OPTIONS = {
                                     "radii of an earlier path (yes: R = 0.01)"),
     "assign": dict(choices=ASSIGNS, help="a pixel takes the mode its own climb reached, or "
                                          "the nearest mode"),
-    "radius": dict(type=POSITIVE_INT, metavar="R", help="edges join pixels within R pixels"),
+    "radius": dict(type=POSITIVE_FLOAT, metavar="R",
+                   help="edges join pixels within R pixels (a volume: 1.2 the 6-, 2 the "
+                        "26-neighbourhood)"),
     "sigma_color": dict(type=POSITIVE_FLOAT, metavar="SIGMA",
                         help="scale of colour differences in the edge weights (default: from "
                              "the image's spread)"),
