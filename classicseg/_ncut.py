@@ -206,14 +206,14 @@ def _check_affinity(W):
 # Partitions
 
 
-def _best_split(W, degree, y, min_size):
+def _best_split(W, degree, y, min_split_size):
     """Threshold of ``y`` minimising Ncut over every distinct cut point at once.
 
     Sorting ``y`` once, a prefix of the first ``m`` vertices is ``A``;
     ``cut(A, B)`` for every ``m`` comes from one pass over the edges
     (:func:`~classicseg._kernels.ncut.cut_profile`) and ``assoc(A, V)`` is a
     cumulative sum of degrees. Returns ``(ncut, in_A)`` or
-    ``(inf, None)`` when no threshold leaves ``min_size`` vertices each side.
+    ``(inf, None)`` when no threshold leaves ``min_split_size`` vertices each side.
     """
     n = y.shape[0]
     order = np.argsort(y, kind="stable")
@@ -226,7 +226,8 @@ def _best_split(W, degree, y, min_size):
         ncut = cut / assoc_a + cut / assoc_b
     sizes = np.arange(1, n)
     ys = y[order]
-    valid = (ys[:-1] < ys[1:]) & (sizes >= min_size) & (n - sizes >= min_size) & np.isfinite(ncut)
+    valid = ((ys[:-1] < ys[1:]) & (sizes >= min_split_size) & (n - sizes >= min_split_size)
+             & np.isfinite(ncut))
     if not valid.any():
         return np.inf, None
     m = int(np.flatnonzero(valid)[np.argmin(ncut[valid])]) + 1
@@ -244,14 +245,14 @@ def _components(W):
     return scipy.sparse.csgraph.connected_components(W, directed=True, connection="strong")
 
 
-def _split_segment(W, vertices, min_size, rng, log):
+def _split_segment(W, vertices, min_split_size, rng, log):
     """Best 2-way split of the subgraph on ``vertices``: ``(ncut, part_a, part_b)``.
 
     A disconnected subgraph splits at no cost: its component of largest
     association against the rest. Otherwise the second eigenvector of eq. 7
     is cut at the threshold of least Ncut.
     """
-    if vertices.size < max(2, 2 * min_size):
+    if vertices.size < max(2, 2 * min_split_size):
         return np.inf, None, None
     sub = W if vertices.size == W.shape[0] else _induced(W, vertices)
     n_comp, comp = _components(sub)
@@ -261,24 +262,24 @@ def _split_segment(W, vertices, min_size, rng, log):
         in_a = comp == int(np.argmax(volume))
         return 0.0, vertices[in_a], vertices[~in_a]
     _, y = _eigenvectors(sub, 2, rng, log)
-    in_a = _best_split(sub, degree, y[:, 1], min_size)[1]
+    in_a = _best_split(sub, degree, y[:, 1], min_split_size)[1]
     if in_a is not None:
-        in_a = _give_away_specks(sub, in_a, min_size)
+        in_a = _give_away_specks(sub, in_a, min_split_size)
     if in_a is None:
         return np.inf, None, None
     ncut = _kway_ncut(sub, in_a.astype(np.intp))
     return ncut, vertices[in_a], vertices[~in_a]
 
 
-def _give_away_specks(W, in_a, min_size):
-    """Move the pieces of either side smaller than ``min_size`` to the other side.
+def _give_away_specks(W, in_a, min_split_size):
+    """Move the pieces of either side smaller than ``min_split_size`` to the other side.
 
     A threshold of the eigenvector can leave a few pixels of one side inside
     the other; as segments of their own they would later split off at Ncut 0.
     Returns the new sides, or None when a side is left empty.
     """
     piece, size = side_components(W.indptr, W.indices, in_a)
-    small = size[piece] < min_size
+    small = size[piece] < min_split_size
     in_a = in_a ^ small
     return in_a if 0 < np.count_nonzero(in_a) < in_a.size else None
 
@@ -289,7 +290,7 @@ def _induced(W, vertices):
     return _csr(*subgraph(W.indptr, W.indices, W.data, vertices, local), vertices.size)
 
 
-def _recursive(W, n_segments, thresh, min_size, rng, log):
+def _recursive(W, n_segments, thresh, min_split_size, rng, log):
     """Shi & Malik's recursive 2-way Ncut (section 3.1, step 4 and 5)."""
     leaves = [np.arange(W.shape[0])]
     splits = [None]  # best split of each leaf, computed when first needed
@@ -297,7 +298,7 @@ def _recursive(W, n_segments, thresh, min_size, rng, log):
     while n_segments is None or len(leaves) < n_segments:
         for i, s in enumerate(splits):
             if s is None:
-                splits[i] = _split_segment(W, leaves[i], min_size, rng, log)
+                splits[i] = _split_segment(W, leaves[i], min_split_size, rng, log)
         best = int(np.argmin([s[0] for s in splits]))  # first leaf on ties
         ncut, part_a, part_b = splits[best]
         if not np.isfinite(ncut) or (n_segments is None and ncut >= thresh):
@@ -437,17 +438,17 @@ def _check_partition_args(n, n_segments, thresh, method, min_split_size, rng):
     return n_segments, thresh, method, min_split_size, check_rng(rng)
 
 
-def _partition(W, n_segments, thresh, method, min_size, rng, path):
+def _partition(W, n_segments, thresh, method, min_split_size, rng, path):
     log = _SolveLog()
     with _single_threaded_blas():
         if method == "kway":
             labels, split_ncuts = _kway(W, n_segments, rng, log), np.empty(0)
         else:
-            labels, split_ncuts = _recursive(W, n_segments, thresh, min_size, rng, log)
+            labels, split_ncuts = _recursive(W, n_segments, thresh, min_split_size, rng, log)
     found = int(labels.max()) + 1
     if n_segments is not None and found < n_segments:
         warnings.warn(f"found {found} segments, fewer than n_segments={n_segments}: no segment "
-                      f"could be split further with min_split_size={min_size}",
+                      f"could be split further with min_split_size={min_split_size}",
                       ConvergenceWarning, stacklevel=3)
     return NcutResult(
         labels=labels, n_segments=found, ncut=_kway_ncut(W, labels), split_ncuts=split_ncuts,
@@ -661,10 +662,10 @@ def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space,
     vertex = _vertex_ids(coarse_shape, None if mask is None else coarse_mask)
     W = _build_graph(vertex, coarse_feat, coarse_radius, sigma_color, sigma_space / factor,
                      spacing=spacing)
-    n_segments, thresh, method, min_size, rng = args
+    n_segments, thresh, method, min_split_size, rng = args
     if n_segments is not None:
         n_segments = min(n_segments, W.shape[0])
-    info = _partition(W, n_segments, thresh, method, max(1, min_size // factor**ndim), rng,
+    info = _partition(W, n_segments, thresh, method, max(1, min_split_size // factor**ndim), rng,
                       path="coarse")
     full = vertex
     for axis, size in enumerate(spatial_shape):
