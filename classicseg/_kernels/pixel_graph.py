@@ -33,6 +33,18 @@ def _edge_weight(feat, i, j, spatial, inv_sigma_color2, floor):
     return max(spatial * np.exp(-dist2 * inv_sigma_color2), floor)
 
 
+@kernel
+def _neighbour(vertex, z, y, x, dz, dy, dx, o):
+    """Vertex id of the ``o``-th neighbour of site (z, y, x); -1 off the lattice or the mask."""
+    depth, height, width = vertex.shape
+    zz = z + dz[o]
+    yy = y + dy[o]
+    xx = x + dx[o]
+    if 0 <= zz < depth and 0 <= yy < height and 0 <= xx < width:
+        return vertex[zz, yy, xx]
+    return -1
+
+
 @kernel(parallel=True)
 def count_edges(vertex, dz, dy, dx, row0, row1, counts):
     """Number of neighbours (in the mask, self included) of every vertex in lattice rows ``row0:row1``.
@@ -49,11 +61,7 @@ def count_edges(vertex, dz, dy, dx, row0, row1, counts):
                 continue
             kept = 0
             for o in range(dy.shape[0]):
-                zz = z + dz[o]
-                yy = y + dy[o]
-                xx = x + dx[o]
-                if (0 <= zz < depth and 0 <= yy < height and 0 <= xx < width
-                        and vertex[zz, yy, xx] >= 0):
+                if _neighbour(vertex, z, y, x, dz, dy, dx, o) >= 0:
                     kept += 1
             counts[i] = kept
 
@@ -77,12 +85,7 @@ def fill_edges(vertex, feat, dz, dy, dx, spatial, inv_sigma_color2, floor, row0,
                 continue
             slot = indptr[i]
             for o in range(dy.shape[0]):
-                zz = z + dz[o]
-                yy = y + dy[o]
-                xx = x + dx[o]
-                if zz < 0 or zz >= depth or yy < 0 or yy >= height or xx < 0 or xx >= width:
-                    continue
-                j = vertex[zz, yy, xx]
+                j = _neighbour(vertex, z, y, x, dz, dy, dx, o)
                 if j < 0:
                     continue
                 indices[slot] = j
