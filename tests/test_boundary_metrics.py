@@ -271,6 +271,20 @@ def test_boundaries_hand_case():
     np.testing.assert_array_equal(boundaries(np.zeros((1, 1), int)), [[False]])
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_thin_boundaries_of_a_segmentation_are_the_drawn_ones_thinned(seed):
+    # The rule BSDS's human Boundaries follow (checked on the data set below, when it is
+    # there), on a segmentation of its own: nearest-seed regions of 12 random seeds.
+    rng = np.random.default_rng(seed)
+    seeds = rng.uniform(0, 1, (12, 2)) * (40, 55)
+    yx = np.stack(np.mgrid[:40, :55], axis=-1)
+    labels = np.argmin(((yx[:, :, None, :] - seeds) ** 2).sum(-1), axis=-1) + 1
+    drawn = boundaries(labels)
+    thinned = boundaries(labels, thin=True)
+    np.testing.assert_array_equal(thinned, sk_thin(drawn))
+    assert not (thinned & ~drawn).any() and thinned.sum() < drawn.sum()
+
+
 @pytest.mark.skipif(not (DATA / "bsds500" / "groundTruth" / "val").is_dir(),
                     reason=f"BSDS500 ground truth is not at {DATA / 'bsds500'}")
 def test_boundaries_equal_the_human_boundaries_of_bsds():

@@ -277,6 +277,55 @@ def test_inputs_are_not_modified():
 # gPb-owt-ucm's official maps
 
 
+def nested_block_ucm2(seed):
+    """A BSDS-layout ucm2 written from its definition, and the partitions it nests.
+
+    Four nested partitions of a 21 x 26 image into rectangles (cells of a
+    random grid, pairs of cell columns, two halves, the whole image) at
+    altitudes 0 (inside a cell), 0.5, 0.7, 0.9.
+    The cell between two pixels holds the altitude of the first partition
+    that puts them together, a junction the max of its edge cells, and the
+    frame copies the adjacent row or column (Arbelaez et al., TPAMI 2011).
+    """
+    rng = np.random.default_rng(seed)
+    h, w = 21, 26
+    rows = np.searchsorted(np.sort(rng.choice(np.arange(1, h), 4, replace=False)), np.arange(h),
+                           side="right")
+    cols = np.searchsorted(np.sort(rng.choice(np.arange(1, w), 5, replace=False)), np.arange(w),
+                           side="right")
+    levels = [rows[:, None] * 10 + cols[None, :], rows[:, None] * 10 + cols[None, :] // 2,
+              np.broadcast_to(rows[:, None] >= 3, (h, w)).astype(int), np.zeros((h, w), int)]
+    altitudes = [0.0, 0.5, 0.7, 0.9]
+
+    def joined(p, q):
+        return next(a for part, a in zip(levels, altitudes) if part[p] == part[q])
+
+    u = np.zeros((2 * h + 1, 2 * w + 1))
+    for i in range(h):
+        for j in range(w):
+            if j + 1 < w:
+                u[2 * i + 1, 2 * j + 2] = joined((i, j), (i, j + 1))
+            if i + 1 < h:
+                u[2 * i + 2, 2 * j + 1] = joined((i, j), (i + 1, j))
+    for i in range(2, 2 * h, 2):
+        for j in range(2, 2 * w, 2):
+            u[i, j] = max(u[i - 1, j], u[i + 1, j], u[i, j - 1], u[i, j + 1])
+    u[0], u[-1] = u[1], u[-2]
+    u[:, 0], u[:, -1] = u[:, 1], u[:, -2]
+    return u, levels, altitudes
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_from_ucm2_reads_a_map_written_from_its_definition(seed):
+    u, levels, altitudes = nested_block_ucm2(seed)
+    h = Hierarchy.from_ucm2(u)
+    assert h.leaves.shape == levels[0].shape
+    for part, a in zip(levels, altitudes):
+        assert same_partition(h.cut(a), part)
+        regions = ndi.label(h.ucm2() <= a, structure=np.ones((3, 3)))[0][1::2, 1::2]
+        assert same_partition(regions, part)
+
+
 @pytest.mark.skipif(not UCM2.is_dir(), reason="BSDS500 ucm2/val maps not in ../shared/data")
 def test_from_ucm2_loads_gpb_maps_and_reproduces_their_regions():
     for path in sorted(UCM2.glob("*.mat"))[:1]:
