@@ -101,10 +101,24 @@ def _iterate(image_dir, truth_dir, ids, boundaries):
         image = skio.imread(image_dir / f"{image_id}.jpg")
         path = truth_dir / f"{image_id}.mat"
         if boundaries:
-            yield BSDSBoundaryImage(image_id, image, read_bsds_ground_truth(path),
-                                    read_bsds_boundaries(path))
+            segs, bdrys = _annotator_fields(path, "Segmentation", "Boundaries")
+            yield BSDSBoundaryImage(image_id, image, _label_maps(segs), _boundary_maps(bdrys))
         else:
             yield BSDSImage(image_id, image, read_bsds_ground_truth(path))
+
+
+def _annotator_fields(path, *fields):
+    """Per field, its value for every annotator of a ``groundTruth`` .mat file (read once)."""
+    cells = scipy.io.loadmat(path, squeeze_me=False)["groundTruth"].ravel()
+    return [[cell[field][0, 0] for cell in cells] for field in fields]
+
+
+def _label_maps(segmentations):
+    return [np.asarray(seg, dtype=np.intp) for seg in segmentations]
+
+
+def _boundary_maps(boundaries):
+    return [np.asarray(b).astype(bool) for b in boundaries]
 
 
 def read_bsds_ground_truth(path):
@@ -121,8 +135,7 @@ def read_bsds_ground_truth(path):
     gts : list of (M, N) intp ndarray
         One label map per annotator.
     """
-    cells = scipy.io.loadmat(path, squeeze_me=False)["groundTruth"]
-    return [np.asarray(cell["Segmentation"][0, 0], dtype=np.intp) for cell in cells.ravel()]
+    return _label_maps(*_annotator_fields(path, "Segmentation"))
 
 
 def read_bsds_boundaries(path):
@@ -143,5 +156,4 @@ def read_bsds_boundaries(path):
     boundaries : list of (M, N) bool ndarray
         One map per annotator.
     """
-    cells = scipy.io.loadmat(path, squeeze_me=False)["groundTruth"]
-    return [np.asarray(cell["Boundaries"][0, 0]).astype(bool) for cell in cells.ravel()]
+    return _boundary_maps(*_annotator_fields(path, "Boundaries"))
