@@ -1,7 +1,7 @@
 """The demo of ``make demo``: every method on scikit-image's sample images.
 
 Writes ``demo.png`` (a row per image: the input, k-means with k = 2, 8, 16 in
-rgb and k = 16 in rgbxy as in the lecture, mean shift with W = 21 and
+rgb and k = 16 in rgbxy, mean shift with W = 21 and
 normalized cut into 8 segments, each panel titled with its time) and
 ``demo_timings.md`` into ``--out``. Segments are painted in their mean colour
 by ``skimage.color.label2rgb(kind="avg")``.

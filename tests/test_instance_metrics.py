@@ -254,7 +254,7 @@ def test_match_instances_bad_input():
 # ------------------------------------------------------------------ cosine coefficient
 
 
-def test_cosine_score_lecture_and_scipy():
+def test_cosine_score_hand_worked_and_scipy():
     truth = (np.arange(25) < 13).reshape(5, 5).astype(int)
     pred = (np.arange(25) < 8).reshape(5, 5).astype(int)
     assert metrics.cosine_score(truth, pred, average="binary") == pytest.approx(8 / np.sqrt(8 * 13))

@@ -1,4 +1,4 @@
-"""classicseg.metrics against scikit-learn, the lecture's example and brute force."""
+"""classicseg.metrics against scikit-learn, a hand-worked example and brute force."""
 
 import itertools
 
@@ -22,7 +22,7 @@ from classicseg.metrics import (
     recall_score,
 )
 
-# Lecture: 5 x 5 masks with TP = 8, FP = 0, FN = 5, TN = 12.
+# A hand-worked example: 5 x 5 masks with TP = 8, FP = 0, FN = 5, TN = 12.
 TRUTH = np.array([[0, 1, 1, 1, 0], [0, 1, 1, 1, 0], [0, 1, 1, 1, 0], [0, 1, 1, 1, 0], [0, 0, 1, 0, 0]])
 PRED = np.array([[0, 1, 1, 1, 0], [0, 1, 1, 1, 0], [0, 0, 1, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 0, 0]])
 
@@ -44,7 +44,7 @@ def noisy_labels(seed, shape=(40, 30), n_classes=6, absent=(), keep=0.6):
     return truth, pred
 
 
-def test_lecture_example():
+def test_hand_worked_example():
     tp, fp, fn = (
         ((TRUTH == 1) & (PRED == 1)).sum(),
         ((TRUTH == 0) & (PRED == 1)).sum(),

@@ -2,7 +2,7 @@
 k-means: the number of clusters and the feature space
 =====================================================
 
-The lecture's k-means figure, re-made: clusters of the pixels' colours
+k-means on pixels: clusters of the pixels' colours
 (``"rgb"``) for k = 2, 8 and 16, then k = 16 with each pixel's position
 appended (``"rgbxy"``). With colour alone a cluster is a set of colours,
 scattered over the image wherever they occur; with position, pixels far

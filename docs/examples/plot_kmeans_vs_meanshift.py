@@ -2,7 +2,7 @@
 k-means against mean shift
 ==========================
 
-The lecture's comparison, re-made: k-means with k = 16 against mean shift
+A classic comparison: k-means with k = 16 against mean shift
 with W = 21. k-means needs the number of clusters k; mean shift needs the
 window W and finds as many clusters as the density of the features has
 modes. Both run
