@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse
 
 from ._kernels.pixel_graph import count_edges, fill_edges
+from ._kernels.spectral import quotient_graph
 from ._validate import check_float, check_memory, graph_budget, prepare_image
 from .features import _check_spacing, feature_stack
 
@@ -184,17 +185,36 @@ def _superpixel_graph(vertex, feat, sp, n_sp, radius, sigma_color, sigma_space, 
     height = vertex.size // width  # lattice rows, plane by plane
     per_row = graph_bytes(width, radius, vertex.ndim)
     stripe = max(1, min(height, graph_budget(MAX_GRAPH_BYTES, GRAPH_COPIES) // 4 // per_row))
-    P = scipy.sparse.csr_array((np.ones(sp.size), sp, np.arange(sp.size + 1)),
-                               shape=(sp.size, n_sp))
+    members = _members(sp, n_sp)
     Q = scipy.sparse.csr_array((n_sp, n_sp))
     for row0 in range(0, height, stripe):
         Ws = _build_graph(vertex, feat, radius, sigma_color, sigma_space,
                           rows=(row0, min(height, row0 + stripe)), spacing=spacing)
-        Q = Q + P.T @ Ws @ P
+        Q = Q + _quotient(Ws, sp, n_sp, members)
     Q = Q.tocsr()
     Q.sum_duplicates()
     # Summation order differs between (i, j) and (j, i): restore exact symmetry.
     return ((Q + Q.T) * 0.5).tocsr()
+
+def _members(aggregate, n_coarse):
+    """The fine vertices of every aggregate: ``(members_ptr, members)``, a CSR of ``P^T``."""
+    members = np.argsort(aggregate, kind="stable")
+    members_ptr = np.zeros(n_coarse + 1, dtype=np.int64)
+    np.cumsum(np.bincount(aggregate, minlength=n_coarse), out=members_ptr[1:])
+    return members_ptr, members
+
+
+def _quotient(W, aggregate, n_coarse, members=None):
+    """``P^T W P`` for the 0/1 aggregation ``aggregate`` (a Numba kernel, no sparse products).
+
+    ``members`` (from :func:`_members`) can be given when several graphs share
+    the aggregation (the stripes of :func:`_superpixel_graph`).
+    """
+    members_ptr, members = _members(aggregate, n_coarse) if members is None else members
+    indptr, indices, data = quotient_graph(W.indptr, W.indices, W.data, aggregate, n_coarse,
+                                           members_ptr, members)
+    return _csr(indptr, indices, data, n_coarse, sorted_rows=False)
+
 
 def region_affinity(regions, features, boundary, sigma_color, sigma_edge):
     """Affinity of the regions of a label image for the normalized cut (the ``"regions"`` graph).
@@ -316,7 +336,8 @@ def _sigma_color(feat, sigma_color):
     """The given colour scale, or ``SIGMA_COLOR_FACTOR`` times the features' spread (never 0)."""
     if sigma_color is not None:
         return sigma_color
-    spread = float(np.sqrt(feat.astype(np.float64).var(axis=1).sum()))
+    # Row by row: a float64 copy of one feature at a time, not of all of them.
+    spread = float(np.sqrt(sum(row.astype(np.float64).var() for row in feat)))
     # A constant image has no spread: any positive scale gives the same graph.
     return SIGMA_COLOR_FACTOR * spread if spread > 0 else 1.0
 
