@@ -45,7 +45,8 @@ Writes ``scale.md``, ``scale.png`` (time against megapixels, log-log, with
 the fitted slopes) and ``scale.json`` (the raw rows) to ``--out``.
 
     python benchmarks/bench_scale.py [--methods kmeans,meanshift,ncut,volume]
-        [--sizes 0.26,1.05,2.47,5.56,9.88] [--out benchmarks/results]
+        [--sizes 0.26,1.05,2.47,5.56,9.88] [--cases kmeans,meanshift,ncut,slic]
+        [--out benchmarks/results] [--merge]
 """
 
 import argparse
@@ -394,7 +395,8 @@ def report(rows, out, command, versions):
                       f"{SHARE} window radii of an earlier climb's path takes its mode); its "
                       "adjusted Rand index against the exact labels is measured up to "
                       f"{ARI_PIXELS / 1e6:.2f} MP.", ""]
-    vol = [r for r in rows if r["method"] == "volume"]
+    vol = sorted((r for r in rows if r["method"] == "volume"),
+                 key=lambda r: VOLUME_CASES.index(r["case"]))
     if vol:
         lines += ["## Volume 60 x 256 x 256 uint16 (3.93 M voxels), channel_axis=None, "
                   "spacing=(2, 1, 1)", "",
@@ -472,6 +474,8 @@ def main():
     parser.add_argument("--sizes", default=",".join(CROPS))
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument("--cache", default="/tmp/classicseg_scale")
+    parser.add_argument("--cases", default=",".join(VOLUME_CASES),
+                        help="the volume's cases to run (with --merge, the others are kept)")
     parser.add_argument("--merge", action="store_true",
                         help="keep the rows of other methods from --out/scale.json")
     parser.add_argument("--report", action="store_true",
@@ -495,6 +499,9 @@ def main():
     cache.mkdir(parents=True, exist_ok=True)
     methods = args.methods.split(",")
     sizes = args.sizes.split(",")
+    cases = args.cases.split(",")
+    if not set(cases) <= set(VOLUME_CASES):
+        raise SystemExit(f"unknown cases {args.cases!r}; expected some of {', '.join(VOLUME_CASES)}")
     for m in methods:
         if m not in METHODS:
             raise SystemExit(f"unknown method {m!r}; expected some of {', '.join(METHODS)}")
@@ -517,11 +524,13 @@ def main():
     rows = []
     if args.merge:
         old = json.loads((Path(args.out) / "scale.json").read_text())
-        rows = [r for r in old if r["method"] not in methods]
+        rows = [r for r in old if r["method"] not in methods
+                or r["method"] == "volume" and r["case"] not in cases]
         command = old[0].get("command", command) if rows else command
     this_run = command if not args.merge else (
         "python benchmarks/bench_scale.py" + f" --methods {args.methods} --sizes {args.sizes}"
-        " --merge")
+        + (f" --cases {args.cases}" if args.cases != ",".join(VOLUME_CASES) else "")
+        + " --merge")
 
     def done(row):
         """Keep a finished row and rewrite the report (a long run leaves what it measured)."""
@@ -534,6 +543,8 @@ def main():
         if method == "volume":
             for case, side in (("kmeans", "ours"), ("kmeans", "peer"), ("meanshift", "ours"),
                                ("ncut", "ours"), ("slic", "peer")):
+                if case not in cases:
+                    continue
                 done(spawn(dict(method="volume", case=case, side=side, size="3.93",
                                 cache=str(cache))))
             continue
