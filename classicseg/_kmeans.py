@@ -234,6 +234,10 @@ def _kmeans(X, k, init, n_init, tol, max_iter, sample_weight, min_distance, rng,
                  "k-means' features, labels and bounds",
                  "cluster a random subset of the samples (or use kmeans_segment_blocks)")
     offset = np.array([_column_mean(X[:, f]) for f in range(d)])
+    if in_place and not np.isfinite(offset).all():
+        # float32 sums in float64 cannot overflow: some feature is NaN or inf (kmeans()
+        # checked its X; an image's features can overflow float32 though it is finite).
+        raise ValueError("the pixel features contain NaN or infinite values")
     Xt = X.T if in_place else np.empty((d, n), dtype=np.float32)
     for f in range(d):
         np.subtract(X[:, f], offset[f], out=Xt[f], dtype=np.float64, casting="unsafe")
@@ -316,8 +320,8 @@ def kmeans_segment(image, k, *, features=None, init="subset", n_init=1, tol=0.5,
     min_size = check_int(min_size, "min_size", minimum=0)
     Xt = feature_stack(img, is_color, features, spatial_scale=spatial_scale, spacing=spacing,
                        data_range=data_range, mask=mask)
-    # The features are ours (finite, as the image is): k-means centres them in
-    # place unless the merging of small regions needs them afterwards.
+    # The features are ours: k-means centres them in place unless the merging
+    # of small regions needs them afterwards.
     info = _kmeans(Xt.T, k, init, n_init, tol, max_iter, None, None, rng, in_place=min_size <= 1)
     merged = merge_small_clusters(info.labels, Xt, img, is_color, features, mask, min_size)
     del Xt

@@ -392,3 +392,9 @@ def test_image_not_modified(astronaut32):
     before = astronaut32.copy()
     kmeans_segment(astronaut32, 3, features="labxy", rng=0)
     np.testing.assert_array_equal(astronaut32, before)
+
+
+def test_features_that_overflow_float32_are_refused():
+    # A finite float64 image whose features do not fit in float32.
+    with np.errstate(over="ignore"), pytest.raises(ValueError, match="features contain NaN"):
+        kmeans_segment(np.full((4, 4, 3), 1e39), 2)
