@@ -18,6 +18,7 @@ import scipy.sparse.csgraph
 from . import _pixel_graph
 from ._kernels.ncut import cut_profile, segment_association, side_components, subgraph
 from ._pixel_graph import (
+    _block_graph,
     _build_graph,
     _check_spatial,
     _check_graph_args,
@@ -646,8 +647,8 @@ def _coarse_segment(feat, vertex, mask, spatial_shape, radius, sigma_color, sigm
 
     Blocks of ``factor`` pixels along every axis are the vertices; the weight
     between two blocks sums the pixel graph's weights between their pixels
-    (built a stripe of rows at a time, :func:`~classicseg._pixel_graph._superpixel_graph`),
-    so a partition along the blocks has the pixel graph's Ncut value. Averaging
+    (:func:`~classicseg._pixel_graph._block_graph`, without building the pixel
+    graph), so a partition along the blocks has the pixel graph's Ncut value. Averaging
     the features over blocks instead would smooth texture and noise away and
     cut another image.
     """
@@ -661,15 +662,8 @@ def _coarse_segment(feat, vertex, mask, spatial_shape, radius, sigma_color, sigm
             check_memory(_pixel_graph.GRAPH_COPIES * _block_graph_bytes(1, 1, radius, ndim),
                          "the graph of the blocks", "free memory or raise CLASSICSEG_MEMORY_LIMIT")
             break
-    coarse_shape = tuple(-(-size // factor) for size in spatial_shape)
-    block = np.ravel_multi_index(np.ix_(*(np.arange(size) // factor for size in spatial_shape)),
-                                 coarse_shape)
-    if mask is None:
-        block = block.reshape(-1)
-    else:  # only the blocks with a pixel inside the mask, numbered in order
-        block = np.unique(block[mask], return_inverse=True)[1].reshape(-1)
-    n_blocks = int(block.max()) + 1
-    W = _superpixel_graph(vertex, feat, block, n_blocks, radius, sigma_color, sigma_space, spacing)
+    W, block = _block_graph(vertex, feat, factor, radius, sigma_color, sigma_space, spacing)
+    n_blocks = W.shape[0]
     n_segments, thresh, method, min_split_size, rng = args
     if n_segments is not None:
         n_segments = min(n_segments, n_blocks)
@@ -679,13 +673,15 @@ def _coarse_segment(feat, vertex, mask, spatial_shape, radius, sigma_color, sigm
 
 
 def _block_graph_bytes(n, factor, radius, ndim):
-    """Upper bound of the CSR bytes of the graph of ``n`` pixels' blocks of ``factor`` pixels a side.
+    """Upper bound of the bytes of the graph of ``n`` pixels' blocks of ``factor`` pixels a side.
 
     Blocks ``b`` apart (in blocks, per axis) are joined when their nearest
-    pixels, ``max(0, (|b| - 1) factor + 1)`` apart per axis, are closer than ``radius``.
+    pixels, ``max(0, (|b| - 1) factor + 1)`` apart per axis, are closer than
+    ``radius``: that many CSR entries per block, plus the dense sums per
+    block and offset that :func:`~classicseg._pixel_graph._block_graph` gathers them in.
     """
-    reach = int(np.ceil(radius))
+    reach = -(-(int(np.ceil(radius)) - 1) // factor)
     b = np.abs(np.mgrid[(slice(-reach, reach + 1),) * ndim])
     gap = np.maximum(0, (b - 1) * factor + 1)
     entries = np.count_nonzero((gap**2).sum(axis=0) < radius**2)
-    return int(-(-n // factor**ndim)) * (entries * 12 + 4) + 4
+    return int(-(-n // factor**ndim)) * (entries * 12 + b[0].size * 8 + 4) + 4

@@ -13,7 +13,7 @@ every pixel, so no vertex has zero degree.
 import numpy as np
 import scipy.sparse
 
-from ._kernels.pixel_graph import count_edges, fill_edges
+from ._kernels.pixel_graph import block_graph, count_edges, fill_edges
 from ._kernels.spectral import quotient_graph
 from ._validate import check_float, check_memory, graph_budget, prepare_image
 from .features import _check_spacing, feature_stack
@@ -159,12 +159,7 @@ def _build_graph(vertex, feat, radius, sigma_color, sigma_space, rows=None, spac
     """
     ndim = vertex.ndim
     vertex = vertex.reshape((1,) * (3 - ndim) + vertex.shape)
-    dz, dy, dx = _offsets(radius, ndim)
-    steps = np.ones(3)
-    if spacing is not None:
-        steps[3 - ndim:] = spacing
-    dist2 = (dz * steps[0]) ** 2 + (dy * steps[1]) ** 2 + (dx * steps[2]) ** 2
-    spatial = np.exp(-dist2 / sigma_space**2).astype(np.float64)
+    dz, dy, dx, spatial = _offset_weights(radius, ndim, sigma_space, spacing)
     inv_sc2 = 1.0 / sigma_color**2
     n = feat.shape[1]
     row0, row1 = (0, vertex.shape[0] * vertex.shape[1]) if rows is None else rows
@@ -177,6 +172,53 @@ def _build_graph(vertex, feat, radius, sigma_color, sigma_space, rows=None, spac
     fill_edges(vertex, feat, dz, dy, dx, spatial, inv_sc2, WEIGHT_FLOOR, row0, row1, indptr,
                indices, data)
     return _csr(indptr, indices, data, n)
+
+
+def _offset_weights(radius, ndim, sigma_space, spacing):
+    """Neighbour offsets ``(dz, dy, dx)`` and their spatial factors ``exp(-|X_i - X_j|^2 / sigma_space^2)``."""
+    dz, dy, dx = _offsets(radius, ndim)
+    steps = np.ones(3)
+    if spacing is not None:
+        steps[3 - ndim:] = spacing
+    dist2 = (dz * steps[0]) ** 2 + (dy * steps[1]) ** 2 + (dx * steps[2]) ** 2
+    return dz, dy, dx, np.exp(-dist2 / sigma_space**2).astype(np.float64)
+
+
+def _block_graph(vertex, feat, factor, radius, sigma_color, sigma_space, spacing=None):
+    """The pixel graph's quotient over blocks of ``factor`` pixels along every axis.
+
+    Two blocks are joined by the sum of the weights (eq. 11) between their
+    pixels, computed by one kernel pass over the pixels without building the
+    pixel graph. Returns the CSR graph of the blocks that hold a vertex
+    (numbered in raster order) and the block of every vertex.
+    """
+    ndim = vertex.ndim
+    lattice = vertex.reshape((1,) * (3 - ndim) + vertex.shape)
+    fz = factor if ndim == 3 else 1
+    sizes = (fz, factor, factor)
+    inside = lattice >= 0
+    for axis, size in enumerate(sizes):  # blocks that hold a vertex
+        inside = np.logical_or.reduceat(inside, np.arange(0, inside.shape[axis], size), axis=axis)
+    block = np.full(inside.shape, -1, dtype=np.int64)
+    block[inside] = np.arange(np.count_nonzero(inside))
+    n_blocks = int(block.max()) + 1
+    reach = -(-(int(np.ceil(radius)) - 1) // factor)
+    reach_z = reach if ndim == 3 else 0
+    slots = (2 * reach_z + 1, 2 * reach + 1, 2 * reach + 1)
+    out = np.zeros((n_blocks, int(np.prod(slots))))
+    dz, dy, dx, spatial = _offset_weights(radius, ndim, sigma_space, spacing)
+    block_graph(lattice, feat, dz, dy, dx, spatial, 1.0 / sigma_color**2, WEIGHT_FLOOR, block, fz,
+                factor, reach_z, reach, out)
+    # Slot s of block a: the block at a's place plus the slot's offset.
+    place = np.nonzero(inside)
+    rows, cols = np.nonzero(out > 0)
+    offset = np.unravel_index(cols, slots)
+    other = block[tuple(p[rows] + o - r for p, o, r in zip(place, offset, (reach_z, reach, reach)))]
+    W = scipy.sparse.csr_array((out[rows, cols], (rows, other)), shape=(n_blocks, n_blocks))
+    # Each pair's weights are summed in the order of either block's pixels: exact symmetry.
+    W = ((W + W.T) * 0.5).tocsr()
+    pixel_block = block[np.ix_(*(np.arange(n) // size for n, size in zip(lattice.shape, sizes)))]
+    return W, pixel_block[lattice >= 0]
 
 
 def _superpixel_graph(vertex, feat, sp, n_sp, radius, sigma_color, sigma_space, spacing=None):

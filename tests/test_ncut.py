@@ -371,6 +371,29 @@ def test_coarse_path_when_the_pixel_graph_does_not_fit(monkeypatch):
     assert info.ncut == pytest.approx(naive.partition_ncut(W, labels), rel=1e-9)
 
 
+@pytest.mark.parametrize("shape, factor, radius, spacing, masked", [
+    ((13, 17), 2, 3, None, False), ((13, 17), 3, 5, None, True), ((5, 7, 9), 2, 1.2, (2, 1, 1), True),
+    ((6, 8, 7), 3, 2, None, False)])
+def test_block_graph_is_the_quotient_of_the_pixel_graph(shape, factor, radius, spacing, masked):
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 255, size=shape).astype(np.float64)
+    mask = rng.random(shape) > 0.3 if masked else None
+    W = affinity_graph(img, radius=radius, sigma_color=30.0, channel_axis=None, spacing=spacing,
+                       mask=mask, data_range=255).toarray()
+    assert (W[W > 0] > 1e-3).mean() > 0.1  # not only floor weights
+    feat = pixel_features(img, "gray", channel_axis=None, mask=mask, data_range=255).T.copy()
+    vertex = _pixel_graph._vertex_ids(shape, mask)
+    Q, block = _pixel_graph._block_graph(vertex, feat, factor, radius, 30.0, 4.0, spacing)
+    # The blocks by their place in the image, numbered in raster order among those in the mask.
+    place = np.ravel_multi_index(np.ix_(*(np.arange(n) // factor for n in shape)),
+                                 tuple(-(-n // factor) for n in shape))
+    expected = np.unique(place if mask is None else place[mask], return_inverse=True)[1].ravel()
+    np.testing.assert_array_equal(block, expected)
+    np.testing.assert_allclose(Q.toarray(), naive.quotient_graph(W, expected, Q.shape[0]),
+                               rtol=1e-12, atol=0)
+    assert abs(Q - Q.T).max() == 0
+
+
 def test_images_larger_than_coarse_vertices_take_the_coarse_path(monkeypatch):
     img, truth = two_regions((40, 48))
     monkeypatch.setattr(_ncut, "COARSE_VERTICES", img.size // 4)
