@@ -47,6 +47,10 @@ SUBSET_RESTARTS = 3
 # the last a quarter of the samples: on large images the slow creep of Lloyd's
 # iterations happens on samples, and the full run starts near its optimum.
 SUBSET_GROWTH = 10
+# Lloyd passes get a second thread only from this many samples per thread on.
+PARALLEL_SAMPLES = 1 << 20
+# Column means are summed in float64 over blocks of this many samples.
+MEAN_BLOCK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,18 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
     """
     X = check_array(X, "X", ndim=2)
     check_finite(X, "X")
+    return _kmeans(X, k, init, n_init, tol, max_iter, sample_weight, min_distance, rng)
+
+
+def _kmeans(X, k, init, n_init, tol, max_iter, sample_weight, min_distance, rng,
+            in_place=False):
+    """:func:`kmeans` on a checked, finite ``X``.
+
+    With ``in_place``, ``X`` is the ``(n, d)`` transpose of a C-contiguous
+    float32 feature-major array that the caller owns and no longer needs
+    (:func:`kmeans_segment`'s features): it is centred where it lies instead
+    of into a copy, which saves the largest array of the run.
+    """
     n, d = X.shape
     k = check_int(k, "k", minimum=1, maximum=n)
     n_init = check_int(n_init, "n_init", minimum=1)
@@ -213,17 +229,18 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
 
     # Centring keeps float32 distances accurate for data far from the origin:
     # the mean is subtracted in float64 before the cast (1e7 + U(0, 1) keeps
-    # its spread), one feature at a time to keep the float64 temporary small.
-    check_memory(n * (4 * d + 8 + 12 + 8), "k-means' features, labels and bounds",
+    # its spread), one feature at a time through small buffers.
+    check_memory(n * ((0 if in_place else 4 * d) + 8 + 12 + 8),
+                 "k-means' features, labels and bounds",
                  "cluster a random subset of the samples (or use kmeans_segment_blocks)")
-    # Each column's mean from a contiguous float64 copy: the same bits whatever
-    # X's memory layout (a mean over axis 0 sums C and Fortran arrays in other orders).
-    offset = np.empty(d)
-    Xt = np.empty((d, n), dtype=np.float32)
+    offset = np.array([_column_mean(X[:, f]) for f in range(d)])
+    if in_place and not np.isfinite(offset).all():
+        # float32 sums in float64 cannot overflow: some feature is NaN or inf (kmeans()
+        # checked its X; an image's features can overflow float32 though it is finite).
+        raise ValueError("the pixel features contain NaN or infinite values")
+    Xt = X.T if in_place else np.empty((d, n), dtype=np.float32)
     for f in range(d):
-        column = X[:, f].astype(np.float64)
-        offset[f] = column.mean()
-        Xt[f] = column - offset[f]
+        np.subtract(X[:, f], offset[f], out=Xt[f], dtype=np.float64, casting="unsafe")
     if explicit:
         # Shifted like the samples, so that a centre on a sample stays on it.
         centers0 = (_check_init_array(init, k, d) - offset).astype(np.float32).astype(np.float64)
@@ -242,7 +259,7 @@ def kmeans(X, k, *, init="subset", n_init=1, tol=0.5, max_iter=100, sample_weigh
             f"Number of distinct clusters ({n_found}) found smaller than k ({k}). "
             "Possibly due to duplicate points in X.",
             ConvergenceWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return KMeansResult(centers + offset, labels.astype(np.intp), float(inertia), n_iter, converged)
 
@@ -300,10 +317,14 @@ def kmeans_segment(image, k, *, features=None, init="subset", n_init=1, tol=0.5,
     """
     start_label = check_start_label(start_label)
     img, is_color, mask = prepare_image(image, channel_axis, mask)
+    min_size = check_int(min_size, "min_size", minimum=0)
     Xt = feature_stack(img, is_color, features, spatial_scale=spatial_scale, spacing=spacing,
                        data_range=data_range, mask=mask)
-    info = kmeans(Xt.T, k, init=init, n_init=n_init, tol=tol, max_iter=max_iter, rng=rng)
+    # The features are ours: k-means centres them in place unless the merging
+    # of small regions needs them afterwards.
+    info = _kmeans(Xt.T, k, init, n_init, tol, max_iter, None, None, rng, in_place=min_size <= 1)
     merged = merge_small_clusters(info.labels, Xt, img, is_color, features, mask, min_size)
+    del Xt
     labels = labels_to_image(merged, img.shape[:-1], mask, start_label)
     return (labels, info) if return_info else labels
 
@@ -380,12 +401,12 @@ def _init_subset(Xt, k, weights, rng, tol=0.5):
     On many samples the subset's centres seed k-means on larger random
     subsets in turn (``SUBSET_GROWTH``), each run stopped by ``tol``.
     """
-    n = Xt.shape[1]
-    pool = np.arange(n) if weights is None else np.flatnonzero(weights > 0)
-    size = max(10 * k, min(pool.size, SUBSET_SIZE))
-    if size >= pool.size:
+    pool = None if weights is None else np.flatnonzero(weights > 0)
+    n_pool = Xt.shape[1] if pool is None else pool.size
+    size = max(10 * k, min(n_pool, SUBSET_SIZE))
+    if size >= n_pool:
         return _init_kmeanspp(Xt, k, weights, rng)
-    idx = np.sort(pool[rng.choice(pool.size, size=size, replace=False)])
+    idx = _stratified_sample(pool, n_pool, size, rng)
     sub = np.ascontiguousarray(Xt[:, idx])
     sub_w = None if weights is None else weights[idx]
     best = None
@@ -394,17 +415,50 @@ def _init_subset(Xt, k, weights, rng, tol=0.5):
         if best is None or run[2] < best[2]:
             best = run
     centers = best[0]
-    while 2 * size <= pool.size // 4:
-        size = min(size * SUBSET_GROWTH, pool.size // 4)
-        idx = np.sort(pool[rng.choice(pool.size, size=size, replace=False)])
+    while 2 * size <= n_pool // 4:
+        size = min(size * SUBSET_GROWTH, n_pool // 4)
+        idx = _stratified_sample(pool, n_pool, size, rng)
         sub_w = None if weights is None else weights[idx]
         centers = _lloyd(np.ascontiguousarray(Xt[:, idx]), sub_w, centers, tol, 100)[0]
     return centers
 
 
+def _stratified_sample(pool, n_pool, size, rng):
+    """``size`` distinct sorted sample indices, one drawn uniformly in each of
+    ``size`` runs of consecutive candidates (stratified sampling).
+
+    Candidates are ``pool`` (sorted indices) or, if None, ``0 .. n_pool-1``.
+    Every candidate has about the same chance, as with a draw without
+    replacement, at O(size) cost; in an image's raster order the strata also
+    spread the samples over the whole image.
+    """
+    edges = np.arange(size + 1, dtype=np.int64) * n_pool // size
+    idx = edges[:-1] + (rng.random(size) * np.diff(edges)).astype(np.int64)
+    return idx if pool is None else pool[idx]
+
+
+def _column_mean(column):
+    """Mean of a 1-D array in float64, the same bits whatever its stride.
+
+    Blocks are copied to contiguous float64 and summed pairwise, then added
+    in order: the result depends on the values only, not on the memory
+    layout of ``X`` (a mean over axis 0 sums C and Fortran arrays in other
+    orders), and no float64 copy of the whole column is made.
+    """
+    total = 0.0
+    for start in range(0, column.shape[0], MEAN_BLOCK):
+        total += float(np.add.reduce(column[start:start + MEAN_BLOCK].astype(np.float64)))
+    return total / column.shape[0]
+
+
 def _lloyd(Xt, weights, centers, tol, max_iter):
-    """Lloyd iterations from ``centers``; see :func:`_lloyd_iterations`."""
-    with few_threads_for(-(-Xt.shape[1] // CHUNK)):
+    """Lloyd iterations from ``centers``; see :func:`_lloyd_iterations`.
+
+    A pass over fewer than ``PARALLEL_SAMPLES`` samples per thread runs on
+    fewer threads: most iterations skip most samples (Hamerly's bounds), so a
+    pass is too short to pay for waking a thread on a busy machine.
+    """
+    with few_threads_for(-(-Xt.shape[1] // CHUNK), PARALLEL_SAMPLES // CHUNK):
         return _lloyd_iterations(Xt, weights, centers, tol, max_iter)
 
 
@@ -413,8 +467,8 @@ def _lloyd_iterations(Xt, weights, centers, tol, max_iter):
 
     The first iteration computes every distance and sets Hamerly's bounds;
     the next ones recompute only where the bounds cannot prove a label; a
-    last exact pass gives the inertia and labels that belong to the final
-    centres (as scikit-learn's final E-step).
+    last pass gives the labels and inertia that belong to the final centres
+    (as scikit-learn's final E-step), with the bounds as well.
     """
     d, n = Xt.shape
     k = centers.shape[0]
@@ -428,16 +482,18 @@ def _lloyd_iterations(Xt, weights, centers, tol, max_iter):
     changed = np.empty(n_chunks, dtype=np.int64)
     inertia = np.empty(n_chunks)
     centers32 = np.asarray(centers, dtype=np.float32)
+    shift = np.zeros(k)
     converged = False
     for n_iter in range(1, max_iter + 1):
         if n_iter == 1:
             lloyd_pass(Xt, w, centers32, labels, upper, lower, sums, counts, changed, inertia)
         else:
             hamerly_pass(Xt, w, centers32, shift, _half_gaps(centers32), labels, upper, lower,
-                         sums, counts, changed)
+                         sums, counts, changed, inertia[:0])
         if changed.sum() == 0:
             # Same labels as the pass before: the centres are their means already.
             converged = True
+            shift[:] = 0.0
             break
         total, weight = reduce_chunks(sums, counts)
         _relocate_empty(Xt, w, centers32, labels, total, weight)
@@ -450,7 +506,8 @@ def _lloyd_iterations(Xt, weights, centers, tol, max_iter):
         if shift.max() <= tol:
             converged = True
             break
-    lloyd_pass(Xt, w, centers32, labels, upper[:0], lower[:0], sums, counts, changed, inertia)
+    hamerly_pass(Xt, w, centers32, shift, _half_gaps(centers32), labels, upper, lower, sums,
+                 counts, changed, inertia)
     weight = reduce_chunks(sums, counts)[1]
     return (centers32.astype(np.float64), labels, inertia.sum(), n_iter, converged,
             int(np.count_nonzero(weight > 0)))

@@ -18,6 +18,7 @@ import scipy.sparse.csgraph
 from . import _pixel_graph
 from ._kernels.ncut import cut_profile, segment_association, side_components, subgraph
 from ._pixel_graph import (
+    _block_graph,
     _build_graph,
     _check_spatial,
     _check_graph_args,
@@ -53,9 +54,12 @@ PATHS = ("graph", "pixel", "coarse", "superpixel")
 # (benchmarks/bsds_log.md, section 10); on pixel graphs ncut_partition's default.
 REGION_THRESH = 0.0015
 PIXEL_THRESH = 0.002
-# The coarse path (an image whose pixel graph does not fit in MAX_GRAPH_BYTES)
-# block-averages it to at most this many vertices: a few seconds of solving
-# whatever the image's size.
+# Images of more pixels than this take the coarse path: blocks of pixels, at
+# most this many, as vertices, so that the solve costs a few seconds whatever
+# the image's size. 512 x 512 and BSDS's 481 x 321 keep their pixel graph. On
+# the 1024 x 1024 mosaic crop of benchmarks/bench_scale.py the pixel graph took
+# 43 s for an Ncut (measured on the pixel graph) of 0.019, the 2 x 2 blocks
+# 6 s for 0.033.
 COARSE_VERTICES = 1 << 18
 
 
@@ -95,8 +99,8 @@ class NcutResult:
         ``"recursive"`` or ``"kway"``.
     path : str
         Which graph was partitioned, one of :data:`PATHS`: ``"graph"`` (the one given to
-        :func:`ncut_partition`), ``"pixel"``, ``"coarse"`` (a downsampled
-        image's pixel graph) or ``"superpixel"`` (the graph of the given
+        :func:`ncut_partition`), ``"pixel"``, ``"coarse"`` (the pixel graph's
+        quotient over blocks of pixels) or ``"superpixel"`` (the graph of the given
         superpixels, ``"regions"`` or ``"quotient"``: ``superpixel_graph``).
     n_vertices, n_edges : int
         Size of that graph (stored nonzeros, self-loops included).
@@ -538,14 +542,19 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
     -----
     Paths, chosen before anything large is allocated (``info.path``):
     ``"superpixel"`` when ``superpixels`` is given; ``"pixel"`` when the
-    pixel graph fits in ``MAX_GRAPH_BYTES`` (512 MiB: 1.5 megapixels at
+    image has at most ``COARSE_VERTICES`` (262 144, 512 x 512) pixels and
+    its pixel graph fits in ``MAX_GRAPH_BYTES`` (512 MiB: 1.5 megapixels at
     radius 3, 0.5 at radius 5; the solve holds a few graphs of that size at
     once, and less is used when the memory available now cannot hold
-    ``GRAPH_COPIES`` of them); otherwise ``"coarse"``: the image is
-    block-averaged by the least integer factor (along every axis) whose
-    graph fits and has at most ``COARSE_VERTICES`` (262 144) vertices
-    (radius and ``sigma_space`` divided by it, the radius kept at least
-    1.5), segmented, and the labels repeated back to full size.
+    ``GRAPH_COPIES`` of them); otherwise ``"coarse"``: blocks of ``f``
+    pixels along every axis are the vertices, ``f`` the least integer that
+    leaves at most ``COARSE_VERTICES`` blocks whose graph fits, and two
+    blocks are joined by the sum of the pixel graph's weights between their
+    pixels (its quotient, as ``superpixel_graph="quotient"``, built a stripe
+    of rows at a time), so that a partition of the blocks has the pixel
+    graph's Ncut value; each pixel takes its block's segment
+    (``min_split_size`` is divided by ``f**ndim``). Larger images thus cost
+    about the same solve, with segment borders on the blocks' grid.
 
     Raises
     ------
@@ -602,13 +611,13 @@ def ncut_segment(image, n_segments=None, *, features=None, radius=3, sigma_color
                                   spacing)
         info = _partition(W, *args, path="superpixel")
         labels0 = info.labels[sp]
-    elif graph_bytes(n, radius, len(spatial_shape)) <= graph_budget(
+    elif n <= COARSE_VERTICES and graph_bytes(n, radius, len(spatial_shape)) <= graph_budget(
             _pixel_graph.MAX_GRAPH_BYTES, _pixel_graph.GRAPH_COPIES):
         W = _build_graph(vertex, feat, radius, sigma_color, sigma_space, spacing=spacing)
         info = _partition(W, *args, path="pixel")
         labels0 = info.labels
     else:
-        labels0, info = _coarse_segment(feat, mask, spatial_shape, radius, sigma_color,
+        labels0, info = _coarse_segment(feat, vertex, mask, spatial_shape, radius, sigma_color,
                                         sigma_space, spacing, args)
     if n_segments is None and info.n_segments == 1 and n > 1:
         warnings.warn(f"ncut_segment found a single segment: no split had an Ncut below "
@@ -632,42 +641,47 @@ def _check_superpixels(superpixels, spatial_shape, mask):
     return inverse, int(inverse.max()) + 1
 
 
-def _coarse_segment(feat, mask, spatial_shape, radius, sigma_color, sigma_space, spacing, args):
-    """Segment the graph of block-averaged features that fits, and repeat the labels back."""
+def _coarse_segment(feat, vertex, mask, spatial_shape, radius, sigma_color, sigma_space, spacing,
+                    args):
+    """Segment the quotient of the pixel graph over square (cubic) blocks of pixels.
+
+    Blocks of ``factor`` pixels along every axis are the vertices; the weight
+    between two blocks sums the pixel graph's weights between their pixels
+    (:func:`~classicseg._pixel_graph._block_graph`, without building the pixel
+    graph), so a partition along the blocks has the pixel graph's Ncut value. Averaging
+    the features over blocks instead would smooth texture and noise away and
+    cut another image.
+    """
     n = feat.shape[1]
     ndim = len(spatial_shape)
     factor = max(2, int(np.ceil((n / COARSE_VERTICES) ** (1 / ndim))))
-    # At least the 8- (18-) neighbourhood: a radius below sqrt(2) would leave no edges in 2-D.
-    coarse_radius = max(round(radius / factor), 1.5)
     budget = graph_budget(_pixel_graph.MAX_GRAPH_BYTES, _pixel_graph.GRAPH_COPIES)
-    while graph_bytes(-(-n // factor**ndim), coarse_radius, ndim) > budget:
+    while _block_graph_bytes(n, factor, radius, ndim) > budget:
         factor += 1
-        coarse_radius = max(round(radius / factor), 1.5)
-        if factor > max(spatial_shape):  # not even a one-pixel image's graph fits
-            check_memory(_pixel_graph.GRAPH_COPIES * graph_bytes(1, coarse_radius, ndim),
-                         "the coarsest pixel graph", "free memory or raise CLASSICSEG_MEMORY_LIMIT")
+        if factor > max(spatial_shape):  # not even one block's graph fits
+            check_memory(_pixel_graph.GRAPH_COPIES * _block_graph_bytes(1, 1, radius, ndim),
+                         "the graph of the blocks", "free memory or raise CLASSICSEG_MEMORY_LIMIT")
             break
-    coarse_shape = tuple(-(-s // factor) for s in spatial_shape)
-    pad = tuple((0, c * factor - s) for c, s in zip(coarse_shape, spatial_shape))
-    blocks = tuple(x for c in coarse_shape for x in (c, factor))
-    block_axes = tuple(range(1, 2 * ndim, 2))
-    inside = np.ones(spatial_shape, dtype=bool) if mask is None else mask
-    planes = np.zeros(spatial_shape + (feat.shape[0],))
-    planes[inside] = feat.T
-    weight = np.pad(inside.astype(np.float64), pad).reshape(blocks).sum(axis=block_axes)
-    sums = np.pad(planes, pad + ((0, 0),)).reshape(blocks + (-1,)).sum(axis=block_axes)
-    coarse_mask = weight > 0
-    coarse_feat = np.ascontiguousarray(
-        (sums[coarse_mask] / weight[coarse_mask][:, None]).T, dtype=np.float32)
-    vertex = _vertex_ids(coarse_shape, None if mask is None else coarse_mask)
-    W = _build_graph(vertex, coarse_feat, coarse_radius, sigma_color, sigma_space / factor,
-                     spacing=spacing)
+    W, block = _block_graph(vertex, feat, factor, radius, sigma_color, sigma_space, spacing)
+    n_blocks = W.shape[0]
     n_segments, thresh, method, min_split_size, rng = args
     if n_segments is not None:
-        n_segments = min(n_segments, W.shape[0])
+        n_segments = min(n_segments, n_blocks)
     info = _partition(W, n_segments, thresh, method, max(1, min_split_size // factor**ndim), rng,
                       path="coarse")
-    full = vertex
-    for axis, size in enumerate(spatial_shape):
-        full = np.repeat(full, factor, axis=axis).take(np.arange(size), axis=axis)
-    return info.labels[full[inside]], info
+    return info.labels[block], info
+
+
+def _block_graph_bytes(n, factor, radius, ndim):
+    """Upper bound of the bytes of the graph of ``n`` pixels' blocks of ``factor`` pixels a side.
+
+    Blocks ``b`` apart (in blocks, per axis) are joined when their nearest
+    pixels, ``max(0, (|b| - 1) factor + 1)`` apart per axis, are closer than
+    ``radius``: that many CSR entries per block, plus the dense sums per
+    block and offset that :func:`~classicseg._pixel_graph._block_graph` gathers them in.
+    """
+    reach = -(-(int(np.ceil(radius)) - 1) // factor)
+    b = np.abs(np.mgrid[(slice(-reach, reach + 1),) * ndim])
+    gap = np.maximum(0, (b - 1) * factor + 1)
+    entries = np.count_nonzero((gap**2).sum(axis=0) < radius**2)
+    return int(-(-n // factor**ndim)) * (entries * 12 + b[0].size * 8 + 4) + 4

@@ -13,7 +13,8 @@ every pixel, so no vertex has zero degree.
 import numpy as np
 import scipy.sparse
 
-from ._kernels.pixel_graph import count_edges, fill_edges
+from ._kernels.pixel_graph import block_graph, count_edges, fill_edges
+from ._kernels.spectral import quotient_graph
 from ._validate import check_float, check_memory, graph_budget, prepare_image
 from .features import _check_spacing, feature_stack
 
@@ -158,12 +159,7 @@ def _build_graph(vertex, feat, radius, sigma_color, sigma_space, rows=None, spac
     """
     ndim = vertex.ndim
     vertex = vertex.reshape((1,) * (3 - ndim) + vertex.shape)
-    dz, dy, dx = _offsets(radius, ndim)
-    steps = np.ones(3)
-    if spacing is not None:
-        steps[3 - ndim:] = spacing
-    dist2 = (dz * steps[0]) ** 2 + (dy * steps[1]) ** 2 + (dx * steps[2]) ** 2
-    spatial = np.exp(-dist2 / sigma_space**2).astype(np.float64)
+    dz, dy, dx, spatial = _offset_weights(radius, ndim, sigma_space, spacing)
     inv_sc2 = 1.0 / sigma_color**2
     n = feat.shape[1]
     row0, row1 = (0, vertex.shape[0] * vertex.shape[1]) if rows is None else rows
@@ -178,23 +174,89 @@ def _build_graph(vertex, feat, radius, sigma_color, sigma_space, rows=None, spac
     return _csr(indptr, indices, data, n)
 
 
+def _offset_weights(radius, ndim, sigma_space, spacing):
+    """Neighbour offsets ``(dz, dy, dx)`` and their spatial factors ``exp(-|X_i - X_j|^2 / sigma_space^2)``."""
+    dz, dy, dx = _offsets(radius, ndim)
+    steps = np.ones(3)
+    if spacing is not None:
+        steps[3 - ndim:] = spacing
+    dist2 = (dz * steps[0]) ** 2 + (dy * steps[1]) ** 2 + (dx * steps[2]) ** 2
+    return dz, dy, dx, np.exp(-dist2 / sigma_space**2).astype(np.float64)
+
+
+def _block_graph(vertex, feat, factor, radius, sigma_color, sigma_space, spacing=None):
+    """The pixel graph's quotient over blocks of ``factor`` pixels along every axis.
+
+    Two blocks are joined by the sum of the weights (eq. 11) between their
+    pixels, computed by one kernel pass over the pixels without building the
+    pixel graph. Returns the CSR graph of the blocks that hold a vertex
+    (numbered in raster order) and the block of every vertex.
+    """
+    ndim = vertex.ndim
+    lattice = vertex.reshape((1,) * (3 - ndim) + vertex.shape)
+    fz = factor if ndim == 3 else 1
+    sizes = (fz, factor, factor)
+    inside = lattice >= 0
+    for axis, size in enumerate(sizes):  # blocks that hold a vertex
+        inside = np.logical_or.reduceat(inside, np.arange(0, inside.shape[axis], size), axis=axis)
+    block = np.full(inside.shape, -1, dtype=np.int64)
+    block[inside] = np.arange(np.count_nonzero(inside))
+    n_blocks = int(block.max()) + 1
+    reach = -(-(int(np.ceil(radius)) - 1) // factor)
+    reach_z = reach if ndim == 3 else 0
+    slots = (2 * reach_z + 1, 2 * reach + 1, 2 * reach + 1)
+    out = np.zeros((n_blocks, int(np.prod(slots))))
+    dz, dy, dx, spatial = _offset_weights(radius, ndim, sigma_space, spacing)
+    block_graph(lattice, feat, dz, dy, dx, spatial, 1.0 / sigma_color**2, WEIGHT_FLOOR, block, fz,
+                factor, reach_z, reach, out)
+    # Slot s of block a: the block at a's place plus the slot's offset.
+    place = np.nonzero(inside)
+    rows, cols = np.nonzero(out > 0)
+    offset = np.unravel_index(cols, slots)
+    other = block[tuple(p[rows] + o - r for p, o, r in zip(place, offset, (reach_z, reach, reach)))]
+    W = scipy.sparse.csr_array((out[rows, cols], (rows, other)), shape=(n_blocks, n_blocks))
+    # Each pair's weights are summed in the order of either block's pixels: exact symmetry.
+    W = ((W + W.T) * 0.5).tocsr()
+    pixel_block = block[np.ix_(*(np.arange(n) // size for n, size in zip(lattice.shape, sizes)))]
+    return W, pixel_block[lattice >= 0]
+
+
 def _superpixel_graph(vertex, feat, sp, n_sp, radius, sigma_color, sigma_space, spacing=None):
     """Quotient ``P^T W P`` of the pixel graph over superpixels, built a stripe of rows at a time."""
     width = vertex.shape[-1]
     height = vertex.size // width  # lattice rows, plane by plane
     per_row = graph_bytes(width, radius, vertex.ndim)
     stripe = max(1, min(height, graph_budget(MAX_GRAPH_BYTES, GRAPH_COPIES) // 4 // per_row))
-    P = scipy.sparse.csr_array((np.ones(sp.size), sp, np.arange(sp.size + 1)),
-                               shape=(sp.size, n_sp))
+    members = _members(sp, n_sp)
     Q = scipy.sparse.csr_array((n_sp, n_sp))
     for row0 in range(0, height, stripe):
         Ws = _build_graph(vertex, feat, radius, sigma_color, sigma_space,
                           rows=(row0, min(height, row0 + stripe)), spacing=spacing)
-        Q = Q + P.T @ Ws @ P
+        Q = Q + _quotient(Ws, sp, n_sp, members)
     Q = Q.tocsr()
     Q.sum_duplicates()
     # Summation order differs between (i, j) and (j, i): restore exact symmetry.
     return ((Q + Q.T) * 0.5).tocsr()
+
+def _members(aggregate, n_coarse):
+    """The fine vertices of every aggregate: ``(members_ptr, members)``, a CSR of ``P^T``."""
+    members = np.argsort(aggregate, kind="stable")
+    members_ptr = np.zeros(n_coarse + 1, dtype=np.int64)
+    np.cumsum(np.bincount(aggregate, minlength=n_coarse), out=members_ptr[1:])
+    return members_ptr, members
+
+
+def _quotient(W, aggregate, n_coarse, members=None):
+    """``P^T W P`` for the 0/1 aggregation ``aggregate`` (a Numba kernel, no sparse products).
+
+    ``members`` (from :func:`_members`) can be given when several graphs share
+    the aggregation (the stripes of :func:`_superpixel_graph`).
+    """
+    members_ptr, members = _members(aggregate, n_coarse) if members is None else members
+    indptr, indices, data = quotient_graph(W.indptr, W.indices, W.data, aggregate, n_coarse,
+                                           members_ptr, members)
+    return _csr(indptr, indices, data, n_coarse, sorted_rows=False)
+
 
 def region_affinity(regions, features, boundary, sigma_color, sigma_edge):
     """Affinity of the regions of a label image for the normalized cut (the ``"regions"`` graph).
@@ -316,7 +378,8 @@ def _sigma_color(feat, sigma_color):
     """The given colour scale, or ``SIGMA_COLOR_FACTOR`` times the features' spread (never 0)."""
     if sigma_color is not None:
         return sigma_color
-    spread = float(np.sqrt(feat.astype(np.float64).var(axis=1).sum()))
+    # Row by row: a float64 copy of one feature at a time, not of all of them.
+    spread = float(np.sqrt(sum(row.astype(np.float64).var() for row in feat)))
     # A constant image has no spread: any positive scale gives the same graph.
     return SIGMA_COLOR_FACTOR * spread if spread > 0 else 1.0
 

@@ -24,8 +24,8 @@ import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
 
-from ._kernels.spectral import heavy_edge_matching, quotient_graph, scale_symmetric
-from ._pixel_graph import _csr
+from ._kernels.spectral import heavy_edge_matching, scale_symmetric
+from ._pixel_graph import _quotient
 
 # Graphs up to this many vertices are solved densely (scipy.linalg.eigh).
 DENSE_SIZE = 300
@@ -119,16 +119,6 @@ def _coarsen(W, degree):
     if graph is W:
         return None
     return _prolongation(aggregate, graph.shape[0]), graph, degree
-
-
-def _quotient(W, aggregate, n_coarse):
-    """``P^T W P`` for the 0/1 aggregation ``aggregate`` (a Numba kernel, no sparse products)."""
-    members = np.argsort(aggregate, kind="stable")
-    members_ptr = np.zeros(n_coarse + 1, dtype=np.int64)
-    np.cumsum(np.bincount(aggregate, minlength=n_coarse), out=members_ptr[1:])
-    indptr, indices, data = quotient_graph(W.indptr, W.indices, W.data, aggregate, n_coarse,
-                                           members_ptr, members)
-    return _csr(indptr, indices, data, n_coarse, sorted_rows=False)
 
 
 def _prolongation(aggregate, n_coarse):

@@ -275,7 +275,7 @@ def labels_to_image(labels, spatial_shape, mask, start_label):
     ``regionprops`` and ``label2rgb`` treat as background).
     """
     if mask is None:
-        return labels.astype(np.intp).reshape(spatial_shape) + start_label
+        return np.add(labels.reshape(spatial_shape), start_label, dtype=np.intp)
     out = np.full(spatial_shape, start_label - 1, dtype=np.intp)
     out[mask] = labels + start_label
     return out

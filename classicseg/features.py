@@ -143,7 +143,10 @@ def feature_stack(img, is_color, features=None, *, spatial_scale=1.0, spacing=No
                  "classicseg.batch.kmeans_segment_blocks")
     out = np.empty((len(rows), n), dtype=np.float32)
     for i, row in enumerate(rows):
-        out[i] = row.reshape(-1) if mask is None else row[mask]
+        if mask is None:
+            out[i].reshape(spatial)[...] = row  # no flat copy of a broadcast position plane
+        else:
+            out[i] = row[mask]
     return out
 
 
@@ -189,7 +192,7 @@ def _colour_planes(img, name, data_range):
     if name == "gray" and img.shape[-1] == 3:
         gray = skcolor.rgb2gray(img.astype(np.float32), channel_axis=-1)
         return [gray * scale]
-    return [img[..., c].astype(np.float32) * scale for c in range(img.shape[-1])]
+    return [np.multiply(img[..., c], scale, dtype=np.float32) for c in range(img.shape[-1])]
 
 
 def _custom_planes(values, spatial, mask):

@@ -108,7 +108,8 @@ def test_kernel_equals_naive_pass(weighted):
 
 @pytest.mark.parametrize("step", [0.01, 0.3, 3.0])
 def test_bounded_pass_equals_naive_assignment(step):
-    # After the centres move, Hamerly's pass must give the exact nearest centres.
+    # After the centres move, Hamerly's pass must give the exact nearest centres
+    # (and, as the last pass of a run, their inertia).
     from classicseg._kmeans import _half_gaps
 
     rng = np.random.default_rng(17)
@@ -123,9 +124,11 @@ def test_bounded_pass_equals_naive_assignment(step):
     lloyd_pass(Xt, w, centers, labels, upper, lower, *bufs, np.empty(4))
     moved = (centers + rng.normal(scale=step, size=centers.shape)).astype(np.float32)
     shift = np.linalg.norm(moved.astype(np.float64) - centers, axis=1)
-    hamerly_pass(Xt, w, moved, shift, _half_gaps(moved), labels, upper, lower, *bufs)
-    ref_labels, ref_sums, ref_counts, _ = naive.lloyd_pass(X, moved)
+    inertia = np.empty(4)
+    hamerly_pass(Xt, w, moved, shift, _half_gaps(moved), labels, upper, lower, *bufs, inertia)
+    ref_labels, ref_sums, ref_counts, ref_inertia = naive.lloyd_pass(X, moved)
     np.testing.assert_array_equal(labels, ref_labels)
+    assert inertia.sum() == pytest.approx(ref_inertia, rel=1e-5)
     total, weight = reduce_chunks(bufs[0], bufs[1])
     np.testing.assert_allclose(total, ref_sums, rtol=1e-5, atol=1e-4)
     np.testing.assert_array_equal(weight, ref_counts)
@@ -344,15 +347,19 @@ def test_properties(h, w, k, seed, start_label, init):
 
 def test_one_and_two_threads_give_identical_results():
     # In processes with NUMBA_NUM_THREADS=1 and 2 (never vacuous on one core);
-    # enough chunks that few_threads_for keeps both threads busy.
+    # the threshold lowered so that few_threads_for keeps both threads busy.
     one, two = outputs_per_thread_count(f"""
-        from classicseg import kmeans
+        from classicseg import kmeans, kmeans_segment, _kmeans
+        _kmeans.PARALLEL_SAMPLES = 16 * {CHUNK}
         for seed in (0, 7, 1234):
             X = np.random.default_rng(seed).normal(size=(70 * {CHUNK} + 3, 5)).astype(np.float32)
             res = kmeans(X, 7, init="k-means++", rng=seed)
             digest(res.labels, res.centers, np.array(res.inertia))
+        img = np.random.default_rng(5).integers(0, 256, size=(240, 250, 3), dtype=np.uint8)
+        labels, res = kmeans_segment(img, 9, features="rgbxy", rng=3, return_info=True)
+        digest(labels, res.centers, np.array(res.inertia))
     """)
-    assert len(one) == 3 and one == two
+    assert len(one) == 4 and one == two
 
 
 @pytest.mark.parametrize("call, error, match", [
@@ -385,3 +392,9 @@ def test_image_not_modified(astronaut32):
     before = astronaut32.copy()
     kmeans_segment(astronaut32, 3, features="labxy", rng=0)
     np.testing.assert_array_equal(astronaut32, before)
+
+
+def test_features_that_overflow_float32_are_refused():
+    # A finite float64 image whose features do not fit in float32.
+    with np.errstate(over="ignore"), pytest.raises(ValueError, match="features contain NaN"):
+        kmeans_segment(np.full((4, 4, 3), 1e39), 2)

@@ -90,20 +90,20 @@ def test_volume_graph_matches_naive_with_spacing(radius, neighbours):
 
 @pytest.mark.parametrize("coarse", [False, True])
 def test_volume_segments_follow_a_blob(monkeypatch, coarse):
-    # A ball in a noisy volume with anisotropic voxels: the 6-neighbourhood graph cuts it out.
-    z, y, x = np.mgrid[:8, :20, :20]
-    blob = (2 * (z - 4)) ** 2 + (y - 9) ** 2 + (x - 10) ** 2 < 36
+    # A cell in a noisy volume with anisotropic voxels: the 6-neighbourhood graph cuts it out.
+    # Its faces lie between blocks of 2 voxels, which the coarse path can follow exactly.
+    blob = np.zeros((8, 20, 20), dtype=bool)
+    blob[2:6, 4:14, 6:16] = True
     vol = np.where(blob, 40000, 8000) + np.random.default_rng(0).normal(0, 1500, blob.shape)
     vol = vol.astype(np.uint16)
     if coarse:
-        # Factor 2 along each axis: 400 coarse voxels, the 18-neighbourhood.
-        monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", _pixel_graph.graph_bytes(400, 1.5, 3))
+        # Blocks of 2 voxels along each axis: 400 vertices, joined through the voxels' 6-neighbourhood.
+        monkeypatch.setattr(_ncut, "COARSE_VERTICES", 400)
     labels, info = ncut_segment(vol, 2, radius=1.2, channel_axis=None, spacing=(2, 1, 1), rng=0,
                                 return_info=True)
     assert info.path == ("coarse" if coarse else "pixel") and labels.shape == vol.shape
     assert info.n_vertices == (400 if coarse else vol.size)
-    # The coarse path labels 2 x 2 x 2 blocks: only the blob's blocky rim can differ.
-    assert agreement(labels, blob.astype(int)) >= (0.95 if coarse else 0.999)
+    assert agreement(labels, blob.astype(int)) >= 0.999
 
 
 def test_affinity_graph_with_mask_and_default_sigma():
@@ -361,11 +361,47 @@ def test_every_reported_path_is_in_the_documented_set(monkeypatch):
 
 def test_coarse_path_when_the_pixel_graph_does_not_fit(monkeypatch):
     img, truth = two_regions((40, 48))
+    W = affinity_graph(img, channel_axis=None)
     monkeypatch.setattr(_pixel_graph, "MAX_GRAPH_BYTES", _pixel_graph.graph_bytes(img.size, 5) // 3)
     labels, info = ncut_segment(img, 2, channel_axis=None, return_info=True)
     assert info.path == "coarse" and info.n_vertices < img.size / 3
     assert labels.shape == img.shape
     assert agreement(labels, truth) >= 0.97
+    # The blocks' graph is the quotient of the pixel graph: the same Ncut for their partition.
+    assert info.ncut == pytest.approx(naive.partition_ncut(W, labels), rel=1e-9)
+
+
+@pytest.mark.parametrize("shape, factor, radius, spacing, masked", [
+    ((13, 17), 2, 3, None, False), ((13, 17), 3, 5, None, True), ((5, 7, 9), 2, 1.2, (2, 1, 1), True),
+    ((6, 8, 7), 3, 2, None, False)])
+def test_block_graph_is_the_quotient_of_the_pixel_graph(shape, factor, radius, spacing, masked):
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 255, size=shape).astype(np.float64)
+    mask = rng.random(shape) > 0.3 if masked else None
+    W = affinity_graph(img, radius=radius, sigma_color=30.0, channel_axis=None, spacing=spacing,
+                       mask=mask, data_range=255).toarray()
+    assert (W[W > 0] > 1e-3).mean() > 0.1  # not only floor weights
+    feat = pixel_features(img, "gray", channel_axis=None, mask=mask, data_range=255).T.copy()
+    vertex = _pixel_graph._vertex_ids(shape, mask)
+    Q, block = _pixel_graph._block_graph(vertex, feat, factor, radius, 30.0, 4.0, spacing)
+    # The blocks by their place in the image, numbered in raster order among those in the mask.
+    place = np.ravel_multi_index(np.ix_(*(np.arange(n) // factor for n in shape)),
+                                 tuple(-(-n // factor) for n in shape))
+    expected = np.unique(place if mask is None else place[mask], return_inverse=True)[1].ravel()
+    np.testing.assert_array_equal(block, expected)
+    np.testing.assert_allclose(Q.toarray(), naive.quotient_graph(W, expected, Q.shape[0]),
+                               rtol=1e-12, atol=0)
+    assert abs(Q - Q.T).max() == 0
+
+
+def test_images_larger_than_coarse_vertices_take_the_coarse_path(monkeypatch):
+    img, truth = two_regions((40, 48))
+    monkeypatch.setattr(_ncut, "COARSE_VERTICES", img.size // 4)
+    labels, info = ncut_segment(img, 2, channel_axis=None, return_info=True)
+    assert info.path == "coarse" and info.n_vertices == img.size // 4  # blocks of 2 x 2
+    assert agreement(labels, truth) >= 0.97
+    monkeypatch.setattr(_ncut, "COARSE_VERTICES", img.size)
+    assert ncut_segment(img, 2, channel_axis=None, return_info=True)[1].path == "pixel"
 
 
 def test_superpixel_graph_is_the_quotient_of_the_pixel_graph(monkeypatch):

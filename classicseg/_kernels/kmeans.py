@@ -11,7 +11,7 @@ reduced serially in chunk order, so results are bit-identical for any number
 of threads.
 
 Two passes share the accumulation: :func:`lloyd_pass` computes every distance
-(the first and last iterations), :func:`hamerly_pass` skips the samples whose
+(the first iteration), :func:`hamerly_pass` skips the samples whose
 distance bounds prove their label cannot change (Hamerly, "Making k-means even
 faster", SDM 2010), which is most of them once the clusters settle.
 """
@@ -57,13 +57,13 @@ def lloyd_pass(X, weights, centers, labels, upper, lower, sums, counts, changed,
                 for i in range(m):
                     t = row[i] - cf
                     dist[i] += t * t
+            # Branch-free, so that the loop vectorises; the first centre wins ties.
             for i in range(m):
-                if dist[i] < best[i]:
-                    second[i] = best[i]
-                    best[i] = dist[i]
-                    nearest[i] = j
-                elif dist[i] < second[i]:
-                    second[i] = dist[i]
+                dv = dist[i]
+                b = best[i]
+                second[i] = min(second[i], max(dv, b))
+                nearest[i] = j if dv < b else nearest[i]
+                best[i] = min(b, dv)
         total = 0.0
         for i in range(m):
             total += _weight(weights, start + i) * np.float64(best[i])
@@ -75,14 +75,18 @@ def lloyd_pass(X, weights, centers, labels, upper, lower, sums, counts, changed,
 
 
 @kernel(parallel=True)
-def hamerly_pass(X, weights, centers, shift, half_gap, labels, upper, lower, sums, counts, changed):
+def hamerly_pass(X, weights, centers, shift, half_gap, labels, upper, lower, sums, counts, changed,
+                 inertia):
     """One iteration that recomputes distances only where the bounds demand it.
 
     ``shift`` (k,) float64 is how far each centre moved since the last pass,
     ``half_gap`` (k,) float64 half the distance from each centre to its
     nearest other centre. A sample keeps its label when its upper bound on
     the distance to its centre is below both its lower bound on every other
-    centre and its centre's ``half_gap``.
+    centre and its centre's ``half_gap``. ``inertia`` (n_chunks,) float64,
+    if not empty, gets the weighted squared distances to the new labels'
+    centres: the last pass of a run gives the exact labels and inertia of
+    the final centres at a fraction of :func:`lloyd_pass`'s cost.
     """
     d, n = X.shape
     k = centers.shape[0]
@@ -113,6 +117,11 @@ def hamerly_pass(X, weights, centers, shift, half_gap, labels, upper, lower, sum
             nearest[i] = a
             upper[p] = u
             lower[p] = lo
+        if inertia.shape[0] > 0:
+            total = 0.0
+            for i in range(m):
+                total += _weight(weights, start + i) * _sq_distance(X, start + i, centers, nearest[i])
+            inertia[c] = total
         changed[c] = _accumulate(X, weights, nearest, labels, start, sums[c], counts[c])
 
 

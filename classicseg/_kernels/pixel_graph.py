@@ -91,3 +91,39 @@ def fill_edges(vertex, feat, dz, dy, dx, spatial, inv_sigma_color2, floor, row0,
                 indices[slot] = j
                 data[slot] = _edge_weight(feat, i, j, spatial[o], inv_sigma_color2, floor)
                 slot += 1
+
+
+@kernel(parallel=True)
+def block_graph(vertex, feat, dz, dy, dx, spatial, inv_sigma_color2, floor, block, fz, f, reach_z,
+                reach, out):
+    """Pixel-graph weights summed between blocks of pixels (the quotient ``P^T W P``).
+
+    ``block`` is the ``(P', M', N')`` int64 lattice of block ids (-1 for a
+    block with no vertex), a block being ``fz`` planes by ``f`` rows by ``f``
+    columns of ``vertex``. ``out`` (n_blocks, n_slots) float64, zeroed, gets
+    at ``out[a, s]`` the sum of the weights from the vertices of block ``a``
+    to those of the block at lattice offset ``s`` (``(2 reach_z + 1) (2 reach + 1)^2``
+    offsets in raveled order; ``reach`` blocks at most along each axis).
+    Each weight is the pixel graph's (:func:`fill_edges`), self-loops
+    included. One chunk per row of blocks, which writes only its own blocks'
+    rows of ``out``: the same sums for any number of threads.
+    """
+    depth, height, width = vertex.shape
+    side = 2 * reach + 1
+    for cr in prange(block.shape[0] * block.shape[1]):
+        cz = cr // block.shape[1]
+        cy = cr - cz * block.shape[1]
+        for z in range(cz * fz, min((cz + 1) * fz, depth)):
+            for y in range(cy * f, min((cy + 1) * f, height)):
+                for x in range(width):
+                    i = vertex[z, y, x]
+                    if i < 0:
+                        continue
+                    a = block[cz, cy, x // f]
+                    for o in range(dy.shape[0]):
+                        j = _neighbour(vertex, z, y, x, dz, dy, dx, o)
+                        if j < 0:
+                            continue
+                        s = (((z + dz[o]) // fz - cz + reach_z) * side
+                             + (y + dy[o]) // f - cy + reach) * side + (x + dx[o]) // f - x // f + reach
+                        out[a, s] += _edge_weight(feat, i, j, spatial[o], inv_sigma_color2, floor)
