@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy import io as sio
 from scipy import ndimage as ndi
 from scipy.cluster.hierarchy import fcluster
+from skimage import measure
 
 import naive
 from naive import same_partition
@@ -64,6 +65,33 @@ def test_region_graph_equals_pixel_by_pixel_count(seed, shape, connectivity):
     np.testing.assert_allclose(g.boundary_mean, g.boundary_sum / g.length)
     np.testing.assert_array_equal(g.labels, np.unique(labels))
     np.testing.assert_array_equal(g.sizes, [np.sum(labels == v) for v in g.labels])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6),
+       st.sampled_from([(7, 9), (3, 2), (5, 1), (1, 6), (4, 5, 6), (2, 1, 3), (30,)]),
+       st.integers(1, 3), st.booleans())
+def test_leaves_are_skimage_connected_components(seed, shape, connectivity, masked):
+    rng = np.random.default_rng(seed)
+    connectivity = min(connectivity, len(shape))
+    labels = rng.integers(-2, 1, shape)  # three values: components of every shape
+    mask = None
+    if masked:
+        mask = rng.random(shape) > 0.2
+        mask.flat[0] = True
+    boundary = rng.random(shape)
+    h = merge_hierarchy(labels, boundary=boundary, linkage="boundary",
+                        connectivity=connectivity, mask=mask)
+    shifted = labels + 3  # skimage's background is 0
+    if masked:
+        shifted[~mask] = 0
+    expected = measure.label(shifted, background=0, connectivity=connectivity) - 1
+    np.testing.assert_array_equal(h.leaves, expected)  # the same numbering: raster order
+    # The first merge: the lowest mean boundary over the borders between leaves.
+    borders = {p: e for p, e in naive.region_graph(expected, boundary, connectivity).items()
+               if min(p) >= 0}
+    if borders:
+        assert h.altitudes[h.n_leaves] == pytest.approx(min(t / n for n, t in borders.values()))
 
 
 def test_region_graph_takes_unusual_layouts_and_leaves_input_alone():
