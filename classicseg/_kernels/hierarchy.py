@@ -173,30 +173,30 @@ def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_
         while run_end[kb] <= i + step:
             kb += 1
         while i < stop:
-            e = min(run_end[ka], run_end[kb] - step, stop)
-            if not masked or (run_in[ka] and run_in[kb]):
-                if run_label[ka] != run_label[kb]:
-                    w = 0.0
-                    if use_boundary:
-                        for t in range(i, e):
-                            w += np.float64(boundary[t]) + np.float64(boundary[t + step])
-                    ra[m] = ka
-                    rb[m] = kb
-                    rc[m] = e - i
-                    rw[m] = 0.5 * w
-                    m += 1
-                elif connect:
-                    x = find(parent, ka)
-                    y = find(parent, kb)
-                    if x < y:
-                        parent[y] = x
-                    elif y < x:
-                        parent[x] = y
+            end_a = run_end[ka]
+            end_b = run_end[kb] - step
+            e = min(end_a, end_b, stop)
+            both = not masked or (run_in[ka] and run_in[kb])
+            if both and run_label[ka] != run_label[kb]:
+                w = 0.0
+                if use_boundary:
+                    for t in range(i, e):
+                        w += np.float64(boundary[t]) + np.float64(boundary[t + step])
+                ra[m] = ka
+                rb[m] = kb
+                rc[m] = e - i
+                rw[m] = 0.5 * w
+                m += 1
+            elif both and connect:
+                x = find(parent, ka)
+                y = find(parent, kb)
+                if x < y:
+                    parent[y] = x
+                elif y < x:
+                    parent[x] = y
             i = e
-            if run_end[ka] == i:
-                ka += 1
-            if run_end[kb] == i + step:
-                kb += 1
+            ka += end_a == e  # (no branch: which run ends first is a coin toss)
+            kb += end_b == e
     region = np.empty(k, np.int64)
     n = 0 if connect else n_labels
     for q in range(k):  # parent[q] <= q is numbered already: no search
@@ -402,8 +402,10 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
     h = e_count
     mark = np.full(n_nodes, -1, np.int64)
     slot = np.empty(n_nodes, np.int64)
+    summed = np.empty(max(e_count, 1), np.int64)
     node = n
     while h > 0:
+        n_summed = 0
         c = hc[0]
         e = he[0]
         _remove(hc, he, pos, h, e)
@@ -435,6 +437,8 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
                     g = slot[x]
                     length[g] += length[f]
                     total[g] += total[f]
+                    summed[n_summed] = g
+                    n_summed += 1
                     _remove(hc, he, pos, h, f)
                     h -= 1
                     continue
@@ -447,12 +451,19 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
                 pool[used] = f
                 used += 1
         list_len[w] = used - list_start[w]
-        for t in range(list_start[w], used):  # BOUNDARY: only summed edges change
-            f = pool[t]
-            cf = _cost(linkage, ea[f], eb[f], length[f], total[f], size, feat, edge_weight,
-                       size_scale, size_power)
-            if cf != hc[pos[f]]:
-                _place(hc, he, pos, pos[f], h, cf, f)
+        if linkage == BOUNDARY:  # only the edges that took a parallel one change
+            for t in range(n_summed):
+                f = summed[t]
+                cf = total[f] / length[f]
+                if cf != hc[pos[f]]:
+                    _place(hc, he, pos, pos[f], h, cf, f)
+        else:
+            for t in range(list_start[w], used):
+                f = pool[t]
+                cf = _cost(linkage, ea[f], eb[f], length[f], total[f], size, feat, edge_weight,
+                           size_scale, size_power)
+                if cf != hc[pos[f]]:
+                    _place(hc, he, pos, pos[f], h, cf, f)
     # Parts of the graph that never touch: join their roots, lowest first.
     last = -1
     for r in range(node):
