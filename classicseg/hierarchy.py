@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 from skimage import color, filters, transform
-from skimage.measure import label as connected_components
 
 from ._kernels import hierarchy as _k
 from ._validate import (check_array, check_finite, check_float, check_int, check_labels,
@@ -530,8 +529,7 @@ def _kmeans_leaves(img):
 
     lab = _lab(img, 1.0)
     space = "lab" if img.shape[-1] == 3 else "color"
-    labels = connected_components(kmeans_segment(lab, 24, features=space, data_range=1.0, rng=0),
-                                  connectivity=1)
+    labels = leaf_regions(kmeans_segment(lab, 24, features=space, data_range=1.0, rng=0)) + 1
     return merge_small_regions(labels, lab, 60)
 
 
@@ -562,6 +560,18 @@ def _lab(img, sigma):
 def _colour_gradient(lab):
     """Euclidean norm of the Sobel responses of the channels."""
     return np.sqrt(sum(filters.sobel(lab[..., c]) ** 2 for c in range(lab.shape[-1])))
+
+
+def leaf_regions(labels, *, mask=None, connectivity=1):
+    """Connected components of ``labels`` (inside ``mask``), numbered 0.. in raster order; -1 outside.
+
+    The leaves of :func:`merge_hierarchy`. Returns an int64 array of the
+    labels' shape.
+    """
+    labels = _check_labels(labels)
+    mask = prepare_mask(mask, labels.shape)
+    connectivity = check_int(connectivity, "connectivity", minimum=1, maximum=labels.ndim)
+    return _leaf_graph(labels, mask, None, connectivity)[0]
 
 
 def _leaf_graph(labels, mask, boundary, connectivity):

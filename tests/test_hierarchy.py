@@ -19,6 +19,7 @@ from skimage import measure
 import naive
 from naive import same_partition
 from classicseg import Hierarchy, merge_hierarchy, region_graph
+from classicseg.hierarchy import leaf_regions
 
 hg = pytest.importorskip("higra")
 
@@ -87,6 +88,8 @@ def test_leaves_are_skimage_connected_components(seed, shape, connectivity, mask
         shifted[~mask] = 0
     expected = measure.label(shifted, background=0, connectivity=connectivity) - 1
     np.testing.assert_array_equal(h.leaves, expected)  # the same numbering: raster order
+    np.testing.assert_array_equal(leaf_regions(labels, mask=mask, connectivity=connectivity),
+                                  expected)
     # The first merge: the lowest mean boundary over the borders between leaves.
     borders = {p: e for p, e in naive.region_graph(expected, boundary, connectivity).items()
                if min(p) >= 0}
