@@ -10,7 +10,7 @@ to merge tree:
   ``rag_accumulate_on_edges`` (boundary sums and lengths),
   ``binary_partition_tree_average_linkage``;
 * scikit-image's ``graph.rag_boundary`` + ``graph.merge_hierarchical`` (merge
-  by mean boundary, to a single region), 3 runs: it takes seconds.
+  by mean boundary, to a single region), 5 runs: it takes seconds.
 
 Then ``hierarchical_segment(img, leaves="meanshift")`` on a few images, and
 ``Hierarchy.cut``. Numba compilation is timed apart (first call). Writes
@@ -78,7 +78,7 @@ def main():
         f"Shared 2-core machine, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at "
         "the start: wall times are inflated by other jobs. Each cell: CPU time of this "
         "process (all three chains run on one thread), then wall time, in ms; ratios of CPU "
-        "times. Median of 7 interleaved runs (scikit-image: median of 3 runs).", "",
+        "times. Median of 15 interleaved runs (scikit-image: median of 5 runs).", "",
         "## Merge tree from label image and boundary map (`linkage=\"boundary\"`)", "",
         "| leaves | regions | classicseg | Higra | Higra / classicseg | "
         "scikit-image | scikit-image / classicseg | sorted altitudes equal Higra's | "
@@ -90,7 +90,7 @@ def main():
     compile_merge = time.perf_counter() - t0
     for name, labels in leaves.items():
         ours, theirs = [], []
-        for _ in range(7):  # interleaved, so that load changes hit both
+        for _ in range(15):  # interleaved, so that load changes hit both
             ours.append(timed(lambda: merge_hierarchy(labels, boundary=boundary,
                                                       linkage="boundary")))
             theirs.append(timed(lambda: higra_chain(labels, boundary)))
@@ -100,7 +100,7 @@ def main():
         same = np.allclose(np.sort(h.altitudes), np.sort(altitudes))
         rag = classicseg.region_graph(h.leaves, boundary)
         ties = len(rag.boundary_mean) - len(np.unique(rag.boundary_mean))
-        sk = timed(lambda: skimage_chain(labels, boundary), repeat=3)
+        sk = timed(lambda: skimage_chain(labels, boundary), repeat=5)
         lines.append(f"| {name} | {h.n_leaves} | {1e3 * ours[1]:.1f} ({1e3 * ours[0]:.1f}) | "
                      f"{1e3 * theirs[1]:.1f} ({1e3 * theirs[0]:.1f}) | "
                      f"{theirs[1] / ours[1]:.1f} | {1e3 * sk[1]:.0f} ({1e3 * sk[0]:.0f}) | "

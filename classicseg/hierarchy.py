@@ -234,16 +234,7 @@ class Hierarchy:
         if self.leaves.ndim != 2:
             raise ValueError(f"ucm2 needs 2-D leaves, got shape {self.leaves.shape}; "
                              "use contour_map for volumes")
-        rows, cols = self.leaves.shape
-        down, right = self._edge_altitudes()
-        u = np.zeros((2 * rows + 1, 2 * cols + 1))
-        u[2:-1:2, 1::2] = down[:-1]
-        u[1::2, 2:-1:2] = right[:, :-1]
-        u[2:-1:2, 2:-1:2] = np.maximum.reduce([u[1:-2:2, 2:-1:2], u[3::2, 2:-1:2],
-                                               u[2:-1:2, 1:-2:2], u[2:-1:2, 3::2]])
-        u[0], u[-1] = u[1], u[-2]
-        u[:, 0], u[:, -1] = u[:, 1], u[:, -2]
-        return u
+        return _k.ucm2_layout(*self._edge_altitudes())
 
     def contour_map(self):
         """The contour map at pixel resolution: ``ucm2()[2::2, 2::2]`` in 2-D.

@@ -351,6 +351,7 @@ def test_from_ucm2_reads_a_map_written_from_its_definition(seed):
     u, levels, altitudes = nested_block_ucm2(seed)
     h = Hierarchy.from_ucm2(u)
     assert h.leaves.shape == levels[0].shape
+    np.testing.assert_array_equal(h.ucm2(), u)  # edges, junctions and frame as defined
     for part, a in zip(levels, altitudes):
         assert same_partition(h.cut(a), part)
         regions = ndi.label(h.ucm2() <= a, structure=np.ones((3, 3)))[0][1::2, 1::2]

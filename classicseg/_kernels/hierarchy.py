@@ -577,6 +577,32 @@ def edge_altitudes(leaves, altitudes, depth, up, outside):
 
 
 @kernel
+def ucm2_layout(down, right):
+    """The BSDS double-size map of the altitudes ``down`` (pixel to the one below)
+    and ``right`` (to the one on its right), each (R, C) with an unused last row
+    or column: edge cells, junctions the largest of their four edge cells, the
+    frame copying the adjacent row or column."""
+    rows, cols = down.shape
+    u = np.zeros((2 * rows + 1, 2 * cols + 1))
+    for i in range(rows):
+        for j in range(cols):
+            if i + 1 < rows:
+                u[2 * i + 2, 2 * j + 1] = down[i, j]
+            if j + 1 < cols:
+                u[2 * i + 1, 2 * j + 2] = right[i, j]
+    for i in range(2, 2 * rows, 2):
+        for j in range(2, 2 * cols, 2):
+            u[i, j] = max(max(u[i - 1, j], u[i + 1, j]), max(u[i, j - 1], u[i, j + 1]))
+    for j in range(2 * cols + 1):
+        u[0, j] = u[1, j]
+        u[2 * rows, j] = u[2 * rows - 1, j]
+    for i in range(2 * rows + 1):
+        u[i, 0] = u[i, 1]
+        u[i, 2 * cols] = u[i, 2 * cols - 1]
+    return u
+
+
+@kernel
 def ucm2_tree(values, order):
     """The merge tree of the 8-connected regions of ``values <= t`` for every t.
 
