@@ -451,19 +451,14 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
                 pool[used] = f
                 used += 1
         list_len[w] = used - list_start[w]
-        if linkage == BOUNDARY:  # only the edges that took a parallel one change
-            for t in range(n_summed):
-                f = summed[t]
-                cf = total[f] / length[f]
-                if cf != hc[pos[f]]:
-                    _place(hc, he, pos, pos[f], h, cf, f)
-        else:
-            for t in range(list_start[w], used):
-                f = pool[t]
-                cf = _cost(linkage, ea[f], eb[f], length[f], total[f], size, feat, edge_weight,
-                           size_scale, size_power)
-                if cf != hc[pos[f]]:
-                    _place(hc, he, pos, pos[f], h, cf, f)
+        # BOUNDARY: only the edges that took a parallel one change; FUSION: all.
+        changed = n_summed if linkage == BOUNDARY else list_len[w]
+        for t in range(changed):
+            f = summed[t] if linkage == BOUNDARY else pool[list_start[w] + t]
+            cf = _cost(linkage, ea[f], eb[f], length[f], total[f], size, feat, edge_weight,
+                       size_scale, size_power)
+            if cf != hc[pos[f]]:
+                _place(hc, he, pos, pos[f], h, cf, f)
     # Parts of the graph that never touch: join their roots, lowest first.
     last = -1
     for r in range(node):
