@@ -605,7 +605,10 @@ def _merge(graph, linkage, sums, **costs):
 
 
 def _graph(ids, n, shape, boundary, connectivity):
-    """The region graph of compact ids ``0 .. n-1`` (-1: no region): ``(a, b, length, total, sizes)``."""
+    """The region graph of compact ids ``0 .. n-1`` (-1: no region).
+
+    Returns ``(a, b, length, total, sizes)``.
+    """
     ids = np.asarray(ids).reshape(shape)
     inside = (ids >= 0).reshape(-1) if ids.min() < 0 else None
     _, _, a, b, length, total, sizes = _label_graph(ids, inside, boundary, connectivity,

@@ -97,6 +97,26 @@ def test_leaves_are_skimage_connected_components(seed, shape, connectivity, mask
         assert h.altitudes[h.n_leaves] == pytest.approx(min(t / n for n, t in borders.values()))
 
 
+def test_many_borders_grow_the_kernel_buffers():
+    # Random labels: a border at most pixel pairs, far more than the kernel's
+    # first buffers (1024 + pixels / 8 records) hold.
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, 3, (90, 100))
+    boundary = rng.random(labels.shape)
+    for connectivity in (1, 2):
+        g = region_graph(labels, boundary, connectivity=connectivity)
+        expected = naive.region_graph(labels, boundary, connectivity)
+        assert [tuple(p) for p in g.pairs.tolist()] == sorted(expected)
+        np.testing.assert_allclose(g.boundary_sum,
+                                   [expected[tuple(p)][1] for p in g.pairs.tolist()])
+        h = merge_hierarchy(labels, boundary=boundary, linkage="boundary",
+                            connectivity=connectivity)
+        leaves = measure.label(labels + 1, connectivity=connectivity) - 1
+        np.testing.assert_array_equal(h.leaves, leaves)
+        borders = naive.region_graph(leaves, boundary, connectivity)
+        assert h.altitudes[h.n_leaves] == pytest.approx(min(t / n for n, t in borders.values()))
+
+
 def test_region_graph_takes_unusual_layouts_and_leaves_input_alone():
     labels = blocky_labels((12, 10), 2, 4, 1).astype(">u2")
     boundary = np.random.default_rng(0).random((12, 10))

@@ -2,10 +2,11 @@
 
 Contracts: label images arrive flattened in C order as int64 (any values for
 :func:`label_graph`; elsewhere ``ids`` with regions numbered ``0 .. n-1`` and
-``-1`` for pixels that belong to no region); ``shape`` (ndim,) int64. Trees are parent arrays, leaves first and the root
-last (its own parent), a parent's index always above its children's. All
-kernels are serial: merge order depends only on the costs (ties broken by the
-lower edge index), never on threads.
+``-1`` for pixels that belong to no region); ``shape`` (ndim,) int64. Trees
+are parent arrays, leaves first and the root last (its own parent), a
+parent's index always above its children's. All kernels are serial: merge
+order depends only on the costs (ties broken by the lower edge index), never
+on threads.
 """
 
 import numpy as np
