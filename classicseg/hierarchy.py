@@ -17,11 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 from skimage import color, filters, transform
-from skimage.measure import label as connected_components
 
 from ._kernels import hierarchy as _k
 from ._validate import (check_array, check_finite, check_float, check_int, check_labels,
-                        check_start_label, prepare_image, prepare_mask)
+                        check_memory, check_start_label, prepare_image, prepare_mask)
 from .features import _data_range
 
 __all__ = ["RegionGraph", "Hierarchy", "region_graph", "merge_hierarchy", "fusion_features",
@@ -158,6 +157,18 @@ class Hierarchy:
             value.flags.writeable = False
             object.__setattr__(self, name, value)
 
+    @classmethod
+    def _of_kernel(cls, leaves, parents, altitudes):
+        """A hierarchy of arrays that :func:`merge_hierarchy` made: valid by construction,
+        so neither checked nor copied (only made read-only)."""
+        self = object.__new__(cls)
+        for name, value in (("leaves", leaves.astype(np.intp, copy=False)),
+                            ("parents", parents.astype(np.intp, copy=False)),
+                            ("altitudes", altitudes)):
+            value.flags.writeable = False
+            object.__setattr__(self, name, value)
+        return self
+
     @property
     def n_leaves(self):
         """Number of leaf regions."""
@@ -223,16 +234,7 @@ class Hierarchy:
         if self.leaves.ndim != 2:
             raise ValueError(f"ucm2 needs 2-D leaves, got shape {self.leaves.shape}; "
                              "use contour_map for volumes")
-        rows, cols = self.leaves.shape
-        down, right = self._edge_altitudes()
-        u = np.zeros((2 * rows + 1, 2 * cols + 1))
-        u[2:-1:2, 1::2] = down[:-1]
-        u[1::2, 2:-1:2] = right[:, :-1]
-        u[2:-1:2, 2:-1:2] = np.maximum.reduce([u[1:-2:2, 2:-1:2], u[3::2, 2:-1:2],
-                                               u[2:-1:2, 1:-2:2], u[2:-1:2, 3::2]])
-        u[0], u[-1] = u[1], u[-2]
-        u[:, 0], u[:, -1] = u[:, 1], u[:, -2]
-        return u
+        return _k.ucm2_layout(*self._edge_altitudes())
 
     def contour_map(self):
         """The contour map at pixel resolution: ``ucm2()[2::2, 2::2]`` in 2-D.
@@ -378,9 +380,9 @@ def merge_hierarchy(labels, image=None, *, boundary=None, linkage="fusion", mask
     if linkage == "boundary":
         if boundary is None:
             raise ValueError("linkage='boundary' needs a boundary map: pass boundary=")
-        ids = leaf_regions(labels, mask=mask, connectivity=connectivity)
-        parents, altitudes = _merge(ids, boundary, _k.BOUNDARY, np.zeros((1, 0)), connectivity)
-        return Hierarchy(ids.astype(np.intp), parents, altitudes)
+        ids, graph = _leaf_graph(labels, mask, boundary, connectivity)
+        parents, altitudes = _merge(graph, _k.BOUNDARY, np.zeros((1, 0)))
+        return Hierarchy._of_kernel(ids, parents, altitudes)
     if image is None:
         raise ValueError("linkage='fusion' needs the image: pass image=")
     features, gradient = fusion_features(image, sigma=sigma, texture_weight=texture_weight,
@@ -389,8 +391,9 @@ def merge_hierarchy(labels, image=None, *, boundary=None, linkage="fusion", mask
     if features.shape[:-1] != labels.shape:
         raise ValueError(f"image must have the labels' spatial shape {labels.shape}, "
                          f"got {features.shape[:-1]}")
-    ids = leaf_regions(labels, mask=mask, connectivity=connectivity)
-    n = int(ids.max()) + 1
+    ids, graph = _leaf_graph(labels, mask, gradient if boundary is None else boundary,
+                             connectivity)
+    n = graph[0]
     flat = ids.reshape(-1)
     inside = flat >= 0
     sums = np.stack([np.bincount(flat[inside], weights=f.reshape(-1)[inside], minlength=n)
@@ -398,12 +401,11 @@ def merge_hierarchy(labels, image=None, *, boundary=None, linkage="fusion", mask
     costs = {"edge_weight": check_float(edge_weight, "edge_weight", nonnegative=True),
              "size_scale": check_float(size_scale, "size_scale", positive=True),
              "size_power": check_float(size_power, "size_power", nonnegative=True)}
-    parents, costs = _merge(ids, gradient if boundary is None else boundary, _k.FUSION, sums,
-                            connectivity, **costs)
+    parents, costs = _merge(graph, _k.FUSION, sums, **costs)
     costs[n:] = np.maximum.accumulate(costs[n:])
     with np.errstate(invalid="ignore"):
         altitudes = np.where(np.isinf(costs), 1.0, costs / (costs + FUSION_SCALE))
-    return Hierarchy(ids.astype(np.intp), parents, altitudes)
+    return Hierarchy._of_kernel(ids, parents, altitudes)
 
 
 def fusion_features(image, *, sigma=4.0, texture_weight=6.0, texture_sigma=6.0,
@@ -518,8 +520,7 @@ def _kmeans_leaves(img):
 
     lab = _lab(img, 1.0)
     space = "lab" if img.shape[-1] == 3 else "color"
-    labels = connected_components(kmeans_segment(lab, 24, features=space, data_range=1.0, rng=0),
-                                  connectivity=1)
+    labels = leaf_regions(kmeans_segment(lab, 24, features=space, data_range=1.0, rng=0)) + 1
     return merge_small_regions(labels, lab, 60)
 
 
@@ -555,50 +556,76 @@ def _colour_gradient(lab):
 def leaf_regions(labels, *, mask=None, connectivity=1):
     """Connected components of ``labels`` (inside ``mask``), numbered 0.. in raster order; -1 outside.
 
-    Returns an int64 array of the labels' shape.
+    The leaves of :func:`merge_hierarchy`. Returns an int64 array of the
+    labels' shape.
     """
-    shifted = labels
-    if mask is not None or labels.min() < 1:  # 0 is skimage's background: make room for it
-        shifted = labels.astype(np.int64)
-        shifted -= shifted.min() - 1
-        if mask is not None:
-            shifted[~mask] = 0
-    return connected_components(shifted, background=0, connectivity=connectivity) - 1
+    labels = _check_labels(labels)
+    mask = prepare_mask(mask, labels.shape)
+    connectivity = check_int(connectivity, "connectivity", minimum=1, maximum=labels.ndim)
+    return _leaf_graph(labels, mask, None, connectivity)[0]
 
 
-def _merge(ids, boundary, linkage, sums, connectivity, **costs):
-    """Parents and merge costs of the regions ``ids`` (0.., -1 none) under a kernel linkage."""
-    n = int(ids.max()) + 1
+def _leaf_graph(labels, mask, boundary, connectivity):
+    """Leaves (connected components of ``labels`` inside ``mask``) and their region graph.
+
+    Returns ``ids`` (int64, the labels' shape: leaf 0.. in raster order of
+    first pixel, -1 outside) and ``(n, a, b, length, total, sizes)``.
+    """
+    inside = None if mask is None else np.ascontiguousarray(mask).reshape(-1)
+    ids, n, a, b, length, total, sizes = _label_graph(labels, inside, boundary, connectivity,
+                                                      connect=True)
     if n < 1:
         raise ValueError("labels have no region inside the mask")
-    a, b, length, total, sizes = _graph(ids.reshape(-1), n, ids.shape, boundary, connectivity)
+    return ids.reshape(labels.shape), (n, a, b, length, total, sizes)
+
+
+def _label_graph(labels, inside, boundary, connectivity, *, connect, n_labels=0):
+    """Call of the :func:`~classicseg._kernels.hierarchy.label_graph` kernel."""
+    shape = labels.shape
+    flat = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1)
+    # Per pixel an id, and at most one run (end, label, inside).
+    if 25 * flat.size > 2**26:
+        check_memory(25 * flat.size, "the region graph's runs", "pass a smaller label image")
+    starts, stops, steps = _rows(shape, connectivity)
+    flat_boundary = (np.zeros(1, np.float32) if boundary is None
+                     else np.ascontiguousarray(boundary).reshape(-1))
+    return _k.label_graph(flat, np.zeros(0, np.bool_) if inside is None else inside, shape[-1],
+                          starts, stops, steps, flat_boundary, boundary is not None,
+                          connect, n_labels)
+
+
+def _merge(graph, linkage, sums, **costs):
+    """Parents and merge costs of the leaves of ``graph`` (from :func:`_leaf_graph`)."""
+    n, a, b, length, total, sizes = graph
     if sums.shape[0] != n:
         sums = np.zeros((n, sums.shape[1]))
-    parents, altitudes = _k.merge_tree(
+    return _k.merge_tree(
         n, a, b, length, total, sizes, sums, linkage, costs.get("edge_weight", 0.0),
         costs.get("size_scale", 1.0), costs.get("size_power", 0.0))
-    return parents.astype(np.intp), altitudes
 
 
 def _graph(ids, n, shape, boundary, connectivity):
-    """Kernel call of :func:`region_graph` on compact ids (-1: no region)."""
-    use = boundary is not None
-    flat_boundary = (np.ascontiguousarray(boundary).reshape(-1) if use
-                     else np.zeros(1, np.float32))
-    starts, stops, steps = _rows(shape, connectivity)
-    # Buffers for every neighbour pair save a counting pass; pages never written
-    # cost nothing, but past 64 MiB of address space the kernel counts first.
-    bound = int((stops - starts).sum())
-    capacity = bound if bound * 24 <= 2**26 else -1
-    return _k.region_graph_edges(np.ascontiguousarray(ids, dtype=np.int64).reshape(-1), n,
-                                 starts, stops, steps, flat_boundary, use, capacity)
+    """The region graph of compact ids ``0 .. n-1`` (-1: no region).
+
+    Returns ``(a, b, length, total, sizes)``.
+    """
+    ids = np.asarray(ids).reshape(shape)
+    inside = (ids >= 0).reshape(-1) if ids.min() < 0 else None
+    _, _, a, b, length, total, sizes = _label_graph(ids, inside, boundary, connectivity,
+                                                    connect=False, n_labels=n)
+    return a, b, length, total, sizes
 
 
 def _rows(shape, connectivity):
-    """Row segments of the neighbour pairs (the forward half of the neighbourhood)."""
-    offsets = np.argwhere(ndi.generate_binary_structure(len(shape), connectivity)) - 1
-    offsets = np.array([o for o in offsets if tuple(o) > (0,) * len(shape)], dtype=np.int64)
-    return _k.neighbour_rows(np.array(shape, np.int64), offsets.reshape(-1, len(shape)))
+    """Row segments of the neighbour pairs across rows (the forward half of the
+    neighbourhood but the offset ``(0, .., 0, 1)``, which the kernels walk along
+    the rows themselves)."""
+    nd = len(shape)
+    along = (0,) * (nd - 1) + (1,)
+    offsets = np.argwhere(ndi.generate_binary_structure(nd, connectivity)) - 1
+    offsets = np.array([o for o in offsets if tuple(o) > (0,) * nd and tuple(o) != along],
+                       dtype=np.int64).reshape(-1, nd)
+    return _k.neighbour_rows(np.array(shape, np.int64), offsets)
 
 
 def _compact(labels):

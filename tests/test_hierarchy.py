@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 from scipy import io as sio
 from scipy import ndimage as ndi
 from scipy.cluster.hierarchy import fcluster
+from skimage import measure
 
 import naive
 from naive import same_partition
 from classicseg import Hierarchy, merge_hierarchy, region_graph
+from classicseg.hierarchy import leaf_regions
 
 hg = pytest.importorskip("higra")
 
@@ -64,6 +66,55 @@ def test_region_graph_equals_pixel_by_pixel_count(seed, shape, connectivity):
     np.testing.assert_allclose(g.boundary_mean, g.boundary_sum / g.length)
     np.testing.assert_array_equal(g.labels, np.unique(labels))
     np.testing.assert_array_equal(g.sizes, [np.sum(labels == v) for v in g.labels])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6),
+       st.sampled_from([(7, 9), (3, 2), (5, 1), (1, 6), (4, 5, 6), (2, 1, 3), (30,)]),
+       st.integers(1, 3), st.booleans())
+def test_leaves_are_skimage_connected_components(seed, shape, connectivity, masked):
+    rng = np.random.default_rng(seed)
+    connectivity = min(connectivity, len(shape))
+    labels = rng.integers(-2, 1, shape)  # three values: components of every shape
+    mask = None
+    if masked:
+        mask = rng.random(shape) > 0.2
+        mask.flat[0] = True
+    boundary = rng.random(shape)
+    h = merge_hierarchy(labels, boundary=boundary, linkage="boundary",
+                        connectivity=connectivity, mask=mask)
+    shifted = labels + 3  # skimage's background is 0
+    if masked:
+        shifted[~mask] = 0
+    expected = measure.label(shifted, background=0, connectivity=connectivity) - 1
+    np.testing.assert_array_equal(h.leaves, expected)  # the same numbering: raster order
+    np.testing.assert_array_equal(leaf_regions(labels, mask=mask, connectivity=connectivity),
+                                  expected)
+    # The first merge: the lowest mean boundary over the borders between leaves.
+    borders = {p: e for p, e in naive.region_graph(expected, boundary, connectivity).items()
+               if min(p) >= 0}
+    if borders:
+        assert h.altitudes[h.n_leaves] == pytest.approx(min(t / n for n, t in borders.values()))
+
+
+def test_many_borders_grow_the_kernel_buffers():
+    # Random labels: a border at most pixel pairs, far more than the kernel's
+    # first buffers (1024 + pixels / 8 records) hold.
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, 3, (90, 100))
+    boundary = rng.random(labels.shape)
+    for connectivity in (1, 2):
+        g = region_graph(labels, boundary, connectivity=connectivity)
+        expected = naive.region_graph(labels, boundary, connectivity)
+        assert [tuple(p) for p in g.pairs.tolist()] == sorted(expected)
+        np.testing.assert_allclose(g.boundary_sum,
+                                   [expected[tuple(p)][1] for p in g.pairs.tolist()])
+        h = merge_hierarchy(labels, boundary=boundary, linkage="boundary",
+                            connectivity=connectivity)
+        leaves = measure.label(labels + 1, connectivity=connectivity) - 1
+        np.testing.assert_array_equal(h.leaves, leaves)
+        borders = naive.region_graph(leaves, boundary, connectivity)
+        assert h.altitudes[h.n_leaves] == pytest.approx(min(t / n for n, t in borders.values()))
 
 
 def test_region_graph_takes_unusual_layouts_and_leaves_input_alone():
@@ -320,6 +371,7 @@ def test_from_ucm2_reads_a_map_written_from_its_definition(seed):
     u, levels, altitudes = nested_block_ucm2(seed)
     h = Hierarchy.from_ucm2(u)
     assert h.leaves.shape == levels[0].shape
+    np.testing.assert_array_equal(h.ucm2(), u)  # edges, junctions and frame as defined
     for part, a in zip(levels, altitudes):
         assert same_partition(h.cut(a), part)
         regions = ndi.label(h.ucm2() <= a, structure=np.ones((3, 3)))[0][1::2, 1::2]

@@ -1,11 +1,12 @@
 """Region graphs, greedy merge trees and their cuts and contour maps.
 
-Contracts: label images arrive flattened in C order as int64 ``ids`` with
-regions numbered ``0 .. n-1`` and ``-1`` for pixels that belong to no region;
-``shape`` (ndim,) int64. Trees are parent arrays, leaves first and the root
-last (its own parent), a parent's index always above its children's. All
-kernels are serial: merge order depends only on the costs (ties broken by the
-lower edge index), never on threads.
+Contracts: label images arrive flattened in C order as int64 (any values for
+:func:`label_graph`; elsewhere ``ids`` with regions numbered ``0 .. n-1`` and
+``-1`` for pixels that belong to no region); ``shape`` (ndim,) int64. Trees
+are parent arrays, leaves first and the root last (its own parent), a
+parent's index always above its children's. All kernels are serial: merge
+order depends only on the costs (ties broken by the lower edge index), never
+on threads.
 """
 
 import numpy as np
@@ -75,56 +76,173 @@ def neighbour_rows(shape, offsets):
 
 
 @kernel
-def _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, out_a, out_b, out_w,
-                     fill):
-    """Count (``fill`` False) or write the neighbour pairs of the rows that cross regions.
-
-    ``out_a < out_b`` are the two regions, ``out_w`` the mean of ``boundary``
-    at the two pixels.
-    """
-    m = 0
-    for r in range(starts.shape[0]):
-        step = steps[r]
-        for i in range(starts[r], stops[r]):
-            a = ids[i]
-            b = ids[i + step]
-            if a == b or a < 0 or b < 0:
-                continue
-            if fill:
-                out_a[m] = min(a, b)
-                out_b[m] = max(a, b)
-                if use_boundary:
-                    out_w[m] = 0.5 * (np.float64(boundary[i]) + np.float64(boundary[i + step]))
-            m += 1
-    return m
+def _grow(ra, rb, rc, rw, m, need):
+    """The border record arrays with room for ``need`` records, the first ``m`` kept."""
+    cap = max(2 * ra.shape[0], need)
+    out = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.float64),
+           np.empty(cap, np.float64))
+    out[0][:m] = ra[:m]
+    out[1][:m] = rb[:m]
+    out[2][:m] = rc[:m]
+    out[3][:m] = rw[:m]
+    return out
 
 
 @kernel
-def region_graph_edges(ids, n, starts, stops, steps, boundary, use_boundary, capacity):
-    """The adjacency of the ``n`` regions of ``ids``.
+def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_boundary,
+                connect, n_labels):
+    """Regions of a label image and their adjacency, over runs of equal labels.
 
-    ``capacity``: room for the crossing pixel pairs (at least their number,
-    e.g. the number of all neighbour pairs), or -1 to count them first.
+    ``labels`` flat int64 in C order, rows of ``row_length`` along the last
+    axis; ``inside`` flat bool (pixels of a region), or empty for all. The
+    row segments of :func:`neighbour_rows` are the pairs along the other
+    offsets of the neighbourhood. ``connect``: the regions are the connected
+    components (numbered 0.. in raster order of their first pixel), else the
+    label values themselves (``0 .. n_labels - 1``).
 
-    Returns ``(a, b, length, total, sizes)``: unique pairs ``a < b`` sorted
-    lexicographically, the number of neighbouring pixel pairs across each
-    border, the sum of their weights (0 without boundary), and each region's
-    pixel count. Aggregation is a counting sort by ``a`` and a marker array
+    A row splits into runs of equal labels; a row segment of an offset and
+    its partner row overlap run by run, and each overlap is one border
+    record (pixel pairs, summed ``(boundary[p] + boundary[q]) / 2``) or, for
+    equal labels, one union of two runs (union-find over runs, each parent
+    below its child, as in the run-based labelling of He, Chao & Suzuki,
+    IEEE TIP 17(5), 2008).
+    The work grows with the runs, not the pixel pairs.
+
+    Returns ``(ids, n, a, b, length, total, sizes)``: per pixel its region
+    (-1 outside; empty when not ``connect``: the labels are the ids), the
+    number of regions, the adjacency as :func:`_adjacency`, the regions'
+    pixel counts.
+    """
+    n_px = labels.shape[0]
+    masked = inside.shape[0] > 0
+    n_rows = n_px // row_length
+    row_run = np.empty(n_rows + 1, np.int64)
+    run_end = np.empty(n_px, np.int64)  # runs tile the image in C order
+    run_label = np.empty(n_px, np.int64)
+    run_in = np.ones(n_px if masked else 0, np.bool_)
+    cap = 1024 + n_px // 8
+    ra = np.empty(cap, np.int64)
+    rb = np.empty(cap, np.int64)
+    rc = np.empty(cap, np.float64)
+    rw = np.empty(cap, np.float64)
+    m = 0
+    k = 0
+    for row in range(n_rows):
+        base = row * row_length
+        # Growing returns arrays (reference counting): between rows, never per pair.
+        if m + row_length > ra.shape[0]:
+            ra, rb, rc, rw = _grow(ra, rb, rc, rw, m, m + row_length)
+        row_run[row] = k
+        label = labels[base]
+        ins = not masked or inside[base]
+        for p in range(base + 1, base + row_length):
+            lp = labels[p]
+            ip = not masked or inside[p]
+            if ip != ins or (ins and lp != label):
+                run_end[k] = p
+                run_label[k] = label
+                if masked:
+                    run_in[k] = ins
+                if ins and ip:
+                    ra[m] = k
+                    rb[m] = k + 1
+                    rc[m] = 1.0
+                    rw[m] = 0.0
+                    if use_boundary:
+                        rw[m] = 0.5 * (np.float64(boundary[p - 1]) + np.float64(boundary[p]))
+                    m += 1
+                k += 1
+                label = lp
+                ins = ip
+        run_end[k] = base + row_length
+        run_label[k] = label
+        if masked:
+            run_in[k] = ins
+        k += 1
+    row_run[n_rows] = k
+    parent = np.arange(k if connect else 0)
+    for r in range(starts.shape[0]):
+        step = steps[r]
+        i = starts[r]
+        stop = stops[r]
+        if m + stop - i > ra.shape[0]:
+            ra, rb, rc, rw = _grow(ra, rb, rc, rw, m, m + stop - i)
+        ka = row_run[i // row_length]
+        while run_end[ka] <= i:
+            ka += 1
+        kb = row_run[(i + step) // row_length]
+        while run_end[kb] <= i + step:
+            kb += 1
+        while i < stop:
+            end_a = run_end[ka]
+            end_b = run_end[kb] - step
+            e = min(end_a, end_b, stop)
+            both = not masked or (run_in[ka] and run_in[kb])
+            if both and run_label[ka] != run_label[kb]:
+                w = 0.0
+                if use_boundary:
+                    for t in range(i, e):
+                        w += np.float64(boundary[t]) + np.float64(boundary[t + step])
+                ra[m] = ka
+                rb[m] = kb
+                rc[m] = e - i
+                rw[m] = 0.5 * w
+                m += 1
+            elif both and connect:
+                x = find(parent, ka)
+                y = find(parent, kb)
+                if x < y:
+                    parent[y] = x
+                elif y < x:
+                    parent[x] = y
+            i = e
+            ka += end_a == e  # (no branch: which run ends first is a coin toss)
+            kb += end_b == e
+    region = np.empty(k, np.int64)
+    n = 0 if connect else n_labels
+    for q in range(k):  # parent[q] <= q is numbered already: no search
+        if masked and not run_in[q]:
+            region[q] = -1
+        elif not connect:
+            region[q] = run_label[q]
+        elif parent[q] == q:
+            region[q] = n
+            n += 1
+        else:
+            region[q] = region[parent[q]]
+    # Runs are short: each is written in blocks of 8 ids, the spill past its
+    # end overwritten by the next run (8 padding ids after the last).
+    ids = np.empty(n_px + 8 if connect else 0, np.int64)
+    sizes = np.zeros(n, np.int64)
+    p = 0
+    for q in range(k):
+        x = region[q]
+        if x >= 0:
+            sizes[x] += run_end[q] - p
+        if connect:
+            for t in range(p, run_end[q], 8):
+                for z in range(8):
+                    ids[t + z] = x
+        p = run_end[q]
+    for t in range(m):
+        x = region[ra[t]]
+        y = region[rb[t]]
+        ra[t] = min(x, y)
+        rb[t] = max(x, y)
+    a, b, length, total = _adjacency(ra, rb, rc, rw, m, n, use_boundary)
+    return ids[:n_px], n, a, b, length, total, sizes
+
+
+@kernel
+def _adjacency(pa, pb, pc, pw, m, n, use_boundary):
+    """Aggregate ``m`` border records of regions ``pa < pb`` into region edges.
+
+    Record t holds ``pc[t]`` pixel pairs whose weights sum to ``pw[t]``.
+    Returns ``(a, b, length, total)``: unique pairs ``a < b`` sorted
+    lexicographically, the number of pixel pairs of each, the sum of their
+    weights (0 without boundary). A counting sort by ``a`` and a marker array
     per ``a``: linear in the number of pixel pairs.
     """
-    m = capacity
-    if capacity < 0:  # buffers for every neighbour pair would be too big: count first
-        dummy_i = np.empty(0, np.int64)
-        m = _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, dummy_i,
-                             dummy_i, np.empty(0, np.float64), False)
-    pa = np.empty(m, np.int64)
-    pb = np.empty(m, np.int64)
-    pw = np.empty(m if use_boundary else 0, np.float64)
-    m = _neighbour_pairs(ids, starts, stops, steps, boundary, use_boundary, pa, pb, pw, True)
-    sizes = np.zeros(n, np.int64)
-    for i in range(ids.shape[0]):
-        if ids[i] >= 0:
-            sizes[ids[i]] += 1
     start = np.zeros(n + 1, np.int64)
     for t in range(m):
         start[pa[t] + 1] += 1
@@ -153,7 +271,7 @@ def region_graph_edges(ids, n, starts, stops, steps, boundary, use_boundary, cap
                 ea[e] = a
                 eb[e] = b
                 e += 1
-            length[slot[b]] += 1.0
+            length[slot[b]] += pc[t]
             if use_boundary:
                 total[slot[b]] += pw[t]
         for x in range(first + 1, e):  # insertion sort by b: few neighbours per region
@@ -163,7 +281,7 @@ def region_graph_edges(ids, n, starts, stops, steps, boundary, use_boundary, cap
                 length[y - 1], length[y] = length[y], length[y - 1]
                 total[y - 1], total[y] = total[y], total[y - 1]
                 y -= 1
-    return ea[:e].copy(), eb[:e].copy(), length[:e].copy(), total[:e].copy(), sizes
+    return ea[:e].copy(), eb[:e].copy(), length[:e].copy(), total[:e].copy()
 
 
 @kernel
@@ -182,59 +300,50 @@ def _cost(linkage, a, b, length, total, size, sums, edge_weight, size_scale, siz
 
 @kernel
 def _before(cost_a, edge_a, cost_b, edge_b):
-    """Heap order: by cost, ties by the lower edge index (a fixed, thread-free order)."""
-    return cost_a < cost_b or (cost_a == cost_b and edge_a < edge_b)
+    """Heap order: by cost, ties by the lower edge index (a fixed, thread-free order).
+
+    Bitwise, not short-circuit: the comparisons of a heap walk are
+    unpredictable, and branches on them cost more than the work.
+    """
+    return (cost_a < cost_b) | ((cost_a == cost_b) & (edge_a < edge_b))
 
 
 @kernel
-def _move(hc, he, hs, dst, src):
-    hc[dst] = hc[src]
-    he[dst] = he[src]
-    hs[dst] = hs[src]
-
-
-@kernel
-def _heap_push(hc, he, hs, n, cost, edge, stamp):
-    """Push onto the binary min-heap ordered by (cost, edge); returns the grown arrays."""
-    if n == hc.shape[0]:
-        hc = np.concatenate((hc, np.empty(n, np.float64)))
-        he = np.concatenate((he, np.empty(n, np.int64)))
-        hs = np.concatenate((hs, np.empty(n, np.int64)))
-    i = n
+def _place(hc, he, pos, i, n, cost, edge):
+    """Put ``(cost, edge)`` at slot ``i`` of the indexed heap of ``n`` slots, moving it
+    up or down to its place; ``pos[edge]`` follows every entry's slot."""
     while i > 0:
         p = (i - 1) >> 1
-        if _before(hc[p], he[p], cost, edge):
+        if not _before(cost, edge, hc[p], he[p]):
             break
-        _move(hc, he, hs, i, p)
+        hc[i] = hc[p]
+        he[i] = he[p]
+        pos[he[i]] = i
         i = p
-    hc[i] = cost
-    he[i] = edge
-    hs[i] = stamp
-    return hc, he, hs
-
-
-@kernel
-def _sift_down(hc, he, hs, i, n, cost, edge, stamp):
-    """Place (cost, edge, stamp) at ``i`` of a heap of ``n`` entries, moving it down."""
     while True:
         c = 2 * i + 1
         if c >= n:
             break
-        if c + 1 < n and _before(hc[c + 1], he[c + 1], hc[c], he[c]):
-            c += 1
+        if c + 1 < n:
+            c += _before(hc[c + 1], he[c + 1], hc[c], he[c])
         if _before(cost, edge, hc[c], he[c]):
             break
-        _move(hc, he, hs, i, c)
+        hc[i] = hc[c]
+        he[i] = he[c]
+        pos[he[i]] = i
         i = c
     hc[i] = cost
     he[i] = edge
-    hs[i] = stamp
+    pos[edge] = i
 
 
 @kernel
-def _heap_pop(hc, he, hs, n):
-    """Remove the top of a heap of ``n`` entries (the caller has read it)."""
-    _sift_down(hc, he, hs, 0, n - 1, hc[n - 1], he[n - 1], hs[n - 1])
+def _remove(hc, he, pos, n, edge):
+    """Take ``edge`` out of the indexed heap of ``n`` slots (the last entry fills its slot)."""
+    i = pos[edge]
+    pos[edge] = -1
+    if i != n - 1:
+        _place(hc, he, pos, i, n - 1, hc[n - 1], he[n - 1])
 
 
 @kernel
@@ -244,12 +353,13 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
 
     Each merge makes a new tree node ``n + m``; its incident edges are the
     union of its children's, parallel edges (to a common neighbour) summed
-    into one. A heap holds (cost, edge, stamp) entries; an entry whose edge
-    died or changed since it was pushed is skipped when popped (lazy
-    deletion). ``BOUNDARY``: cost = total / length of the edge, only merged
-    edges change. ``FUSION``: the cost depends on the regions' sizes and mean
-    features (``sums / size``), so every edge of a new region is pushed again.
-    Regions the graph leaves apart are joined at the end at cost +inf.
+    into one. An indexed binary heap (each edge's slot known) holds the live
+    edges by (cost, edge): an edge that dies leaves it at once and one whose
+    cost changes moves in place, so every pop is a merge. ``BOUNDARY``: cost
+    = total / length of the edge, only merged edges change. ``FUSION``: the
+    cost depends on the regions' sizes and mean features (``sums / size``),
+    so every edge of a new region is costed again. Regions the graph leaves
+    apart are joined at the end at cost +inf.
 
     Returns ``(parents, costs)`` for the ``2n - 1`` nodes (leaves cost 0).
     """
@@ -259,8 +369,6 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
     eb = eb.copy()
     length = length.copy()
     total = total.copy()
-    dead = np.zeros(e_count, np.bool_)
-    stamp = np.zeros(e_count, np.int64)
     size = np.empty(n_nodes, np.float64)
     size[:n] = sizes
     d = sums.shape[1]
@@ -286,29 +394,23 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
             pool[list_start[r] + list_len[r]] = e
             list_len[r] += 1
     used = s
-    hc = np.empty(e_count + 16, np.float64)
-    he = np.empty(e_count + 16, np.int64)
-    hs = np.empty(e_count + 16, np.int64)
-    for e in range(e_count):
-        hc[e] = _cost(linkage, ea[e], eb[e], length[e], total[e], size, feat, edge_weight,
-                      size_scale, size_power)
-        he[e] = e
-        hs[e] = 0
+    hc = np.empty(max(e_count, 1), np.float64)
+    he = np.empty(max(e_count, 1), np.int64)
+    pos = np.empty(max(e_count, 1), np.int64)  # slot of each live edge, -1 once dead
+    for e in range(e_count):  # insertions in edge order: mostly a level or two each
+        _place(hc, he, pos, e, e + 1, _cost(linkage, ea[e], eb[e], length[e], total[e], size,
+                                            feat, edge_weight, size_scale, size_power), e)
     h = e_count
-    for i in range(h // 2 - 1, -1, -1):  # heapify in linear time
-        _sift_down(hc, he, hs, i, h, hc[i], he[i], hs[i])
     mark = np.full(n_nodes, -1, np.int64)
     slot = np.empty(n_nodes, np.int64)
-    changed = np.zeros(e_count, np.bool_)
+    summed = np.empty(max(e_count, 1), np.int64)
     node = n
     while h > 0:
+        n_summed = 0
         c = hc[0]
         e = he[0]
-        st = hs[0]
-        _heap_pop(hc, he, hs, h)
+        _remove(hc, he, pos, h, e)
         h -= 1
-        if dead[e] or st != stamp[e]:
-            continue
         u = ea[e]
         v = eb[e]
         w = node
@@ -319,7 +421,6 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
         size[w] = size[u] + size[v]
         for f in range(d):
             feat[w, f] = feat[u, f] + feat[v, f]
-        dead[e] = True
         need = used + list_len[u] + list_len[v]
         if need > cap:
             cap = max(2 * cap, need)
@@ -330,18 +431,17 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
         for src in (u, v):
             for t in range(list_start[src], list_start[src] + list_len[src]):
                 f = pool[t]
-                if dead[f]:
+                if pos[f] < 0:  # dead
                     continue
                 x = ea[f] + eb[f] - src
-                if x == u or x == v:
-                    dead[f] = True
-                    continue
-                if mark[x] == w:
+                if mark[x] == w:  # a parallel edge: summed into the first one
                     g = slot[x]
                     length[g] += length[f]
                     total[g] += total[f]
-                    changed[g] = True
-                    dead[f] = True
+                    summed[n_summed] = g
+                    n_summed += 1
+                    _remove(hc, he, pos, h, f)
+                    h -= 1
                     continue
                 mark[x] = w
                 slot[x] = f
@@ -352,16 +452,14 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
                 pool[used] = f
                 used += 1
         list_len[w] = used - list_start[w]
-        for t in range(list_start[w], used):
-            f = pool[t]
-            if linkage == BOUNDARY and not changed[f]:
-                continue  # its cost (and its heap entry) stand
-            changed[f] = False
-            stamp[f] += 1
+        # BOUNDARY: only the edges that took a parallel one change; FUSION: all.
+        changed = n_summed if linkage == BOUNDARY else list_len[w]
+        for t in range(changed):
+            f = summed[t] if linkage == BOUNDARY else pool[list_start[w] + t]
             cf = _cost(linkage, ea[f], eb[f], length[f], total[f], size, feat, edge_weight,
                        size_scale, size_power)
-            hc, he, hs = _heap_push(hc, he, hs, h, cf, f, stamp[f])
-            h += 1
+            if cf != hc[pos[f]]:
+                _place(hc, he, pos, pos[f], h, cf, f)
     # Parts of the graph that never touch: join their roots, lowest first.
     last = -1
     for r in range(node):
@@ -472,6 +570,32 @@ def edge_altitudes(leaves, altitudes, depth, up, outside):
                     last = altitudes[_common_ancestor(a, b, depth, up)]
                 out[o, j, i] = last
     return out
+
+
+@kernel
+def ucm2_layout(down, right):
+    """The BSDS double-size map of the altitudes ``down`` (pixel to the one below)
+    and ``right`` (to the one on its right), each (R, C) with an unused last row
+    or column: edge cells, junctions the largest of their four edge cells, the
+    frame copying the adjacent row or column."""
+    rows, cols = down.shape
+    u = np.zeros((2 * rows + 1, 2 * cols + 1))
+    for i in range(rows):
+        for j in range(cols):
+            if i + 1 < rows:
+                u[2 * i + 2, 2 * j + 1] = down[i, j]
+            if j + 1 < cols:
+                u[2 * i + 1, 2 * j + 2] = right[i, j]
+    for i in range(2, 2 * rows, 2):
+        for j in range(2, 2 * cols, 2):
+            u[i, j] = max(max(u[i - 1, j], u[i + 1, j]), max(u[i, j - 1], u[i, j + 1]))
+    for j in range(2 * cols + 1):
+        u[0, j] = u[1, j]
+        u[2 * rows, j] = u[2 * rows - 1, j]
+    for i in range(2 * rows + 1):
+        u[i, 0] = u[i, 1]
+        u[i, 2 * cols] = u[i, 2 * cols - 1]
+    return u
 
 
 @kernel
