@@ -45,6 +45,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._kernels.meanshift import (
+    LANES,
     climb_grid,
     climb_lattice,
     record_paths,
@@ -535,10 +536,12 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
         return _shift_samples(X, np.ones(len(X)), split, r2_a, r2_b, tol, max_iter, assign)
 
     # Two channels climb as three, the third zero: the same distances and sums. Sites
-    # outside the mask have a NaN colour, which no window holds.
-    planes = np.zeros((3 if n_col == 2 else n_col, n_sites), dtype=np.float32)
-    planes[:n_col] = Xt[:n_col]
-    planes[:, ~inside] = np.nan
+    # outside the mask have a NaN colour, which no window holds; so do the LANES sites
+    # of padding that the kernel's vectorized row scans may read past the last one.
+    planes = np.zeros((3 if n_col == 2 else n_col, n_sites + LANES), dtype=np.float32)
+    planes[:n_col, :n_sites] = Xt[:n_col]
+    planes[:, :n_sites][:, ~inside] = np.nan
+    planes[:, n_sites:] = np.nan
     d = len(planes) + 3
     share = join_radius > 0
     n_points = int(inside.sum())

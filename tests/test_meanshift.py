@@ -18,7 +18,7 @@ from classicseg import (
     pixel_features,
 )
 from classicseg import _meanshift
-from classicseg._kernels.meanshift import lattice_window_sum
+from classicseg._kernels.meanshift import LANES, lattice_window_sum
 from conftest import block_image, outputs_per_thread_count
 
 FIXTURE = Path(__file__).parent / "fixtures" / "meanshift_sklearn_astronaut64.npz"
@@ -69,11 +69,12 @@ def test_lattice_window_matches_naive(spatial, steps, joint, n_col):
     shape[3 - len(spatial):] = spatial
     steps3 = np.ones(3)
     steps3[3 - len(spatial):] = steps
-    planes = np.ascontiguousarray(colour.reshape(-1, n_col).T)
-    planes[:, ~mask.reshape(-1)] = np.nan  # how the kernel is told a site is no point
+    # How the kernel is told a site is no point: a NaN colour; LANES NaN sites of padding.
+    planes = np.full((n_col, mask.size + LANES), np.nan, np.float32)
+    planes[:, :mask.size][:, mask.reshape(-1)] = colour.reshape(-1, n_col).T[:, mask.reshape(-1)]
     hs, hr = (4.0, 4.0) if joint else (3.0, 5.0)
     acc = np.empty(n_col + 3)
-    offsets = np.empty((2, shape[2]))
+    offsets = np.empty((2, shape[2] + LANES))
     for _ in range(30):
         pos = rng.uniform(-1, np.array(spatial) * np.array(steps) + 1)
         mean = np.r_[rng.uniform(0, 12, n_col), np.zeros(3 - len(spatial)), pos]
