@@ -162,6 +162,41 @@ def test_exact_trajectory_sharing_changes_nothing(case, monkeypatch):
     np.testing.assert_array_equal(info.counts, alone_info.counts)
 
 
+@pytest.mark.parametrize("stride", [2, 3])
+def test_climb_stride_finds_flat_regions(stride):
+    # Four flat quadrants 100 grey levels apart (and a volume of two flat halves): every
+    # window holds one region's pixels only, so each region is one cluster, whether a
+    # pixel climbs or takes the climb of its nearest climbing pixel.
+    quadrants = np.kron(np.array([[0, 1], [2, 3]]), np.ones((12, 13), int))
+    image = np.stack([quadrants * 50.0, quadrants * 80.0 % 255, 200 - quadrants * 30.0], -1)
+    labels, info = meanshift_segment(image, 21, features="rgbxy", climb_stride=stride,
+                                     return_info=True)
+    assert adjusted_rand_score(quadrants.reshape(-1), labels.reshape(-1)) == 1.0
+    assert info.n_climbs <= -(-24 // stride) * -(-26 // stride)  # the lattice points
+    halves = np.where(np.arange(10) < 5, 40.0, 160.0)[:, None, None] * np.ones((10, 9, 11))
+    labels = meanshift_segment(halves, (9, 21), features="grayxy", channel_axis=None,
+                               spacing=(2, 1, 1), climb_stride=stride)
+    assert adjusted_rand_score((halves > 100).reshape(-1), labels.reshape(-1)) == 1.0
+
+
+def test_climb_stride_without_lattice_points_climbs_every_pixel(astronaut64):
+    # Inside the mask, no pixel has both indices even: no lattice point of stride 2 is a
+    # point, so every pixel climbs itself, which is the array engine's climb.
+    image = astronaut64["image"][:24, :24]
+    mask = np.zeros(image.shape[:2], bool)
+    mask[1::2, 1::2] = True
+    labels = meanshift_segment(image, 21, features="rgbxy", mask=mask, climb_stride=2,
+                               start_label=0)
+    exact = mean_shift(pixel_features(image, "rgbxy")[mask.reshape(-1)], 21, assign="attractor")
+    np.testing.assert_array_equal(labels[mask], exact.labels)
+    assert (labels[~mask] == -1).all()
+
+
+def test_climb_stride_needs_positions():
+    with pytest.raises(ValueError, match="climb_stride"):
+        meanshift_segment(np.zeros((8, 8, 3)), 21, features="rgb", climb_stride=2)
+
+
 @pytest.mark.parametrize("size", [64, 96])
 def test_trajectory_sharing_keeps_ari(size):
     from skimage import data, transform

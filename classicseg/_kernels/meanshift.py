@@ -620,3 +620,51 @@ def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, s
             known_climb[n_known] = climbs[k]
             n_known += 1
     return n_known
+
+
+@kernel
+def fill_from_lattice(planes, shape, steps, hs2, hr2, stride, owner):
+    """Give every point off the lattice of ``stride`` the climb of its nearest lattice point.
+
+    The points whose indices are all multiples of ``stride`` (along the axes
+    longer than one) have climbed and own ``owner[q] >= 0``; every other
+    point (finite colour, ``owner[q] == -1``) takes the owner of the lattice
+    point nearest to it, in the scaled distance ``spatial^2 / hs2 + colour^2 /
+    hr2``, among those less than ``stride`` sites away along every axis (the
+    first in raster order on a tie). A point with no such lattice point
+    keeps -1. ``owner`` (n_sites,) int64 is updated in place; the result does
+    not depend on the order of the sites (only lattice points are read).
+    """
+    n_col = planes.shape[0]
+    n_sites = shape[0] * shape[1] * shape[2]
+    reach = np.empty(3, dtype=np.int64)
+    for a in range(3):
+        reach[a] = 0 if shape[a] == 1 else stride - 1
+    for q in range(n_sites):
+        if owner[q] >= 0 or planes[0, q] != planes[0, q]:  # climbed, or not a point (NaN)
+            continue
+        i2 = q % shape[2]
+        i1 = (q // shape[2]) % shape[1]
+        i0 = q // (shape[1] * shape[2])
+        best = np.inf
+        for j0 in range(max(i0 - reach[0], 0), min(i0 + reach[0], shape[0] - 1) + 1):
+            if j0 % stride != 0 and shape[0] > 1:
+                continue
+            for j1 in range(max(i1 - reach[1], 0), min(i1 + reach[1], shape[1] - 1) + 1):
+                if j1 % stride != 0 and shape[1] > 1:
+                    continue
+                for j2 in range(max(i2 - reach[2], 0), min(i2 + reach[2], shape[2] - 1) + 1):
+                    if j2 % stride != 0 and shape[2] > 1:
+                        continue
+                    p = (j0 * shape[1] + j1) * shape[2] + j2
+                    if owner[p] < 0:
+                        continue
+                    spatial = (((j0 - i0) * steps[0]) ** 2 + ((j1 - i1) * steps[1]) ** 2
+                               + ((j2 - i2) * steps[2]) ** 2)
+                    colour = 0.0
+                    for f in range(n_col):
+                        colour += (np.float64(planes[f, p]) - np.float64(planes[f, q])) ** 2
+                    dist = spatial / hs2 + colour / hr2
+                    if dist < best:
+                        best = dist
+                        owner[q] = owner[p]
