@@ -90,6 +90,9 @@ KNOWN_PER_SITE = 2
 SHARE_STRIDES = (8, 4, 2, 1)
 PATH_LENGTH = 32
 BATCH = 4096
+# climb_stride (approximate): a pixel off the lattice takes the climb of its nearest
+# lattice pixel when their colours are within FILL_RADIUS range radii, else climbs.
+FILL_RADIUS = 0.75
 # Climbs run in bands of whole lattice rows of about this many sites, the sharing
 # tables cleared at each band: on a 12-megapixel photo they would otherwise hold
 # tens of millions of points (gigabytes). Images up to this size are one band.
@@ -313,10 +316,12 @@ def meanshift_segment(image, window=21, *, features=None, spatial_scale=1.0, spa
     climb_stride : int
         For features with position, an approximation (opt-in) that saves
         most climbs: only the pixels whose indices are all multiples of
-        ``climb_stride`` climb (a quarter of them for 2 on an image); every
-        other pixel takes the cluster of the climbing pixel nearest to it in
-        feature space among those less than ``climb_stride`` pixels away
-        along each axis (a pixel with none climbs itself). 1 (default):
+        ``climb_stride`` climb (a quarter of them for 2 on an image), and a
+        pixel off that lattice takes the cluster of the climbing pixel
+        nearest to it in feature space among those less than
+        ``climb_stride`` pixels away along each axis, when their colours
+        are within :data:`FILL_RADIUS` (0.75) times the range half window;
+        the other pixels (edges, texture) climb themselves. 1 (default):
         every pixel climbs, exact. The agreement with the exact labels is
         measured in ``benchmarks/results/scale.md``. Where the window spans
         too many pixels for the lattice (or with more than three colour
@@ -536,9 +541,9 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
                      assign, climb_stride=1):
     """Mean shift of the pixels of a lattice, ``Xt`` (d, n_pixels) = [colour..., positions].
 
-    With ``climb_stride > 1`` only the points on the lattice of that stride
-    climb; the others take the climb of their nearest lattice point
-    (:func:`fill_from_lattice`), or climb themselves when none is near.
+    With ``climb_stride > 1`` the points on the lattice of that stride climb
+    first; the others take the climb of their nearest lattice point
+    (:func:`fill_from_lattice`) or, when none is near in colour, climb too.
     """
     n_spatial = len(spatial)
     shape = np.ones(3, dtype=np.int64)
@@ -639,8 +644,18 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
                           + np.arange(0, row_sites, stride)[None, :]).reshape(-1)
             climb(candidates[inside[candidates]])
     if climb_stride > 1:
-        fill_from_lattice(planes, shape, steps3, hs * hs, hr * hr, climb_stride, owner)
-        climb(np.flatnonzero(inside & (owner == -1)))  # no lattice point near (a mask's edge)
+        fill_from_lattice(planes, shape, steps3, hs * hs, hr * hr, climb_stride,
+                          (FILL_RADIUS * hr) ** 2, owner)
+        # The pixels left climb band by band, the sharing state cleared at each band
+        # (one band: it keeps the lattice's paths).
+        left = np.flatnonzero(inside & (owner == -1))
+        bands = np.searchsorted(left, np.arange(0, n_sites, band_rows * row_sites))
+        for lo, hi in zip(bands, np.r_[bands[1:], len(left)]):
+            if len(bands) > 1:
+                table[:] = -1
+                head[:] = -1
+                n_known = 0
+            climb(left[lo:hi])
     # Back to the feature columns: colour (without the padding channel), then the
     # positions of the image's own axes (the last n_spatial of the three).
     cols = np.r_[np.arange(n_col), np.arange(d - n_spatial, d)]

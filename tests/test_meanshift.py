@@ -179,6 +179,16 @@ def test_climb_stride_finds_flat_regions(stride):
     assert adjusted_rand_score((halves > 100).reshape(-1), labels.reshape(-1)) == 1.0
 
 
+def test_climb_stride_pixel_unlike_its_lattice_neighbours_climbs():
+    # A one-pixel island off the lattice, far in colour from every neighbour: its window
+    # holds itself alone, so it is its own cluster, as in the exact result.
+    image = np.full((15, 16), 50.0)
+    image[5, 7] = 200.0
+    labels, info = meanshift_segment(image, 21, features="grayxy", channel_axis=None,
+                                     data_range=255, climb_stride=2, return_info=True)
+    assert len(info.centers) == 2 and (labels == labels[5, 7]).sum() == 1
+
+
 def test_climb_stride_without_lattice_points_climbs_every_pixel(astronaut64):
     # Inside the mask, no pixel has both indices even: no lattice point of stride 2 is a
     # point, so every pixel climbs itself, which is the array engine's climb.

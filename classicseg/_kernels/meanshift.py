@@ -623,17 +623,18 @@ def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, s
 
 
 @kernel
-def fill_from_lattice(planes, shape, steps, hs2, hr2, stride, owner):
-    """Give every point off the lattice of ``stride`` the climb of its nearest lattice point.
+def fill_from_lattice(planes, shape, steps, hs2, hr2, stride, colour2, owner):
+    """Give points off the lattice of ``stride`` the climb of their nearest lattice point.
 
     The points whose indices are all multiples of ``stride`` (along the axes
     longer than one) have climbed and own ``owner[q] >= 0``; every other
     point (finite colour, ``owner[q] == -1``) takes the owner of the lattice
     point nearest to it, in the scaled distance ``spatial^2 / hs2 + colour^2 /
     hr2``, among those less than ``stride`` sites away along every axis (the
-    first in raster order on a tie). A point with no such lattice point
-    keeps -1. ``owner`` (n_sites,) int64 is updated in place; the result does
-    not depend on the order of the sites (only lattice points are read).
+    first in raster order on a tie), if their squared colour distance is at
+    most ``colour2``. Other points keep -1. ``owner`` (n_sites,) int64 is
+    updated in place; the result does not depend on the order of the sites
+    (only lattice points are read).
     """
     n_col = planes.shape[0]
     n_sites = shape[0] * shape[1] * shape[2]
@@ -647,6 +648,7 @@ def fill_from_lattice(planes, shape, steps, hs2, hr2, stride, owner):
         i1 = (q // shape[2]) % shape[1]
         i0 = q // (shape[1] * shape[2])
         best = np.inf
+        best_colour = 0.0
         for j0 in range(max(i0 - reach[0], 0), min(i0 + reach[0], shape[0] - 1) + 1):
             if j0 % stride != 0 and shape[0] > 1:
                 continue
@@ -667,4 +669,7 @@ def fill_from_lattice(planes, shape, steps, hs2, hr2, stride, owner):
                     dist = spatial / hs2 + colour / hr2
                     if dist < best:
                         best = dist
+                        best_colour = colour
                         owner[q] = owner[p]
+        if best_colour > colour2:
+            owner[q] = -1
