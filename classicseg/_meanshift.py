@@ -30,7 +30,10 @@ order of density). It is made fast by
   very mode it would have reached;
 * in :func:`meanshift_segment`, opt-in approximate trajectory sharing by
   path joining: a climb that comes within a small distance of an earlier
-  climb's path stops and takes its mode.
+  climb's path stops and takes its mode;
+* in :func:`meanshift_segment`, the opt-in approximation ``climb_stride``:
+  the pixels of a coarser lattice climb first, and a pixel alike in colour
+  to its nearest climbing neighbour takes that neighbour's climb.
 
 References
 ----------
