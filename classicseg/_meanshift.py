@@ -366,7 +366,10 @@ def meanshift_segment(image, window=21, *, features=None, spatial_scale=1.0, spa
     reach one of their own are stored, so memory grows with the pixels
     alone, not with the sharing tables: a 12-megapixel photo runs exact
     within a few gigabytes. Climbs still see the whole image, so the exact
-    result does not depend on the bands.
+    result does not depend on the bands. With ``climb_stride > 1`` a band's
+    lattice climbs (with the lattice rows within the stride past the band),
+    then the band's other pixels are filled and those left climb, while
+    the band's sharing state still holds the lattice's paths.
 
     Examples
     --------
@@ -633,9 +636,16 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
                                    steps3, hs * hs, hr * hr, join_radius / 2, table, head,
                                    following, known, known_climb, n_known)
 
+    # With climb_stride > 1, a band's other pixels are filled from the lattice and climb
+    # right after the band's lattice, while the sharing state still holds its paths; so
+    # the lattice rows within the stride past the band (their lattice neighbours there)
+    # climb with the band.
+    margin = 0 if climb_stride == 1 else (climb_stride - 1) * (
+        int(shape[1]) + 1 if shape[0] > 1 else 1)
     n_known = 0
     for row0 in range(0, n_rows, band_rows):
-        rows = np.arange(row0, min(n_rows, row0 + band_rows))
+        row1 = min(n_rows, row0 + band_rows)
+        rows = np.arange(row0, min(n_rows, row1 + margin))
         plane_of, row_of = np.divmod(rows, shape[1])
         table[:] = -1
         head[:] = -1
@@ -646,19 +656,11 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
             candidates = (rows[keep, None] * row_sites
                           + np.arange(0, row_sites, stride)[None, :]).reshape(-1)
             climb(candidates[inside[candidates]])
-    if climb_stride > 1:
-        fill_from_lattice(planes, shape, steps3, hs * hs, hr * hr, climb_stride,
-                          (FILL_RADIUS * hr) ** 2, owner)
-        # The pixels left climb band by band, the sharing state cleared at each band
-        # (one band: it keeps the lattice's paths).
-        left = np.flatnonzero(inside & (owner == -1))
-        bands = np.searchsorted(left, np.arange(0, n_sites, band_rows * row_sites))
-        for lo, hi in zip(bands, np.r_[bands[1:], len(left)]):
-            if len(bands) > 1:
-                table[:] = -1
-                head[:] = -1
-                n_known = 0
-            climb(left[lo:hi])
+        if climb_stride > 1:
+            lo, hi = row0 * row_sites, row1 * row_sites
+            fill_from_lattice(planes, shape, steps3, hs * hs, hr * hr, climb_stride,
+                              (FILL_RADIUS * hr) ** 2, owner, lo, hi)
+            climb(lo + np.flatnonzero(inside[lo:hi] & (owner[lo:hi] == -1)))
     # Back to the feature columns: colour (without the padding channel), then the
     # positions of the image's own axes (the last n_spatial of the three).
     cols = np.r_[np.arange(n_col), np.arange(d - n_spatial, d)]

@@ -162,8 +162,11 @@ def test_exact_trajectory_sharing_changes_nothing(case, monkeypatch):
     np.testing.assert_array_equal(info.counts, alone_info.counts)
 
 
-@pytest.mark.parametrize("stride", [2, 3])
-def test_climb_stride_finds_flat_regions(stride):
+@pytest.mark.parametrize("stride, band_sites", [(2, 1 << 20), (3, 1 << 20), (2, 40), (3, 70)])
+def test_climb_stride_finds_flat_regions(stride, band_sites, monkeypatch):
+    # (band_sites: the image and the volume in one band, or in bands of a few rows each,
+    # which are filled and left to climb band by band.)
+    monkeypatch.setattr(_meanshift, "BAND_SITES", band_sites)
     # Four flat quadrants 100 grey levels apart (and a volume of two flat halves): every
     # window holds one region's pixels only, so each region is one cluster, whether a
     # pixel climbs or takes the climb of its nearest climbing pixel.
@@ -177,6 +180,18 @@ def test_climb_stride_finds_flat_regions(stride):
     labels = meanshift_segment(halves, (9, 21), features="grayxy", channel_axis=None,
                                spacing=(2, 1, 1), climb_stride=stride)
     assert adjusted_rand_score((halves > 100).reshape(-1), labels.reshape(-1)) == 1.0
+
+
+@pytest.mark.parametrize("stride", [2, 3])
+def test_climb_stride_does_not_depend_on_bands(stride, astronaut64, monkeypatch):
+    # Bands of one row: a pixel's nearest lattice pixels lie in the next band too, which
+    # climb with its band, so the fill and the climbs, hence the clusters, are those of
+    # one band.
+    image = astronaut64["image"][:30, :26]
+    one = meanshift_segment(image, 21, features="rgbxy", climb_stride=stride)
+    monkeypatch.setattr(_meanshift, "BAND_SITES", 26)
+    rows = meanshift_segment(image, 21, features="rgbxy", climb_stride=stride)
+    assert adjusted_rand_score(one.reshape(-1), rows.reshape(-1)) == 1.0
 
 
 def test_climb_stride_pixel_unlike_its_lattice_neighbours_climbs():
@@ -389,8 +404,11 @@ def test_deterministic_and_thread_count_independent(astronaut32):
         res = mean_shift(pixel_features(img, "rgbxy"), 15)
         digest(res.labels, res.centers)
         digest(meanshift_segment(img, 15, features="rgbxy"))
+        from classicseg import _meanshift
+        _meanshift.BAND_SITES = 64  # the approximation in bands of two rows
+        digest(meanshift_segment(img, 15, features="rgbxy", climb_stride=2))
     """)
-    assert len(one) == 8 and one == two
+    assert len(one) == 9 and one == two
     assert one[0] == one[7]  # the same call twice: the same labels
 
 

@@ -623,7 +623,7 @@ def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, s
 
 
 @kernel
-def fill_from_lattice(planes, shape, steps, hs2, hr2, stride, colour2, owner):
+def fill_from_lattice(planes, shape, steps, hs2, hr2, stride, colour2, owner, q_lo, q_hi):
     """Give points off the lattice of ``stride`` the climb of their nearest lattice point.
 
     The points whose indices are all multiples of ``stride`` (along the axes
@@ -632,16 +632,17 @@ def fill_from_lattice(planes, shape, steps, hs2, hr2, stride, colour2, owner):
     point nearest to it, in the scaled distance ``spatial^2 / hs2 + colour^2 /
     hr2``, among those less than ``stride`` sites away along every axis (the
     first in raster order on a tie), if their squared colour distance is at
-    most ``colour2``. Other points keep -1. ``owner`` (n_sites,) int64 is
-    updated in place; the result does not depend on the order of the sites
-    (only lattice points are read).
+    most ``colour2``. Other points keep -1. Only the sites ``q_lo <= q <
+    q_hi`` (raster order) are filled, so a band of the image can be filled
+    once the lattice points within ``stride`` of it have climbed. ``owner``
+    (n_sites,) int64 is updated in place; the result does not depend on the
+    order of the sites (only lattice points are read).
     """
     n_col = planes.shape[0]
-    n_sites = shape[0] * shape[1] * shape[2]
     reach = np.empty(3, dtype=np.int64)
     for a in range(3):
         reach[a] = 0 if shape[a] == 1 else stride - 1
-    for q in range(n_sites):
+    for q in range(q_lo, q_hi):
         if owner[q] >= 0 or planes[0, q] != planes[0, q]:  # climbed, or not a point (NaN)
             continue
         i2 = q % shape[2]
