@@ -58,11 +58,13 @@ def main():
              "|---|---|---|---|---|---|---|"]
     for size in (int(x) for x in args.sizes.split(",")):
         img = np.ascontiguousarray(full[:size, :size])
-        filt = lambda: cv2.pyrMeanShiftFiltering(img, WINDOW / 2, WINDOW / 2, maxLevel=0)  # noqa: E731
+        def filt(img=img):
+            return cv2.pyrMeanShiftFiltering(img, WINDOW / 2, WINDOW / 2, maxLevel=0)
+
         _, before, load_before = timed(filt)
         runs = []
         for s in STRIDES:
-            (labels, info), seconds, load = timed(lambda: classicseg.meanshift_segment(
+            (labels, info), seconds, load = timed(lambda s=s, img=img: classicseg.meanshift_segment(
                 img, WINDOW, features="rgbxy", climb_stride=s, return_info=True))
             runs.append((s, labels.reshape(-1), len(info.centers), seconds, load))
         _, after, load_after = timed(filt)

@@ -325,8 +325,11 @@ def meanshift_segment(image, window=21, *, features=None, spatial_scale=1.0, spa
         ``climb_stride`` pixels away along each axis, when their colours
         are within :data:`FILL_RADIUS` (0.75) times the range half window;
         the other pixels (edges, texture) climb themselves. 1 (default):
-        every pixel climbs, exact. The agreement with the exact labels is
-        measured in ``benchmarks/results/scale.md``. Where the window spans
+        every pixel climbs, exact. 2 is the recommended trade-off: larger
+        strides leave more pixels that fail the colour test and climb, so
+        they save little time and lose agreement. The agreement with the
+        exact labels and the time are measured in
+        ``benchmarks/results/scale.md`` and ``meanshift_stride.md``. Where the window spans
         too many pixels for the lattice (or with more than three colour
         channels) every pixel climbs.
     assign : {"attractor", "nearest"}
