@@ -30,7 +30,10 @@ order of density). It is made fast by
   very mode it would have reached;
 * in :func:`meanshift_segment`, opt-in approximate trajectory sharing by
   path joining: a climb that comes within a small distance of an earlier
-  climb's path stops and takes its mode.
+  climb's path stops and takes its mode;
+* in :func:`meanshift_segment`, the opt-in approximation ``climb_stride``:
+  the pixels of a coarser lattice climb first, and a pixel alike in colour
+  to its nearest climbing neighbour takes that neighbour's climb.
 
 References
 ----------
@@ -45,8 +48,10 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ._kernels.meanshift import (
+    LANES,
     climb_grid,
     climb_lattice,
+    fill_from_lattice,
     record_paths,
     suppress_modes,
 )
@@ -88,6 +93,9 @@ KNOWN_PER_SITE = 2
 SHARE_STRIDES = (8, 4, 2, 1)
 PATH_LENGTH = 32
 BATCH = 4096
+# climb_stride (approximate): a pixel off the lattice takes the climb of its nearest
+# lattice pixel when their colours are within FILL_RADIUS range radii, else climbs.
+FILL_RADIUS = 0.75
 # Climbs run in bands of whole lattice rows of about this many sites, the sharing
 # tables cleared at each band: on a 12-megapixel photo they would otherwise hold
 # tens of millions of points (gigabytes). Images up to this size are one band.
@@ -269,7 +277,7 @@ def _shift_samples(X, weights, split, r2_a, r2_b, tol, max_iter, assign, seeds=N
 
 def meanshift_segment(image, window=21, *, features=None, spatial_scale=1.0, spacing=None,
                       min_size=0, tol=None, max_iter=300, share_trajectories=False,
-                      assign="attractor",
+                      climb_stride=1, assign="attractor",
                       data_range=None, channel_axis=-1, mask=None, start_label=1,
                       return_info=False):
     """Segment an image by mean shift over pixel features.
@@ -308,6 +316,22 @@ def meanshift_segment(image, window=21, *, features=None, spatial_scale=1.0, spa
         a float sets ``r``: larger is faster and less exact (time and
         agreement with the exact result: ``benchmarks/results/meanshift.md``).
         ``info.n_climbs`` counts the climbs that reached a mode of their own.
+    climb_stride : int
+        For features with position, an approximation (opt-in) that saves
+        most climbs: only the pixels whose indices are all multiples of
+        ``climb_stride`` climb (a quarter of them for 2 on an image), and a
+        pixel off that lattice takes the cluster of the climbing pixel
+        nearest to it in feature space among those less than
+        ``climb_stride`` pixels away along each axis, when their colours
+        are within :data:`FILL_RADIUS` (0.75) times the range half window;
+        the other pixels (edges, texture) climb themselves. 1 (default):
+        every pixel climbs, exact. 2 is the recommended trade-off: larger
+        strides leave more pixels that fail the colour test and climb, so
+        they save little time and lose agreement. The agreement with the
+        exact labels and the time are measured in
+        ``benchmarks/results/scale.md`` and ``meanshift_stride.md``. Where the window spans
+        too many pixels for the lattice (or with more than three colour
+        channels) every pixel climbs.
     assign : {"attractor", "nearest"}
         ``"attractor"`` (default, Comaniciu & Meer's basin of attraction): a
         pixel takes the cluster of the mode its own climb reached.
@@ -345,7 +369,10 @@ def meanshift_segment(image, window=21, *, features=None, spatial_scale=1.0, spa
     reach one of their own are stored, so memory grows with the pixels
     alone, not with the sharing tables: a 12-megapixel photo runs exact
     within a few gigabytes. Climbs still see the whole image, so the exact
-    result does not depend on the bands.
+    result does not depend on the bands. With ``climb_stride > 1`` a band's
+    lattice climbs (with the lattice rows within the stride past the band),
+    then the band's other pixels are filled and those left climb, while
+    the band's sharing state still holds the lattice's paths.
 
     Examples
     --------
@@ -365,6 +392,7 @@ def meanshift_segment(image, window=21, *, features=None, spatial_scale=1.0, spa
         join_radius = JOIN_RADIUS if share_trajectories else 0.0
     else:
         join_radius = check_float(share_trajectories, "share_trajectories", nonnegative=True)
+    climb_stride = check_int(climb_stride, "climb_stride", minimum=1)
     spatial = img.shape[:-1]
     with_position = features is None or isinstance(features, str) and feature_space_name(
         features, img.shape[-1], is_color, len(spatial))[1]
@@ -372,13 +400,16 @@ def meanshift_segment(image, window=21, *, features=None, spatial_scale=1.0, spa
     if not joint and not with_position:
         raise ValueError("window=(spatial, range) needs features with position "
                          "(for example 'rgbxy'); give one window size for this feature space")
+    if climb_stride > 1 and not with_position:
+        raise ValueError(f"climb_stride={climb_stride} needs features with position (for "
+                         "example 'rgbxy'); use climb_stride=1 for this feature space")
     Xt = feature_stack(img, is_color, features, spatial_scale=spatial_scale, spacing=spacing,
                        data_range=data_range, mask=None if with_position else mask)
     n_col = Xt.shape[0] - (len(spatial) if with_position else 0)
     if with_position:
         steps = np.array(_check_spacing(spacing, len(spatial))) * spatial_scale
         info = _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_iter,
-                                join_radius, assign)
+                                join_radius, assign, climb_stride)
         _warn_max_iter(info, max_iter)  # (mean_shift warns for itself)
     else:
         info = mean_shift(Xt.T, 2 * hs, tol=tol, max_iter=max_iter, assign=assign)
@@ -516,8 +547,13 @@ def _bin_seeds(X, h):
 
 
 def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_iter, join_radius,
-                     assign):
-    """Mean shift of the pixels of a lattice, ``Xt`` (d, n_pixels) = [colour..., positions]."""
+                     assign, climb_stride=1):
+    """Mean shift of the pixels of a lattice, ``Xt`` (d, n_pixels) = [colour..., positions].
+
+    With ``climb_stride > 1`` the points on the lattice of that stride climb
+    first; the others take the climb of their nearest lattice point
+    (:func:`fill_from_lattice`) or, when none is near in colour, climb too.
+    """
     n_spatial = len(spatial)
     shape = np.ones(3, dtype=np.int64)
     shape[3 - n_spatial:] = spatial
@@ -535,10 +571,12 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
         return _shift_samples(X, np.ones(len(X)), split, r2_a, r2_b, tol, max_iter, assign)
 
     # Two channels climb as three, the third zero: the same distances and sums. Sites
-    # outside the mask have a NaN colour, which no window holds.
-    planes = np.zeros((3 if n_col == 2 else n_col, n_sites), dtype=np.float32)
-    planes[:n_col] = Xt[:n_col]
-    planes[:, ~inside] = np.nan
+    # outside the mask have a NaN colour, which no window holds; so do the LANES sites
+    # of padding that the kernel's vectorized row scans may read past the last one.
+    planes = np.zeros((3 if n_col == 2 else n_col, n_sites + LANES), dtype=np.float32)
+    planes[:n_col, :n_sites] = Xt[:n_col]
+    planes[:, :n_sites][:, ~inside] = np.nan
+    planes[:, n_sites:] = np.nan
     d = len(planes) + 3
     share = join_radius > 0
     n_points = int(inside.sum())
@@ -573,39 +611,59 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     own_modes, own_intensity = [], []
     n_own = 0
     most_iter = 0
+    strides = [t for t in SHARE_STRIDES if t > climb_stride and t % climb_stride == 0]
+    strides.append(climb_stride)
+
+    def climb(candidates):
+        """Climb from the sites ``candidates`` (raster order) not yet owned, batch by batch."""
+        nonlocal n_own, most_iter, n_known
+        for start in range(0, len(candidates), BATCH):
+            seeds = candidates[start:start + BATCH]
+            seeds = seeds[owner[seeds] == -1]
+            s = len(seeds)
+            if s == 0:
+                continue
+            climb_lattice(planes, shape, steps3, hs * hs, hr * hr, joint, seeds, tol,
+                          max_iter, join_radius, table, head, following, known, known_climb,
+                          modes[:s], intensity[:s], n_iter[:s], joined[:s], path[:s],
+                          path_len[:s])
+            hit = joined[:s] >= 0
+            climbs = joined[:s].copy()
+            climbs[~hit] = np.arange(n_own, n_own + s - np.count_nonzero(hit))
+            owner[seeds] = climbs
+            own_modes.append(modes[:s][~hit])
+            own_intensity.append(intensity[:s][~hit])
+            n_own += s - np.count_nonzero(hit)
+            most_iter = max(most_iter, int(n_iter[:s].max()))
+            n_known = record_paths(path[:s], path_len[:s], modes[:s], climbs, n_col, shape,
+                                   steps3, hs * hs, hr * hr, join_radius / 2, table, head,
+                                   following, known, known_climb, n_known)
+
+    # With climb_stride > 1, a band's other pixels are filled from the lattice and climb
+    # right after the band's lattice, while the sharing state still holds its paths; so
+    # the lattice rows within the stride past the band (their lattice neighbours there)
+    # climb with the band.
+    margin = 0 if climb_stride == 1 else (climb_stride - 1) * (
+        int(shape[1]) + 1 if shape[0] > 1 else 1)
+    n_known = 0
     for row0 in range(0, n_rows, band_rows):
-        rows = np.arange(row0, min(n_rows, row0 + band_rows))
+        row1 = min(n_rows, row0 + band_rows)
+        rows = np.arange(row0, min(n_rows, row1 + margin))
         plane_of, row_of = np.divmod(rows, shape[1])
         table[:] = -1
         head[:] = -1
         n_known = 0
-        for stride in SHARE_STRIDES:
+        for stride in strides:
             # Coarse lattices first, in raster order (the pixels a stride leaves out come later).
             keep = (row_of % stride == 0) & (plane_of % stride == 0)
             candidates = (rows[keep, None] * row_sites
                           + np.arange(0, row_sites, stride)[None, :]).reshape(-1)
-            candidates = candidates[inside[candidates]]
-            for start in range(0, len(candidates), BATCH):
-                seeds = candidates[start:start + BATCH]
-                seeds = seeds[owner[seeds] == -1]
-                s = len(seeds)
-                if s == 0:
-                    continue
-                climb_lattice(planes, shape, steps3, hs * hs, hr * hr, joint, seeds, tol,
-                              max_iter, join_radius, table, head, following, known, known_climb,
-                              modes[:s], intensity[:s], n_iter[:s], joined[:s], path[:s],
-                              path_len[:s])
-                hit = joined[:s] >= 0
-                climbs = joined[:s].copy()
-                climbs[~hit] = np.arange(n_own, n_own + s - np.count_nonzero(hit))
-                owner[seeds] = climbs
-                own_modes.append(modes[:s][~hit])
-                own_intensity.append(intensity[:s][~hit])
-                n_own += s - np.count_nonzero(hit)
-                most_iter = max(most_iter, int(n_iter[:s].max()))
-                n_known = record_paths(path[:s], path_len[:s], modes[:s], climbs, n_col, shape,
-                                       steps3, hs * hs, hr * hr, join_radius / 2, table, head,
-                                       following, known, known_climb, n_known)
+            climb(candidates[inside[candidates]])
+        if climb_stride > 1:
+            lo, hi = row0 * row_sites, row1 * row_sites
+            fill_from_lattice(planes, shape, steps3, hs * hs, hr * hr, climb_stride,
+                              (FILL_RADIUS * hr) ** 2, owner, lo, hi)
+            climb(lo + np.flatnonzero(inside[lo:hi] & (owner[lo:hi] == -1)))
     # Back to the feature columns: colour (without the padding channel), then the
     # positions of the image's own axes (the last n_spatial of the three).
     cols = np.r_[np.arange(n_col), np.arange(d - n_spatial, d)]

@@ -228,6 +228,9 @@ OPTIONS = {
     "share_trajectories": dict(type=_yes_no_or_number, metavar="yes|no|R",
                                help="approximate path joining: a climb stops within R window "
                                     "radii of an earlier path (yes: R = 0.01)"),
+    "climb_stride": dict(type=POSITIVE_INT, metavar="S",
+                         help="approximate: the pixels of the lattice of stride S climb, the "
+                              "others take a like-coloured neighbour's climb (1: exact)"),
     "assign": dict(choices=ASSIGNS, help="a pixel takes the mode its own climb reached, or "
                                          "the nearest mode"),
     "radius": dict(type=POSITIVE_FLOAT, metavar="R",

@@ -81,7 +81,8 @@ SPECS = {
         bad=[("window", 0, ValueError), ("window", float("nan"), ValueError),
              ("window", (1, 2, 3), ValueError), ("min_size", -1, ValueError),
              ("max_iter", 0, ValueError), ("assign", "nope", ValueError),
-             ("share_trajectories", -1.0, ValueError), ("tol", -1, ValueError)]),
+             ("share_trajectories", -1.0, ValueError), ("tol", -1, ValueError),
+             ("climb_stride", 0, ValueError), ("climb_stride", 1.5, TypeError)]),
     "affinity_graph": Spec(
         classicseg.affinity_graph, {"image": RGB}, "image", mask=True,
         bad=[("radius", 0, ValueError), ("sigma_space", 0, ValueError),

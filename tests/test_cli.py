@@ -418,6 +418,7 @@ SAMPLES = {
     "spacing": ("1,2.5", (1.0, 2.5)), "data_range": ("4095", 4095.0),
     "channel_axis": ("none", None), "init": ("k-means++", "k-means++"), "n_init": ("3", 3),
     "tol": ("0.01", 0.01), "max_iter": ("7", 7), "share_trajectories": ("yes", True),
+    "climb_stride": ("2", 2),
     "assign": ("nearest", "nearest"), "radius": ("2", 2), "sigma_color": ("12", 12.0),
     "sigma_space": ("3", 3.0), "thresh": ("0.05", 0.05), "method": ("kway", "kway"),
     "leaves": ("kmeans", "kmeans"), "threshold": ("0.3", 0.3), "n_regions": ("4", 4),

@@ -18,7 +18,7 @@ from classicseg import (
     pixel_features,
 )
 from classicseg import _meanshift
-from classicseg._kernels.meanshift import lattice_window_sum
+from classicseg._kernels.meanshift import LANES, lattice_window_sum
 from conftest import block_image, outputs_per_thread_count
 
 FIXTURE = Path(__file__).parent / "fixtures" / "meanshift_sklearn_astronaut64.npz"
@@ -69,11 +69,12 @@ def test_lattice_window_matches_naive(spatial, steps, joint, n_col):
     shape[3 - len(spatial):] = spatial
     steps3 = np.ones(3)
     steps3[3 - len(spatial):] = steps
-    planes = np.ascontiguousarray(colour.reshape(-1, n_col).T)
-    planes[:, ~mask.reshape(-1)] = np.nan  # how the kernel is told a site is no point
+    # How the kernel is told a site is no point: a NaN colour; LANES NaN sites of padding.
+    planes = np.full((n_col, mask.size + LANES), np.nan, np.float32)
+    planes[:, :mask.size][:, mask.reshape(-1)] = colour.reshape(-1, n_col).T[:, mask.reshape(-1)]
     hs, hr = (4.0, 4.0) if joint else (3.0, 5.0)
     acc = np.empty(n_col + 3)
-    offsets = np.empty((2, shape[2]))
+    offsets = np.empty((2, shape[2] + LANES))
     for _ in range(30):
         pos = rng.uniform(-1, np.array(spatial) * np.array(steps) + 1)
         mean = np.r_[rng.uniform(0, 12, n_col), np.zeros(3 - len(spatial)), pos]
@@ -159,6 +160,66 @@ def test_exact_trajectory_sharing_changes_nothing(case, monkeypatch):
     np.testing.assert_array_equal(shared, alone)
     np.testing.assert_array_equal(info.centers, alone_info.centers)
     np.testing.assert_array_equal(info.counts, alone_info.counts)
+
+
+@pytest.mark.parametrize("stride, band_sites", [(2, 1 << 20), (3, 1 << 20), (2, 40), (3, 70)])
+def test_climb_stride_finds_flat_regions(stride, band_sites, monkeypatch):
+    # (band_sites: the image and the volume in one band, or in bands of a few rows each,
+    # which are filled and left to climb band by band.)
+    monkeypatch.setattr(_meanshift, "BAND_SITES", band_sites)
+    # Four flat quadrants 100 grey levels apart (and a volume of two flat halves): every
+    # window holds one region's pixels only, so each region is one cluster, whether a
+    # pixel climbs or takes the climb of its nearest climbing pixel.
+    quadrants = np.kron(np.array([[0, 1], [2, 3]]), np.ones((12, 13), int))
+    image = np.stack([quadrants * 50.0, quadrants * 80.0 % 255, 200 - quadrants * 30.0], -1)
+    labels, info = meanshift_segment(image, 21, features="rgbxy", climb_stride=stride,
+                                     return_info=True)
+    assert adjusted_rand_score(quadrants.reshape(-1), labels.reshape(-1)) == 1.0
+    assert info.n_climbs <= -(-24 // stride) * -(-26 // stride)  # the lattice points
+    halves = np.where(np.arange(10) < 5, 40.0, 160.0)[:, None, None] * np.ones((10, 9, 11))
+    labels = meanshift_segment(halves, (9, 21), features="grayxy", channel_axis=None,
+                               spacing=(2, 1, 1), climb_stride=stride)
+    assert adjusted_rand_score((halves > 100).reshape(-1), labels.reshape(-1)) == 1.0
+
+
+@pytest.mark.parametrize("stride", [2, 3])
+def test_climb_stride_does_not_depend_on_bands(stride, astronaut64, monkeypatch):
+    # Bands of one row: a pixel's nearest lattice pixels lie in the next band too, which
+    # climb with its band, so the fill and the climbs, hence the clusters, are those of
+    # one band.
+    image = astronaut64["image"][:30, :26]
+    one = meanshift_segment(image, 21, features="rgbxy", climb_stride=stride)
+    monkeypatch.setattr(_meanshift, "BAND_SITES", 26)
+    rows = meanshift_segment(image, 21, features="rgbxy", climb_stride=stride)
+    assert adjusted_rand_score(one.reshape(-1), rows.reshape(-1)) == 1.0
+
+
+def test_climb_stride_pixel_unlike_its_lattice_neighbours_climbs():
+    # A one-pixel island off the lattice, far in colour from every neighbour: its window
+    # holds itself alone, so it is its own cluster, as in the exact result.
+    image = np.full((15, 16), 50.0)
+    image[5, 7] = 200.0
+    labels, info = meanshift_segment(image, 21, features="grayxy", channel_axis=None,
+                                     data_range=255, climb_stride=2, return_info=True)
+    assert len(info.centers) == 2 and (labels == labels[5, 7]).sum() == 1
+
+
+def test_climb_stride_without_lattice_points_climbs_every_pixel(astronaut64):
+    # Inside the mask, no pixel has both indices even: no lattice point of stride 2 is a
+    # point, so every pixel climbs itself, which is the array engine's climb.
+    image = astronaut64["image"][:24, :24]
+    mask = np.zeros(image.shape[:2], bool)
+    mask[1::2, 1::2] = True
+    labels = meanshift_segment(image, 21, features="rgbxy", mask=mask, climb_stride=2,
+                               start_label=0)
+    exact = mean_shift(pixel_features(image, "rgbxy")[mask.reshape(-1)], 21, assign="attractor")
+    np.testing.assert_array_equal(labels[mask], exact.labels)
+    assert (labels[~mask] == -1).all()
+
+
+def test_climb_stride_needs_positions():
+    with pytest.raises(ValueError, match="climb_stride"):
+        meanshift_segment(np.zeros((8, 8, 3)), 21, features="rgb", climb_stride=2)
 
 
 @pytest.mark.parametrize("size", [64, 96])
@@ -343,8 +404,11 @@ def test_deterministic_and_thread_count_independent(astronaut32):
         res = mean_shift(pixel_features(img, "rgbxy"), 15)
         digest(res.labels, res.centers)
         digest(meanshift_segment(img, 15, features="rgbxy"))
+        from classicseg import _meanshift
+        _meanshift.BAND_SITES = 64  # the approximation in bands of two rows
+        digest(meanshift_segment(img, 15, features="rgbxy", climb_stride=2))
     """)
-    assert len(one) == 8 and one == two
+    assert len(one) == 9 and one == two
     assert one[0] == one[7]  # the same call twice: the same labels
 
 

@@ -36,6 +36,10 @@ from ._jit import kernel
 # Seeds per parallel chunk: small, because climbs differ in length.
 CHUNK = 16
 
+# Lattice rows are scanned in runs of a multiple of LANES sites (the vector width of
+# the scan, float64 on AVX-512): planes carry LANES sites of NaN padding at the end.
+LANES = 8
+
 # Relative slack on the lattice bounds: a pixel exactly on the window's edge
 # must not be lost to rounding in the bound (the distance test is exact).
 _SLACK = 1e-9
@@ -257,21 +261,26 @@ def _axis_range(center, radius, step, size):
 def lattice_window_sum(planes, shape, steps, hs2, hr2, joint, mean, acc, offsets):
     """Sum (into ``acc``) and count of the lattice sites in the window at ``mean``.
 
-    ``planes`` (C, n_sites) float32 holds the colour of the sites, channel by
-    channel, in raster order of the lattice ``shape`` (3,) int64 with
-    ``steps`` (3,) float64 (position = index * step); C is 1 or 3, and a
-    site that is not a point has a NaN colour. ``mean`` and ``acc`` are
-    (C + 3,) float64: colour, then the three positions. With ``joint`` the
-    window is the ball ``spatial^2 + colour^2 <= hs2`` (then ``hs2 ==
-    hr2``), otherwise ``spatial^2 <= hs2 and colour^2 <= hr2``.
-    ``offsets`` (2, shape[2]) float64 is scratch.
+    ``planes`` (C, n_sites + LANES) float32 holds the colour of the sites,
+    channel by channel, in raster order of the lattice ``shape`` (3,) int64
+    with ``steps`` (3,) float64 (position = index * step), then ``LANES``
+    NaN sites of padding; C is 1 or 3, and a site that is not a point has a
+    NaN colour. ``mean`` and ``acc`` are (C + 3,) float64: colour, then the
+    three positions. With ``joint`` the window is the ball ``spatial^2 +
+    colour^2 <= hs2`` (then ``hs2 == hr2``), otherwise ``spatial^2 <= hs2
+    and colour^2 <= hr2``. ``offsets`` (2, shape[2] + LANES) float64 is
+    scratch.
 
     Only the rows (along the last axis) within the spatial half window are
-    visited, three at a time across the window's whole width in one
-    branch-free pass that LLVM vectorizes: a pass costs about as much to set
-    up and reduce as a row of 21 sites to scan, so three rows per pass
-    beat one. Sums are re-associated: the result
-    depends on the compiled code, never on the thread count.
+    visited, three at a time across the window's width in one branch-free
+    pass that LLVM vectorizes (a pass costs about as much to set up and
+    reduce as a row of 21 sites to scan, so three rows per pass beat one).
+    The width is rounded up to a multiple of ``LANES``, the extra columns at
+    distance inf, so that no site is left to a scalar remainder loop (the
+    remainder of 21 columns cost more than the vector part). Sums are
+    re-associated: the result depends on the compiled code, never on the
+    thread count (and on integer-valued features, whose sums are exact,
+    not even on that).
     """
     n_col = planes.shape[0]
     p0 = mean[n_col]
@@ -288,12 +297,15 @@ def lattice_window_sum(planes, shape, steps, hs2, hr2, joint, mean, acc, offsets
     a1, b1 = _axis_range(p1, hs, steps[1], shape[1])
     a2, b2 = _axis_range(p2, hs, steps[2], shape[2])
     width = b2 - a2 + 1
-    # Positions along the rows and their squared distances, the same for every row.
-    xs = offsets[0, :width]
-    dx2 = offsets[1, :width]
-    for j in range(width):
+    # Rows are scanned over n_pass columns, the window's width rounded up to a multiple
+    # of LANES (no scalar remainder loop); the columns past the window are at distance
+    # inf. Positions along the rows and their squared distances, the same for every row.
+    n_pass = (width + LANES - 1) // LANES * LANES
+    xs = offsets[0, :n_pass]
+    dx2 = offsets[1, :n_pass]
+    for j in range(n_pass):
         xs[j] = (a2 + j) * steps[2]
-        dx2[j] = (xs[j] - p2) ** 2
+        dx2[j] = (xs[j] - p2) ** 2 if j < width else np.inf
     # Branch-free window test: joint, col2 <= hs2 - sp; else sp <= hs2 and col2 <= hr2.
     # A NaN colour fails it, and so does a row past the window (squared distance inf).
     limit = hs2 if joint else hr2
@@ -332,7 +344,7 @@ def lattice_window_sum(planes, shape, steps, hs2, hr2, joint, mean, acc, offsets
             # The three rows are written out, and the sums as conditional expressions:
             # helper functions for the site test or the masked adds measured 7-10% slower.
             if n_col == 3:
-                for j in range(width):
+                for j in range(n_pass):
                     u = np.uint64(j)
                     sp_a = e_a + dx2[j]
                     a_0 = np.float64(plane0[q_a + u])
@@ -361,7 +373,7 @@ def lattice_window_sum(planes, shape, steps, hs2, hr2, joint, mean, acc, offsets
                     s_1 += (a_1 if ok_a else 0.0) + (b_1 if ok_b else 0.0) + (c_1 if ok_c else 0.0)
                     s_2 += (a_2 if ok_a else 0.0) + (b_2 if ok_b else 0.0) + (c_2 if ok_c else 0.0)
             else:  # one channel
-                for j in range(width):
+                for j in range(n_pass):
                     u = np.uint64(j)
                     a_0 = np.float64(plane0[q_a + u])
                     b_0 = np.float64(plane0[q_b + u])
@@ -526,7 +538,7 @@ def climb_lattice(planes, shape, steps, hs2, hr2, joint, seeds, tol, max_iter,
     for c in prange((s + CHUNK - 1) // CHUNK):
         mean = np.empty(d)
         acc = np.empty(d)
-        offsets = np.empty((2, shape[2]))
+        offsets = np.empty((2, shape[2] + LANES))
         for i in range(c * CHUNK, min(s, (c + 1) * CHUNK)):
             site_feature(planes, shape, steps, seeds[i], mean)
             it = 0
@@ -608,3 +620,57 @@ def record_paths(path, path_len, modes, climbs, n_col, shape, steps, hs2, hr2, s
             known_climb[n_known] = climbs[k]
             n_known += 1
     return n_known
+
+
+@kernel
+def fill_from_lattice(planes, shape, steps, hs2, hr2, stride, colour2, owner, q_lo, q_hi):
+    """Give points off the lattice of ``stride`` the climb of their nearest lattice point.
+
+    The points whose indices are all multiples of ``stride`` (along the axes
+    longer than one) have climbed and own ``owner[q] >= 0``; every other
+    point (finite colour, ``owner[q] == -1``) takes the owner of the lattice
+    point nearest to it, in the scaled distance ``spatial^2 / hs2 + colour^2 /
+    hr2``, among those less than ``stride`` sites away along every axis (the
+    first in raster order on a tie), if their squared colour distance is at
+    most ``colour2``. Other points keep -1. Only the sites ``q_lo <= q <
+    q_hi`` (raster order) are filled, so a band of the image can be filled
+    once the lattice points within ``stride`` of it have climbed. ``owner``
+    (n_sites,) int64 is updated in place; the result does not depend on the
+    order of the sites (only lattice points are read).
+    """
+    n_col = planes.shape[0]
+    reach = np.empty(3, dtype=np.int64)
+    for a in range(3):
+        reach[a] = 0 if shape[a] == 1 else stride - 1
+    for q in range(q_lo, q_hi):
+        if owner[q] >= 0 or planes[0, q] != planes[0, q]:  # climbed, or not a point (NaN)
+            continue
+        i2 = q % shape[2]
+        i1 = (q // shape[2]) % shape[1]
+        i0 = q // (shape[1] * shape[2])
+        best = np.inf
+        best_colour = 0.0
+        for j0 in range(max(i0 - reach[0], 0), min(i0 + reach[0], shape[0] - 1) + 1):
+            if j0 % stride != 0 and shape[0] > 1:
+                continue
+            for j1 in range(max(i1 - reach[1], 0), min(i1 + reach[1], shape[1] - 1) + 1):
+                if j1 % stride != 0 and shape[1] > 1:
+                    continue
+                for j2 in range(max(i2 - reach[2], 0), min(i2 + reach[2], shape[2] - 1) + 1):
+                    if j2 % stride != 0 and shape[2] > 1:
+                        continue
+                    p = (j0 * shape[1] + j1) * shape[2] + j2
+                    if owner[p] < 0:
+                        continue
+                    spatial = (((j0 - i0) * steps[0]) ** 2 + ((j1 - i1) * steps[1]) ** 2
+                               + ((j2 - i2) * steps[2]) ** 2)
+                    colour = 0.0
+                    for f in range(n_col):
+                        colour += (np.float64(planes[f, p]) - np.float64(planes[f, q])) ** 2
+                    dist = spatial / hs2 + colour / hr2
+                    if dist < best:
+                        best = dist
+                        best_colour = colour
+                        owner[q] = owner[p]
+        if best_colour > colour2:
+            owner[q] = -1
