@@ -328,6 +328,13 @@ def test_bed_of_nails_puts_each_value_at_the_top_left_of_its_cell():
     expected = np.zeros((2, 3, 12, 10))
     expected[..., ::3, ::2] = x  # the NumPy definition: zeros, the input at the nails
     np.testing.assert_array_equal(bed_of_nails(x, (3, 2)), expected)
+    strided = np.random.default_rng(1).normal(size=(3, 2, 4, 10))[:, ::-1, :, ::2].transpose(1, 0, 2, 3)
+    for odd in (np.asfortranarray(x), strided, x.astype(">f4"), x[1], x[:1, :1, :1, :1]):
+        ref = np.zeros((*odd.shape[:-2], odd.shape[-2] * 3, odd.shape[-1] * 2), odd.dtype)
+        ref[..., ::3, ::2] = odd
+        out = bed_of_nails(odd, (3, 2))
+        np.testing.assert_array_equal(out, ref)
+        assert out.dtype == np.dtype(odd.dtype.char)  # native byte order
     # max_unpool2d with every index at its cell's top-left corner is the same operation
     rows, cols = np.meshgrid(np.arange(4) * 3, np.arange(5) * 2, indexing="ij")
     top_left = np.broadcast_to(rows * 10 + cols, x.shape)  # output width 5 * 2 = 10
