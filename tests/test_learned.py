@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import naive
 from conftest import outputs_per_thread_count
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -357,6 +358,26 @@ def test_max_pool2d_nan_and_all_minus_inf_windows():
     # an all -inf window points at its first element.
     np.testing.assert_array_equal(idx, [[[5, 2]]])
     assert np.isnan(out[0, 0, 0]) and out[0, 0, 1] == -np.inf
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    size=st.tuples(st.integers(2, 9), st.integers(2, 17)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+)
+def test_max_pool2d_two_by_two_windows_scan_like_torch(size, stride, dtype, seed):
+    """2 x 2 windows (a path of their own) against the scan: ties, NaNs, -inf windows, every stride."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 3, size=(2, *size)).astype(dtype)  # small integers: many ties
+    x[rng.random(x.shape) < 0.1] = np.nan
+    x[rng.random(x.shape) < 0.2] = -np.inf
+    out, idx = max_pool2d(x, 2, stride=stride, return_indices=True)
+    for plane, o, i in zip(x, out, idx):
+        ref, ref_index = naive.max_pool_scan(plane, (2, 2), stride)
+        np.testing.assert_array_equal(o, ref)
+        np.testing.assert_array_equal(i, ref_index)
 
 
 def test_cross_entropy_is_stable_and_equals_definition():
