@@ -404,6 +404,43 @@ def test_softmax_and_labels_of_unbatched_arrays():
     assert logits_to_labels(logits, size=(6, 8)).shape == (6, 8)
 
 
+def test_cross_entropy_of_many_pixels_equals_definition():
+    """Several tasks of pixels, float32 and float64, ignored pixels, a bad target far from the first."""
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(2, 5, 40, 60)) * 20
+    target = rng.integers(0, 5, size=(2, 40, 60))
+    target[rng.random(target.shape) < 0.1] = 9  # ignored
+    x = logits - logits.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(x).sum(axis=1))
+    picked = np.take_along_axis(x, np.minimum(target, 4)[:, None], axis=1)[:, 0]
+    ref = np.where(target == 9, 0.0, lse - picked)
+    for dtype, rtol in ((np.float64, 1e-12), (np.float32, 1e-5)):
+        loss = cross_entropy(logits.astype(dtype), target, ignore_index=9, reduction="none")
+        assert loss.dtype == dtype
+        np.testing.assert_allclose(loss, ref, rtol=rtol, atol=rtol)
+    target[1, 39, 59] = 5
+    with pytest.raises(ValueError, match="found 5"):
+        cross_entropy(logits, target, ignore_index=9)
+
+
+def test_softmax_every_axis_and_layout_equals_definition():
+    """Any axis, Fortran order, thousands of pixels (several tasks), NaN and -inf classes."""
+    z = np.asfortranarray(np.random.default_rng(3).normal(size=(3, 40, 70)) * 30)
+    z[0, 0, 0] = np.nan  # a NaN makes its column NaN, as np.max does
+    z[:, 1, 1] = -np.inf  # all -inf: 0 / 0
+    z[1, 2, 2] = -np.inf  # one class impossible
+    z[2, 3, 3] = -800.0  # exp underflows
+    for logits, rtol, atol in ((z, 1e-14, 1e-300), (z.astype(np.float32), 1e-5, 1e-37)):  # z - max rounds in float32
+        x = logits.astype(np.float64)
+        for axis in (0, 1, 2, -1):
+            with np.errstate(invalid="ignore"):
+                e = np.exp(x - x.max(axis=axis, keepdims=True))
+                ref = e / e.sum(axis=axis, keepdims=True)
+            out = softmax(logits, axis=axis)
+            assert out.dtype == logits.dtype
+            np.testing.assert_allclose(out, ref, rtol=rtol, atol=atol)
+
+
 # ----------------------------------------------------------------- properties
 
 
@@ -456,7 +493,8 @@ def test_unpool_places_every_maximum_at_its_index(shape, kernel, dtype):
 
 def test_results_do_not_depend_on_thread_count():
     one, two = outputs_per_thread_count("""
-        from classicseg.learned import conv_transpose2d, interpolate, max_pool2d, max_unpool2d
+        from classicseg.learned import (bed_of_nails, conv_transpose2d, cross_entropy, interpolate,
+                                        max_pool2d, max_unpool2d, softmax)
         x = np.random.default_rng(3).normal(size=(1, 3, 37, 29)).astype(np.float32)
         for m in ("bilinear", "bicubic", "nearest"):
             digest(interpolate(x, size=(101, 75), mode=m))
@@ -464,8 +502,12 @@ def test_results_do_not_depend_on_thread_count():
         digest(conv_transpose2d(x, w, stride=2, padding=1))
         pooled, idx = max_pool2d(x, 2, return_indices=True)
         digest(max_unpool2d(pooled, idx, 2, output_size=x.shape))
+        digest(max_pool2d(x, 3, stride=2, padding=1))
+        digest(bed_of_nails(x, 3))
+        digest(softmax(x))
+        digest(cross_entropy(x, np.zeros((1, 37, 29), int), reduction="none"))
     """)
-    assert len(one) == 5 and one == two
+    assert len(one) == 9 and one == two
 
 
 def test_kernels_run_from_two_python_threads():
