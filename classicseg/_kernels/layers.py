@@ -118,8 +118,9 @@ def max_unpool_planes(x, indices, out):
     """
     n_planes, n = x.shape
     size = out.shape[1]
-    bad = np.zeros(n_planes, dtype=np.int64)
+    bad = np.empty(n_planes, dtype=np.int64)  # (np.zeros would be a parallel region of its own)
     for p in numba.prange(n_planes):
+        bad[p] = 0
         dst = out[p]
         for m in range(size):
             dst[m] = 0
@@ -130,7 +131,21 @@ def max_unpool_planes(x, indices, out):
                 bad[p] += 1
             else:
                 dst[target] = src[k]
-    return bad.sum()
+    return serial_sum(bad)
+
+
+@kernel
+def serial_sum(counts):
+    """Sum of an integer array in a serial loop, for parallel kernels.
+
+    In a ``parallel=True`` kernel ``counts.sum()`` becomes a second parallel
+    region, whose launch waits for the threads again (milliseconds on a
+    loaded machine).
+    """
+    total = 0
+    for count in counts:
+        total += count
+    return total
 
 
 @kernel(parallel=True)

@@ -14,6 +14,7 @@ from numba.core import types
 from numba.extending import intrinsic, overload
 
 from ._jit import FASTMATH, kernel
+from .layers import serial_sum
 
 # Output rows per task of ``resample_planes``: small enough for two threads
 # to share one plane, large enough that the source rows a task re-reads at
@@ -148,8 +149,9 @@ def cross_entropy_pixels(x, target, ignore_index, use_ignore, loss, kept):
     n_b, n_c, n_p = x.shape
     n_total = n_b * n_p
     n_tasks = (n_total + PIXELS_PER_TASK - 1) // PIXELS_PER_TASK
-    bad = np.zeros(n_tasks, dtype=np.int64)
+    bad = np.empty(n_tasks, dtype=np.int64)  # (np.zeros would be a parallel region of its own)
     for task in numba.prange(n_tasks):
+        bad[task] = 0
         top = np.empty(PIXELS_PER_TASK, dtype=x.dtype)
         total = np.empty(PIXELS_PER_TASK)
         q, q1 = task * PIXELS_PER_TASK, min((task + 1) * PIXELS_PER_TASK, n_total)
@@ -172,7 +174,7 @@ def cross_entropy_pixels(x, target, ignore_index, use_ignore, loss, kept):
                 kept[b, p0 + j] = keep
                 loss[b, p0 + j] = top[j] + np.log(total[j]) - x[b, t, p0 + j] if keep else 0
             q += m
-    return bad.sum()
+    return serial_sum(bad)
 
 
 @kernel
