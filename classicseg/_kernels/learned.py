@@ -97,9 +97,8 @@ def softmax_planes(z, out):
 
     Tasks are fixed ranges of ``PIXELS_PER_TASK`` flattened (b, p) pixels
     (cut where b changes), so short pixel axes still make few tasks. Per
-    pixel: the maximum over the classes (a NaN wins, as in ``np.max``),
-    ``exp(z - max)`` in float64, its sum over the classes in order, and
-    the exponentials times the sum's reciprocal, in the output's dtype.
+    pixel: ``exp(z - max)`` over the classes and its sum (``_exp_sums``),
+    then the exponentials times the sum's reciprocal.
     """
     n_b, n_c, n_p = z.shape
     n_total = n_b * n_p
@@ -111,22 +110,14 @@ def softmax_planes(z, out):
         while q < q1:
             b, p0 = q // n_p, q % n_p
             p1 = min(n_p, p0 + q1 - q)
-            m = p1 - p0
-            _class_max(z[b], p0, p1, top)
-            total[:m] = 0
-            for c in range(n_c):
-                src, dst = z[b, c, p0:p1], out[b, c, p0:p1]
-                for j in range(m):
-                    e = exp_nonpositive(src[j] - top[j])
-                    dst[j] = e
-                    total[j] += e
-            for j in range(m):
+            _exp_sums(z[b], p0, p1, top, total, out[b])
+            for j in range(p1 - p0):
                 total[j] = 1.0 / total[j]
             for c in range(n_c):
                 dst = out[b, c, p0:p1]
-                for j in range(m):
+                for j in range(p1 - p0):
                     dst[j] = dst[j] * total[j]
-            q += m
+            q += p1 - p0
 
 
 @kernel(parallel=True)
@@ -154,18 +145,13 @@ def cross_entropy_pixels(x, target, ignore_index, use_ignore, loss, kept):
         bad[task] = 0
         top = np.empty(PIXELS_PER_TASK, dtype=x.dtype)
         total = np.empty(PIXELS_PER_TASK)
+        no_exps = np.empty((0, 0), dtype=x.dtype)
         q, q1 = task * PIXELS_PER_TASK, min((task + 1) * PIXELS_PER_TASK, n_total)
         while q < q1:
             b, p0 = q // n_p, q % n_p
             p1 = min(n_p, p0 + q1 - q)
-            m = p1 - p0
-            _class_max(x[b], p0, p1, top)
-            total[:m] = 0
-            for c in range(n_c):
-                src = x[b, c, p0:p1]
-                for j in range(m):
-                    total[j] += exp_nonpositive(src[j] - top[j])
-            for j in range(m):
+            _exp_sums(x[b], p0, p1, top, total, no_exps)
+            for j in range(p1 - p0):
                 t = target[b, p0 + j]
                 keep = not (use_ignore and t == ignore_index)
                 if keep and (t < 0 or t >= n_c):
@@ -173,21 +159,40 @@ def cross_entropy_pixels(x, target, ignore_index, use_ignore, loss, kept):
                     keep = False
                 kept[b, p0 + j] = keep
                 loss[b, p0 + j] = top[j] + np.log(total[j]) - x[b, t, p0 + j] if keep else 0
-            q += m
+            q += p1 - p0
     return serial_sum(bad)
 
 
 @kernel
-def _class_max(z, p0, p1, top):
-    """``top[j] = max_c z[c, p0 + j]``, NaN if any is NaN (``np.max``'s rule)."""
+def _exp_sums(z, p0, p1, top, total, exps):
+    """Maximum over the classes and sum of the shifted exponentials, for pixels ``p0 .. p1-1``.
+
+    ``top[j] = max_c z[c, p0 + j]`` (NaN if any is NaN, ``np.max``'s rule)
+    and ``total[j] = sum_c exp(z[c, p0 + j] - top[j])``, the exponentials in
+    z's precision, summed in float64 with the classes in order. They also
+    go to ``exps[c, p0 + j]`` unless `exps` is empty.
+    """
+    m = p1 - p0
     src = z[0, p0:p1]
-    for j in range(p1 - p0):
+    for j in range(m):
         top[j] = src[j]
     for c in range(1, z.shape[0]):
         src = z[c, p0:p1]
-        for j in range(p1 - p0):
+        for j in range(m):
             v, t = src[j], top[j]
             top[j] = v if (v > t or v != v) else t
+    total[:m] = 0
+    for c in range(z.shape[0]):
+        src = z[c, p0:p1]
+        if exps.shape[0]:
+            dst = exps[c, p0:p1]
+            for j in range(m):
+                e = exp_nonpositive(src[j] - top[j])
+                dst[j] = e
+                total[j] += e
+        else:
+            for j in range(m):
+                total[j] += exp_nonpositive(src[j] - top[j])
 
 
 @kernel(parallel=True)
