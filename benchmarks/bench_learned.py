@@ -25,7 +25,10 @@ results, and Numba's compile time measured apart: each kernel's first call
 in a fresh process with an empty cache (later processes load the cache,
 ``cache=True``).
 
-    python benchmarks/bench_learned.py [--repeat 5] [--out benchmarks/results]
+    python benchmarks/bench_learned.py [--repeat 5] [--out benchmarks/results] [--ops NAME ...]
+
+``--ops`` times only the operations whose name contains one of the given
+words (e.g. ``--ops conv_transpose bed_of_nails``), without compile times.
 """
 
 import argparse
@@ -53,7 +56,7 @@ for name, call in [
     ("interpolate (resample kernel)", lambda: learned.interpolate(x, size=8, mode="bilinear")),
     ("max_pool2d", lambda: learned.max_pool2d(x, 2, return_indices=True)),
     ("max_unpool2d", lambda: learned.max_unpool2d(x[..., :2, :2], np.zeros((1, 2, 2, 2), np.int64), 2)),
-    ("conv_transpose2d (phase interleaving)", lambda: learned.conv_transpose2d(x, np.ones((2, 2, 4, 4), np.float32), stride=2)),
+    ("conv_transpose2d", lambda: learned.conv_transpose2d(x, np.ones((2, 2, 4, 4), np.float32), stride=2)),
     ("confusion matrix (int64 labels)", lambda: metrics.confusion_matrix(y, y)),
 ]:
     t0 = time.perf_counter(); call(); print(f"{name}\\t{time.perf_counter() - t0:.2f}")
@@ -217,6 +220,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--ops", nargs="+", metavar="NAME", help="time only the operations whose name contains NAME")
     args = parser.parse_args()
 
     torch, sklearn = optional("torch"), optional("sklearn")
@@ -230,18 +234,21 @@ def main():
 
         cases += [(*case, "scikit-learn") for case in metric_cases(skm)]
         peers.append(f"scikit-learn {sklearn.__version__}")
+    if args.ops:
+        cases = [case for case in cases if any(word in case[0] for word in args.ops)]
     load = os.getloadavg()
     rows = [
         (name, size, *side_by_side(ours, peer, args.repeat), who)
         for name, size, ours, peer, who in cases
     ]
     end_load = os.getloadavg()
-    compiled = compile_times()
+    compiled = [] if args.ops else compile_times()
 
+    command = f"--repeat {args.repeat}" + (f" --ops {' '.join(args.ops)}" if args.ops else "")
     lines = [
         "# Learned-segmentation adapter and metrics: classicseg vs PyTorch and scikit-learn",
         "",
-        f"`python benchmarks/bench_learned.py --repeat {args.repeat}` on {os.cpu_count()} cores, "
+        f"`python benchmarks/bench_learned.py {command}` on {os.cpu_count()} cores, "
         f"Numba {numba.__version__} with {numba.get_num_threads()} threads; peers: {', '.join(peers) or 'none installed'}. "
         f"float32 data; {args.repeat} calls each, ours and the peer's alternating; "
         f"load average (1, 5, 15 min) at the start {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} and at the end "
@@ -261,7 +268,7 @@ def main():
             f"| {name} | {size} | {min_ours * 1e3:.2f} | {min_peer * 1e3:.2f} | **{min_ours / min_peer:.3f}** "
             f"| {med_ours / med_peer:.3f} | {max_difference(ours_out, peer_out):.1e} | {peer} |"
         )
-    lines += [
+    lines += [] if not compiled else [
         "",
         "Numba compile time, apart from the times above (first call in a fresh process, empty cache; "
         "a later process loads the cache instead):",

@@ -6,19 +6,10 @@ channel-first ``(N, C, H, W)`` or unbatched ``(C, H, W)``, float32 and
 float64 are kept, float16 becomes float32 and integers float64.
 """
 
-import threading
-
 import numpy as np
 
 from ._kernels import layers as _kernels
-from ._validate import check_int, check_memory
-
-# Scratch memory of conv_transpose2d, kept per thread between calls: fresh
-# temporaries of several MB cost a page fault per 4 KiB on every call (the
-# allocator hands them back to the system when freed), which took longer
-# than the matrix product itself. Larger buffers are not kept.
-_SCRATCH_BYTES = 64 * 2**20
-_scratch_space = threading.local()
+from ._validate import check_int
 
 # ------------------------------------------------------------------ checks
 
@@ -103,10 +94,10 @@ def bed_of_nails(x, scale_factor=2):
     """
     x4, batched = _as_planes(x, "x")
     sh, sw = _int_tuple(scale_factor, "scale_factor", minimum=1)
-    n, c, h, w = x4.shape
-    out = np.zeros((n, c, h * sh, w * sw), dtype=x4.dtype)
-    out[:, :, ::sh, ::sw] = x4
-    return out if batched else out[0]
+    _, _, h, w = x4.shape
+    out = np.empty((x4.shape[0] * x4.shape[1], h * sh, w * sw), dtype=x4.dtype)
+    _kernels.bed_of_nails_planes(x4.reshape(-1, h, w), sh, sw, out)
+    return _unstack(out, x4, batched)
 
 
 def _pool_geometry(kernel_size, stride, padding):
@@ -321,68 +312,6 @@ def conv_transpose2d_output_size(h_in, kernel_size, stride=1, padding=0, output_
     return h_out
 
 
-# A transposed convolution with stride s is s_h * s_w ordinary convolutions,
-# one per output phase (row mod s_h, column mod s_w), each with the taps of
-# that phase (Shi et al., "Is the deconvolution layer the same as a
-# convolutional layer?", arXiv:1609.07009, 2016): tap ky lands on
-# full row ``iy * s + ky * d``, i.e. on phase ``(ky * d) % s`` at ``iy + (ky * d) // s``.
-# All phases come from one matrix product of the weights, arranged
-# (phases x C_out, shifts x C_in), with the input shifted by each distinct
-# offset ``(ky * d) // s``; a kernel then interleaves the phases and crops.
-# Unlike scatter-adding k_h * k_w strided copies, every output element is
-# written once.
-
-
-def _shift_counts(kernel, stride, dilation):
-    """Distinct input offsets ``(k * d) // s`` along each axis."""
-    return tuple((k - 1) * d // s + 1 for k, s, d in zip(kernel, stride, dilation))
-
-
-def _scratch(name, shape, dtype):
-    """An uninitialised array on this thread's reusable buffer ``name``."""
-    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    if size > _SCRATCH_BYTES:
-        return np.empty(shape, dtype)
-    buffer = getattr(_scratch_space, name, None)
-    if buffer is None or buffer.nbytes < size:
-        buffer = np.empty(max(size, 1), np.uint8)
-        setattr(_scratch_space, name, buffer)
-    return buffer[:size].view(dtype).reshape(shape)
-
-
-def _phase_grid(out_size, padding, stride):
-    """Rows and columns per phase that cover the output after cropping `padding`."""
-    return tuple(-(-(p + n) // s) for n, p, s in zip(out_size, padding, stride))
-
-
-def _phase_weights(weight, groups, stride, dilation):
-    """Weights as (groups, sH * sW * C_out/g, shifts * C_in/g) matrices, zero where a phase has no tap."""
-    c_in, c_out_g, kh, kw = weight.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    n_a, n_b = _shift_counts((kh, kw), stride, dilation)
-    w = weight.reshape(groups, c_in // groups, c_out_g, kh, kw)
-    out = np.zeros((groups, sh, sw, c_out_g, n_a, n_b, c_in // groups), dtype=weight.dtype)
-    for ky, kx in np.ndindex(kh, kw):
-        (a, ry), (b, rx) = divmod(ky * dh, sh), divmod(kx * dw, sw)
-        out[:, ry, rx, :, a, b, :] = w[..., ky, kx].transpose(0, 2, 1)
-    return out.reshape(groups, sh * sw * c_out_g, -1)
-
-
-def _shifted_inputs(x, shift_counts, out):
-    """Fill ``out`` (n_a, n_b, C, Qh, Qw) with the planes ``x[c, q - a, p - b]``, zero outside."""
-    _, h, w = x.shape
-    qh, qw = out.shape[3:]
-    for a, b in np.ndindex(*shift_counts):
-        rows, cols = max(0, min(h, qh - a)), max(0, min(w, qw - b))
-        plane = out[a, b]
-        plane[:, :a] = 0
-        plane[:, a + rows :] = 0
-        inner = plane[:, a : a + rows]
-        inner[:, :, :b] = 0
-        inner[:, :, b + cols :] = 0
-        inner[:, :, b : b + cols] = x[:, :rows, :cols]
-
-
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Transposed 2-D convolution ("deconvolution"), PyTorch's ``conv_transpose2d``.
 
@@ -467,25 +396,16 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
         conv_transpose2d_output_size(*args)
         for args in zip((h, w), (kh, kw), stride, padding, output_padding, dilation)
     )
-    x4 = x4.astype(dtype, copy=False)
-    out = np.empty((n, c_out, *out_size), dtype=dtype)
-    weights = _phase_weights(weight.astype(dtype, copy=False), groups, stride, dilation)
+    x5 = np.ascontiguousarray(x4, dtype=dtype).reshape(n, groups, c_in_g, h, w)
+    # (G, kH, kW, C_in/G, C_out/G): each tap a matrix from input to output channels.
+    taps = weight.astype(dtype, copy=False).reshape(groups, c_in_g, c_out_g, kh, kw)
+    taps = np.ascontiguousarray(taps.transpose(0, 3, 4, 1, 2))
     bias = np.zeros(c_out, dtype) if bias is None else bias.astype(dtype)
-    phases = _phase_grid(out_size, padding, stride)
-    shifts = _shift_counts((kh, kw), stride, dilation)
-    n_phases, grid = stride[0] * stride[1], phases[0] * phases[1]
-    check_memory(
-        (shifts[0] * shifts[1] * c_in_g + n_phases * c_out_g) * grid * dtype.itemsize,
-        "conv_transpose2d's shifted inputs and phase outputs of one sample",
-        "split the channels into groups of calls",
+    out = np.empty((n, c_out, *out_size), dtype=dtype)
+    _kernels.conv_transpose_rows(
+        x5, taps, bias.reshape(groups, c_out_g), *stride, *padding, *dilation,
+        out.reshape(n, groups, c_out_g, *out_size),
     )
-    inputs = _scratch("inputs", (*shifts, c_in_g, *phases), dtype)
-    result = _scratch("result", (n_phases * c_out_g, grid), dtype)
-    for b, g in np.ndindex(n, groups):
-        _shifted_inputs(x4[b, g * c_in_g : (g + 1) * c_in_g], shifts, inputs)
-        np.matmul(weights[g], inputs.reshape(-1, grid), out=result)
-        block = slice(g * c_out_g, (g + 1) * c_out_g)
-        _kernels.shuffle_phases(result.reshape(*stride, c_out_g, *phases), bias[block], *padding, out[b, block])
     return out if batched else out[0]
 
 

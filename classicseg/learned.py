@@ -21,6 +21,7 @@ signals. float32 and float64 are kept; float16 becomes float32 and integers
 become float64. Inputs are never modified.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -286,10 +287,13 @@ def softmax(logits, axis=1):
     axis = check_int(axis, "axis")
     if not -z.ndim <= axis < z.ndim:
         raise ValueError(f"axis={axis} is out of range for logits of shape {z.shape}")
-    e = np.subtract(z, z.max(axis=axis, keepdims=True))
-    np.exp(e, out=e)  # in place: one output-sized array, not three
-    e /= e.sum(axis=axis, keepdims=True)
-    return e
+    axis %= z.ndim
+    z3 = np.ascontiguousarray(z).reshape(
+        math.prod(z.shape[:axis]), z.shape[axis], math.prod(z.shape[axis + 1 :])
+    )
+    out = np.empty(z3.shape, dtype=z.dtype)
+    _kernels.softmax_planes(z3, out)
+    return out.reshape(z.shape)
 
 
 def logits_to_labels(logits, size=None, mode="bilinear", *, align_corners=None):
@@ -387,25 +391,17 @@ def cross_entropy(logits, target, ignore_index=None, reduction="mean"):
     n, n_classes = x4.shape[:2]
     use_ignore = ignore_index is not None
     ignore = check_int(ignore_index, "ignore_index") if use_ignore else 0
-    picked = np.empty(target4.shape, dtype=x4.dtype)
+    loss = np.empty(target4.shape, dtype=x4.dtype)
     kept = np.empty(target4.shape, dtype=bool)
-    if _kernels.target_logits(
-        x4.reshape(n, n_classes, -1), target4.reshape(n, -1).astype(np.int64), ignore, use_ignore,
-        picked.reshape(n, -1), kept.reshape(n, -1),
+    if _kernels.cross_entropy_pixels(
+        np.ascontiguousarray(x4).reshape(n, n_classes, -1), target4.reshape(n, -1).astype(np.int64),
+        ignore, use_ignore, loss.reshape(n, -1), kept.reshape(n, -1),
     ):
         bad = (target4 < 0) | (target4 >= n_classes)
         raise ValueError(
             f"target must hold class ids in [0, {n_classes}) or ignore_index={ignore_index}, "
             f"found {target4[bad & ~(use_ignore & (target4 == ignore))][0]}"
         )
-    # Log-sum-exp with the maximum subtracted, class by class so that the
-    # temporaries stay in cache (the classes are summed in order either way).
-    top = x4.max(axis=1)
-    total, buf = np.zeros_like(top), np.empty_like(top)
-    for c in range(n_classes):
-        np.exp(np.subtract(x4[:, c], top, out=buf), out=buf)
-        total += buf
-    loss = np.where(kept, top + np.log(total) - picked, x4.dtype.type(0))
     if reduction == "none":
         return loss if batched else loss[0]
     total = loss.sum(dtype=x4.dtype)

@@ -456,3 +456,28 @@ def same_partition(x, y):
     """Whether two label images are the same partition up to relabelling."""
     pairs = np.unique(np.stack([np.ravel(x), np.ravel(y)]), axis=1)
     return pairs.shape[1] == len(np.unique(x)) == len(np.unique(y))
+
+
+# ---------------------------------------------------------- network layers
+
+
+def max_pool_scan(plane, kernel, stride):
+    """Max pooling of one ``(H, W)`` plane without padding, PyTorch's scan: mirrors ``max_pool_planes``.
+
+    Each window is read in row-major order; a value replaces the running
+    maximum (start -inf, index of the window's first element) if it is
+    larger or NaN. Returns the maxima and their flat indices ``h * W + w``.
+    """
+    (kh, kw), (sh, sw) = kernel, stride
+    h, w = plane.shape
+    rows, cols = (h - kh) // sh + 1, (w - kw) // sw + 1
+    out, index = np.empty((rows, cols), plane.dtype), np.empty((rows, cols), np.int64)
+    for i in range(rows):
+        for j in range(cols):
+            best, best_index = -np.inf, i * sh * w + j * sw
+            for y in range(i * sh, i * sh + kh):
+                for x in range(j * sw, j * sw + kw):
+                    if plane[y, x] > best or np.isnan(plane[y, x]):
+                        best, best_index = plane[y, x], y * w + x
+            out[i, j], index[i, j] = best, best_index
+    return out, index

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import naive
 from conftest import outputs_per_thread_count
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -328,6 +329,13 @@ def test_bed_of_nails_puts_each_value_at_the_top_left_of_its_cell():
     expected = np.zeros((2, 3, 12, 10))
     expected[..., ::3, ::2] = x  # the NumPy definition: zeros, the input at the nails
     np.testing.assert_array_equal(bed_of_nails(x, (3, 2)), expected)
+    strided = np.random.default_rng(1).normal(size=(3, 2, 4, 10))[:, ::-1, :, ::2].transpose(1, 0, 2, 3)
+    for odd in (np.asfortranarray(x), strided, x.astype(">f4"), x[1], x[:1, :1, :1, :1]):
+        ref = np.zeros((*odd.shape[:-2], odd.shape[-2] * 3, odd.shape[-1] * 2), odd.dtype)
+        ref[..., ::3, ::2] = odd
+        out = bed_of_nails(odd, (3, 2))
+        np.testing.assert_array_equal(out, ref)
+        assert out.dtype == np.dtype(odd.dtype.char)  # native byte order
     # max_unpool2d with every index at its cell's top-left corner is the same operation
     rows, cols = np.meshgrid(np.arange(4) * 3, np.arange(5) * 2, indexing="ij")
     top_left = np.broadcast_to(rows * 10 + cols, x.shape)  # output width 5 * 2 = 10
@@ -352,6 +360,26 @@ def test_max_pool2d_nan_and_all_minus_inf_windows():
     assert np.isnan(out[0, 0, 0]) and out[0, 0, 1] == -np.inf
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    size=st.tuples(st.integers(2, 9), st.integers(2, 17)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+)
+def test_max_pool2d_two_by_two_windows_scan_like_torch(size, stride, dtype, seed):
+    """2 x 2 windows (a path of their own) against the scan: ties, NaNs, -inf windows, every stride."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 3, size=(2, *size)).astype(dtype)  # small integers: many ties
+    x[rng.random(x.shape) < 0.1] = np.nan
+    x[rng.random(x.shape) < 0.2] = -np.inf
+    out, idx = max_pool2d(x, 2, stride=stride, return_indices=True)
+    for plane, o, i in zip(x, out, idx):
+        ref, ref_index = naive.max_pool_scan(plane, (2, 2), stride)
+        np.testing.assert_array_equal(o, ref)
+        np.testing.assert_array_equal(i, ref_index)
+
+
 def test_cross_entropy_is_stable_and_equals_definition():
     rng = np.random.default_rng(1)
     logits = rng.normal(size=(2, 4, 3, 3)) * 400  # exp overflows without the max shift
@@ -374,6 +402,43 @@ def test_softmax_and_labels_of_unbatched_arrays():
     np.testing.assert_allclose(p.sum(axis=0), 1, rtol=1e-6)
     np.testing.assert_array_equal(logits_to_labels(logits), logits.argmax(axis=0))
     assert logits_to_labels(logits, size=(6, 8)).shape == (6, 8)
+
+
+def test_cross_entropy_of_many_pixels_equals_definition():
+    """Several tasks of pixels, float32 and float64, ignored pixels, a bad target far from the first."""
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(2, 5, 40, 60)) * 20
+    target = rng.integers(0, 5, size=(2, 40, 60))
+    target[rng.random(target.shape) < 0.1] = 9  # ignored
+    x = logits - logits.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(x).sum(axis=1))
+    picked = np.take_along_axis(x, np.minimum(target, 4)[:, None], axis=1)[:, 0]
+    ref = np.where(target == 9, 0.0, lse - picked)
+    for dtype, rtol in ((np.float64, 1e-12), (np.float32, 1e-5)):
+        loss = cross_entropy(logits.astype(dtype), target, ignore_index=9, reduction="none")
+        assert loss.dtype == dtype
+        np.testing.assert_allclose(loss, ref, rtol=rtol, atol=rtol)
+    target[1, 39, 59] = 5
+    with pytest.raises(ValueError, match="found 5"):
+        cross_entropy(logits, target, ignore_index=9)
+
+
+def test_softmax_every_axis_and_layout_equals_definition():
+    """Any axis, Fortran order, thousands of pixels (several tasks), NaN and -inf classes."""
+    z = np.asfortranarray(np.random.default_rng(3).normal(size=(3, 40, 70)) * 30)
+    z[0, 0, 0] = np.nan  # a NaN makes its column NaN, as np.max does
+    z[:, 1, 1] = -np.inf  # all -inf: 0 / 0
+    z[1, 2, 2] = -np.inf  # one class impossible
+    z[2, 3, 3] = -800.0  # exp underflows
+    for logits, rtol, atol in ((z, 1e-14, 1e-300), (z.astype(np.float32), 1e-5, 1e-37)):  # z - max rounds in float32
+        x = logits.astype(np.float64)
+        for axis in (0, 1, 2, -1):
+            with np.errstate(invalid="ignore"):
+                e = np.exp(x - x.max(axis=axis, keepdims=True))
+                ref = e / e.sum(axis=axis, keepdims=True)
+            out = softmax(logits, axis=axis)
+            assert out.dtype == logits.dtype
+            np.testing.assert_allclose(out, ref, rtol=rtol, atol=atol)
 
 
 # ----------------------------------------------------------------- properties
@@ -428,7 +493,8 @@ def test_unpool_places_every_maximum_at_its_index(shape, kernel, dtype):
 
 def test_results_do_not_depend_on_thread_count():
     one, two = outputs_per_thread_count("""
-        from classicseg.learned import conv_transpose2d, interpolate, max_pool2d, max_unpool2d
+        from classicseg.learned import (bed_of_nails, conv_transpose2d, cross_entropy, interpolate,
+                                        max_pool2d, max_unpool2d, softmax)
         x = np.random.default_rng(3).normal(size=(1, 3, 37, 29)).astype(np.float32)
         for m in ("bilinear", "bicubic", "nearest"):
             digest(interpolate(x, size=(101, 75), mode=m))
@@ -436,8 +502,12 @@ def test_results_do_not_depend_on_thread_count():
         digest(conv_transpose2d(x, w, stride=2, padding=1))
         pooled, idx = max_pool2d(x, 2, return_indices=True)
         digest(max_unpool2d(pooled, idx, 2, output_size=x.shape))
+        digest(max_pool2d(x, 3, stride=2, padding=1))
+        digest(bed_of_nails(x, 3))
+        digest(softmax(x))
+        digest(cross_entropy(x, np.zeros((1, 37, 29), int), reduction="none"))
     """)
-    assert len(one) == 5 and one == two
+    assert len(one) == 9 and one == two
 
 
 def test_kernels_run_from_two_python_threads():
