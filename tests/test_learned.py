@@ -1,8 +1,8 @@
-"""classicseg.learned against PyTorch, the lecture's numbers and naive NumPy.
+"""classicseg.learned against PyTorch, hand-worked numbers and naive NumPy.
 
 Oracles: ``fixtures/torch_reference.npz`` (PyTorch 2.13.0 CPU results made by
 ``fixtures/make_torch_fixtures.py``, so PyTorch is never imported here), the
-lecture's worked examples, a scatter-add transposed convolution, and the
+hand-worked examples, a scatter-add transposed convolution, and the
 adjoint identity ``<conv_transpose(x), y> = <x, conv(y)>``.
 """
 
@@ -32,7 +32,7 @@ from classicseg.learned import (
 )
 
 FIXTURE = Path(__file__).parent / "fixtures" / "torch_reference.npz"
-LECTURE = np.array([[[1.0, 2.0], [3.0, 4.0]]])
+WORKED = np.array([[[1.0, 2.0], [3.0, 4.0]]])
 POOL_INPUT = np.array([[[1, 2, 6, 3], [3, 5, 2, 1], [1, 2, 2, 1], [7, 3, 4, 8]]], dtype=float)
 
 
@@ -151,54 +151,54 @@ def test_fixture_covers_the_issue():
     assert FIXTURE.stat().st_size < 2e6
 
 
-# ------------------------------------------------------------------ lecture
+# ------------------------------------------------------------------ worked examples
 
 
-def test_lecture_bilinear_exact():
+def test_worked_bilinear_exact():
     expected = [
         [1.00, 1.25, 1.75, 2.00],
         [1.50, 1.75, 2.25, 2.50],
         [2.50, 2.75, 3.25, 3.50],
         [3.00, 3.25, 3.75, 4.00],
     ]
-    np.testing.assert_array_equal(interpolate(LECTURE, scale_factor=2, mode="bilinear")[0], expected)
-    np.testing.assert_array_equal(interpolate(LECTURE, size=4, mode="bilinear")[0], expected)
+    np.testing.assert_array_equal(interpolate(WORKED, scale_factor=2, mode="bilinear")[0], expected)
+    np.testing.assert_array_equal(interpolate(WORKED, size=4, mode="bilinear")[0], expected)
 
 
-def test_lecture_bicubic_two_decimals():
+def test_worked_bicubic_two_decimals():
     expected = [
         [0.68, 1.02, 1.56, 1.89],
         [1.35, 1.68, 2.23, 2.56],
         [2.44, 2.77, 3.32, 3.65],
         [3.11, 3.44, 3.98, 4.32],
     ]
-    out = interpolate(LECTURE, scale_factor=2, mode="bicubic")[0]
+    out = interpolate(WORKED, scale_factor=2, mode="bicubic")[0]
     np.testing.assert_array_equal(np.round(out, 2), expected)
 
 
-def test_lecture_nearest_and_bed_of_nails():
+def test_worked_nearest_and_bed_of_nails():
     np.testing.assert_array_equal(
-        interpolate(LECTURE, scale_factor=2)[0], [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]
+        interpolate(WORKED, scale_factor=2)[0], [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]
     )
     np.testing.assert_array_equal(
-        bed_of_nails(LECTURE)[0], [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]]
+        bed_of_nails(WORKED)[0], [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]]
     )
 
 
-def test_lecture_max_pool_then_unpool():
+def test_worked_max_pool_then_unpool():
     pooled, indices = max_pool2d(POOL_INPUT, 2, return_indices=True)
     np.testing.assert_array_equal(pooled[0], [[5, 6], [7, 8]])
-    out = max_unpool2d(LECTURE, indices, 2)
+    out = max_unpool2d(WORKED, indices, 2)
     np.testing.assert_array_equal(out[0], [[0, 0, 2, 0], [0, 1, 0, 0], [0, 0, 0, 0], [3, 0, 0, 4]])
 
 
-def test_lecture_transposed_convolution_1d():
+def test_worked_transposed_convolution_1d():
     out = conv_transpose1d(np.array([[1.0, 2.0, 3.0]]), np.array([[[1.0, 2.0]]]), stride=2)
     np.testing.assert_array_equal(out, [[1, 2, 2, 4, 3, 6]])
 
 
-def test_lecture_output_size_formula():
-    # Lecture: a 3 x 3 transposed convolution, stride 2, pad 1 takes 2 x 2 to 4 x 4
+def test_worked_output_size_formula():
+    # A 3 x 3 transposed convolution, stride 2, pad 1 takes 2 x 2 to 4 x 4
     # once output_padding trims the 5 x 5 result's extra pixel into place.
     assert conv_transpose2d_output_size(2, 3, stride=2, padding=1, output_padding=1) == 4
     assert conv_transpose2d_output_size(2, 3, stride=2) == 5
