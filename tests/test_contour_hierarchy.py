@@ -7,6 +7,7 @@ from scipy import ndimage as ndi
 import classicseg
 from classicseg import _contours
 
+from conftest import outputs_per_thread_count
 from naive import same_partition
 
 
@@ -103,6 +104,18 @@ def test_deterministic_and_input_untouched():
     assert gray.leaves.shape == (40, 50)
     one = classicseg.contour_hierarchy(np.zeros((1, 1, 3)))
     assert one.n_leaves == 1
+
+
+def test_same_result_for_one_and_two_threads():
+    one, two = outputs_per_thread_count("""
+        import classicseg
+        from test_contour_hierarchy import three_regions
+        img, _ = three_regions(noise=12.0)
+        for globalize in (False, True):
+            h = classicseg.contour_hierarchy(img, globalize=globalize)
+            digest(h.leaves, h.parents, h.altitudes)
+    """)
+    assert len(one) == 2 and one == two and one[0] != one[1]
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
