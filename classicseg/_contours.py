@@ -448,7 +448,7 @@ def finish(oriented):
     return Contours(strength, orientation, thin, oriented)
 
 
-def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=False):
+def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=False, mask=None):
     """Hierarchy of regions over the oriented watershed of :func:`contours` (gPb-owt-ucm).
 
     The contour strength is flooded from its regional minima (watershed,
@@ -471,6 +471,9 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=Fals
     image, channel_axis, data_range, globalize
         As in :func:`contours`, which computes the contour map
         (``globalize=True``: with gPb's spectral cue, slower).
+    mask : (M, N) bool ndarray, optional
+        Pixels outside belong to no region (leaf -1) and count as black for
+        the contours; their values may be NaN.
 
     Returns
     -------
@@ -482,7 +485,8 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=Fals
     Raises
     ------
     ValueError, TypeError, MemoryLimitError
-        Those of :func:`contours`, whose messages name the argument.
+        Those of :func:`contours`, and a bad mask; the messages name the
+        argument.
 
     References
     ----------
@@ -498,9 +502,12 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=Fals
     """
     from .hierarchy import Hierarchy, merge_hierarchy
 
+    if mask is not None:
+        image, _, mask = prepare_image(image, channel_axis, mask)
+        image, channel_axis = np.where(mask[..., None], image, 0), -1
     c = contours(image, channel_axis=channel_axis, data_range=data_range, globalize=globalize)
     leaves, boundary = oriented_watershed(c)
-    h = merge_hierarchy(leaves, boundary=boundary, linkage="boundary")
+    h = merge_hierarchy(leaves, boundary=boundary, linkage="boundary", mask=mask)
     return Hierarchy(h.leaves, h.parents, altitude_map(h.altitudes))
 
 

@@ -51,6 +51,22 @@ def test_flat_regions_come_back_as_a_cut(noisy):
         assert same_partition(cut[inner], truth[inner])
 
 
+def test_mask_and_hierarchical_segment_leaves():
+    img, truth = three_regions(noise=12.0)
+    mask = np.ones(truth.shape, bool)
+    mask[:, 40:] = False  # cuts region 2 and 3's right ends off; NaN there is allowed
+    img = np.where(mask[..., None], img / 255.0, np.nan)
+    h = classicseg.hierarchical_segment(img, leaves="contours", mask=mask)
+    assert np.all(h.leaves[~mask] == -1) and np.all(h.leaves[mask] >= 0)
+    cut = h.cut(threshold=0.5, start_label=0)
+    assert np.all(cut[~mask] == -1)
+    border = ndi.binary_dilation(ndi.morphological_gradient(truth, size=3) > 0)
+    inner = mask & ~border & ~ndi.binary_dilation(~mask, iterations=2)
+    assert same_partition(cut[inner], truth[inner])
+    with pytest.raises(ValueError, match="mask must have"):
+        classicseg.contour_hierarchy(img, mask=mask[1:])
+
+
 def test_oriented_watershed_reads_the_arcs_orientation():
     # Four flat quadrants: borders along the middle row (horizontal) and column (vertical).
     n_orient = _contours.N_ORIENTATIONS
