@@ -31,6 +31,14 @@ Methods (``--methods``, comma-separated; all by default):
   (Arbelaez et al., TPAMI 2011), scored by the same code as
   ``meanshift+fusion``.
 
+Boundary rows (``--boundaries``, comma-separated; all by default, "" for
+none), scored by :func:`classicseg.metrics.boundary_benchmark` (99 thresholds,
+max_dist 0.0075) with their precision-recall curves in ``<out>_pr.png``:
+``contours`` (its non-maximum suppressed ``thin`` map), ``contours.soft`` (its
+``strength``), ``contours+globalize``, ``contour_hierarchy`` and
+``contour_hierarchy+globalize`` (their ``ucm2()``) and ``gpb-owt-ucm`` (the
+official ``ucm2``).
+
 Defaults were chosen on ``train`` (``benchmarks/bsds_log.md``); report on ``val``.
 """
 
@@ -46,7 +54,7 @@ from scipy import io as sio
 import classicseg
 from classicseg import Hierarchy, hierarchical_segment
 from classicseg.datasets import load_bsds500
-from classicseg.metrics import region_benchmark
+from classicseg.metrics import boundary_benchmark, region_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "bsds500"
@@ -134,6 +142,83 @@ METHODS = {  # name: (runner, parameter, values, description)
                     "official gPb-owt-ucm `ucm2` maps (Arbelaez et al. 2011), regions of "
                     "`ucm2 <= t` (99 thresholds), scored by the same code"),
 }
+
+
+def gpb_ucm2(image_id, root, split):
+    return sio.loadmat(root / "ucm2" / split / f"{image_id}.mat")["ucm2"]
+
+
+BOUNDARIES = {  # name: (boundary map of (image, image_id, root, split), description)
+    "contours": (lambda im, *_: classicseg.contours(im).thin, "`contours(img).thin`"),
+    "contours.soft": (lambda im, *_: classicseg.contours(im).strength,
+                      "`contours(img).strength`"),
+    "contours+globalize": (lambda im, *_: classicseg.contours(im, globalize=True).thin,
+                           "`contours(img, globalize=True).thin`"),
+    "contour_hierarchy": (lambda im, *_: classicseg.contour_hierarchy(im).ucm2(),
+                          "`contour_hierarchy(img).ucm2()`"),
+    "contour_hierarchy+globalize": (
+        lambda im, *_: classicseg.contour_hierarchy(im, globalize=True).ucm2(),
+        "`contour_hierarchy(img, globalize=True).ucm2()`"),
+    "gpb-owt-ucm": (lambda im, *where: gpb_ucm2(*where), "official gPb-owt-ucm `ucm2` maps"),
+}
+
+
+def score_boundaries(name, root, split, ids):
+    """One boundary row: its BoundaryBenchmark and seconds per image (the map only)."""
+    run, seconds = BOUNDARIES[name][0], []
+    if name != "gpb-owt-ucm":
+        run(np.random.default_rng(0).integers(0, 256, (24, 24, 3), dtype=np.uint8))  # compile
+
+    def maps():
+        for done, item in enumerate(load_bsds500(root, split, ids=ids, boundaries=True)):
+            t = time.perf_counter()
+            pb = run(item.image, item.id, root, split)
+            seconds.append(time.perf_counter() - t)
+            print(f"\r{name} (boundaries): {done + 1}/{len(ids)} images", end="",
+                  file=sys.stderr, flush=True)
+            yield item.boundaries, pb
+
+    bench = boundary_benchmark(maps())
+    print(file=sys.stderr)
+    return bench, float(np.median(seconds)), float(np.mean(seconds))
+
+
+def boundary_markdown(rows):
+    lines = ["## Boundaries", "",
+             "`classicseg.metrics.boundary_benchmark` (99 thresholds, max_dist 0.0075, "
+             "thinned), every annotator; seconds: the map of one image (median, mean), "
+             "scoring apart.", "",
+             "| map | F ODS | P | R | threshold | F OIS | AP | s/image (median, mean) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, b, median_s, mean_s in rows:
+        lines.append(f"| {name}: {BOUNDARIES[name][1]} | **{b.ods_f:.3f}** | "
+                     f"{b.ods_precision:.3f} | {b.ods_recall:.3f} | {b.ods_threshold:.2f} | "
+                     f"{b.ois_f:.3f} | {b.ap:.3f} | {median_s:.2f}, {mean_s:.2f} |")
+    return "\n".join(lines + [""])
+
+
+def pr_figure(rows, path, title):
+    """Precision-recall curves of the boundary rows, ODS marked, iso-F lines in grey."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.2, 5.2))
+    r = np.linspace(0.01, 1, 200)
+    for f in np.arange(0.1, 1, 0.1):
+        p = f * r / (2 * r - f)
+        ax.plot(r[p > 0], np.where(p[p > 0] <= 1, p[p > 0], np.nan), color="0.85", lw=0.7)
+    for name, b, _, _ in rows:
+        seen = b.recall > 0  # thresholds above the map's maximum leave no pixel
+        line, = ax.plot(b.recall[seen], b.precision[seen], lw=1.5,
+                        label=f"[F={b.ods_f:.3f}] {name}")
+        ax.plot(b.ods_recall, b.ods_precision, "o", color=line.get_color())
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="recall", ylabel="precision", title=title)
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def score_method(name, root, split, ids, example_ids):
@@ -234,6 +319,9 @@ def main(argv=None):
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="BSDS500 folder")
     parser.add_argument("--methods", default=",".join(METHODS),
                         help="comma-separated, from: " + ", ".join(METHODS))
+    parser.add_argument("--boundaries", default=",".join(BOUNDARIES),
+                        help="boundary rows, comma-separated ('' for none), from: "
+                             + ", ".join(BOUNDARIES))
     parser.add_argument("--limit", type=int, default=None, help="first N images only")
     parser.add_argument("--every", type=int, default=1,
                         help="every k-th image only (a quick subset), before --limit")
@@ -242,13 +330,15 @@ def main(argv=None):
     parser.add_argument("--examples", type=int, default=3, help="images in the figure")
     args = parser.parse_args(argv)
 
-    chosen = args.methods.split(",")
-    unknown = [m for m in chosen if m not in METHODS]
-    if unknown:
-        parser.error(f"unknown methods {unknown}; choose from {list(METHODS)}")
-    if "gpb-owt-ucm" in chosen and not (args.root / "ucm2" / args.split).is_dir():
-        print(f"no ucm2/{args.split} maps: gpb-owt-ucm left out", file=sys.stderr)
-        chosen.remove("gpb-owt-ucm")
+    chosen = [m for m in args.methods.split(",") if m]
+    chosen_boundaries = [m for m in args.boundaries.split(",") if m]
+    for names, known in ((chosen, METHODS), (chosen_boundaries, BOUNDARIES)):
+        unknown = [m for m in names if m not in known]
+        if unknown:
+            parser.error(f"unknown methods {unknown}; choose from {list(known)}")
+        if "gpb-owt-ucm" in names and not (args.root / "ucm2" / args.split).is_dir():
+            print(f"no ucm2/{args.split} maps: gpb-owt-ucm left out", file=sys.stderr)
+            names.remove("gpb-owt-ucm")
     out = args.out or RESULTS / f"bsds_{args.split}"
     out.parent.mkdir(parents=True, exist_ok=True)
     ids = sorted(p.stem for p in (args.root / "images" / args.split).glob("*.jpg"))[::args.every][:args.limit]
@@ -263,9 +353,21 @@ def main(argv=None):
               f"{bench.covering_best:.3f} [{bench.covering_ods_param}]  PRI {bench.pri_ods:.3f}/"
               f"{bench.pri_ois:.3f} [{bench.pri_ods_param}]  VI {bench.vi_ods:.3f}/"
               f"{bench.vi_ois:.3f} [{bench.vi_ods_param}]  {median_s:.2f} s/image", flush=True)
-    out.with_suffix(".md").write_text(markdown(rows, args, len(ids)) + "\n")
-    figure(figure_rows, example_ids, out.with_suffix(".png"))
-    print(f"wrote {out.with_suffix('.md')} and {out.with_suffix('.png')}")
+    boundary_rows = []
+    for name in chosen_boundaries:
+        boundary_rows.append((name, *score_boundaries(name, args.root, args.split, ids)))
+        b = boundary_rows[-1][1]
+        print(f"{name}: boundary F ODS {b.ods_f:.3f} (P {b.ods_precision:.3f}, R "
+              f"{b.ods_recall:.3f}), OIS {b.ois_f:.3f}, AP {b.ap:.3f}", flush=True)
+    text = markdown(rows, args, len(ids)) + "\n"
+    if boundary_rows:
+        text += "\n" + boundary_markdown(boundary_rows)
+        pr_figure(boundary_rows, f"{out}_pr.png", f"BSDS500 {args.split}: boundaries "
+                                                  f"({len(ids)} images)")
+    out.with_suffix(".md").write_text(text)
+    if rows:
+        figure(figure_rows, example_ids, out.with_suffix(".png"))
+    print(f"wrote {out.with_suffix('.md')} and its figures")
 
 
 if __name__ == "__main__":

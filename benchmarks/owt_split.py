@@ -1,9 +1,11 @@
 """Where ``contour_hierarchy``'s time goes, and what the oriented watershed buys.
 
-Per image: the seconds of :func:`classicseg.contours`, of the oriented
-watershed (watershed of the strength, arcs' orientations and strengths) and
-of the merging (``merge_hierarchy(..., linkage="boundary")``), compilation
-apart; and the region benchmark (99 thresholds) of the hierarchy with the
+Per image: the seconds of :func:`classicseg.contours` (the oriented
+gradients and their combination), of its globalisation (what
+``globalize=True`` adds: the spectral cue and the combination again; stages
+as ``bench_contours.staged`` times them), of the oriented watershed
+(watershed of the strength, arcs' orientations and strengths) and of the
+merging (``merge_hierarchy(..., linkage="boundary")``), compilation apart; and the region benchmark (99 thresholds) of the hierarchy with the
 oriented arc strengths against the same leaves merged on the plain strength
 (the maximum over orientations), both through the same altitude map::
 
@@ -11,6 +13,7 @@ oriented arc strengths against the same leaves merged on the plain strength
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,6 +25,8 @@ from classicseg import Hierarchy, merge_hierarchy
 from classicseg import _contours as C
 from classicseg.datasets import load_bsds500
 from classicseg.metrics import region_benchmark
+
+from bench_contours import staged
 
 REPO = Path(__file__).resolve().parents[1]
 ROOT = REPO.parent / "shared" / "data" / "bsds500"
@@ -37,19 +42,21 @@ def main(argv=None):
     args = parser.parse_args(argv)
     ids = sorted(p.stem for p in (ROOT / "images" / args.split).glob("*.jpg"))
     ids = ids[::args.every][:args.limit]
-    classicseg.contour_hierarchy(np.random.default_rng(0).integers(0, 256, (24, 24, 3),
-                                                                    dtype=np.uint8))
+    warm = np.random.default_rng(0).integers(0, 256, (24, 24, 3), dtype=np.uint8)
+    classicseg.contour_hierarchy(warm)
+    staged(warm)  # compile outside the timing
     times = {"contours": [], "oriented watershed": [], "merging": []}
+    extra = []  # globalize=True: the globalisation's seconds
     items = {"oriented (contour_hierarchy)": [], "plain strength": []}
     for image_id, image, gts in load_bsds500(ROOT, args.split, ids=ids):
-        t0 = time.perf_counter()
-        c = classicseg.contours(image)
+        c, _, stages = staged(image)
+        extra.append(stages["total, globalize=True"] - stages["total, globalize=False"])
         t1 = time.perf_counter()
         leaves, boundary = C.oriented_watershed(c)
         t2 = time.perf_counter()
         h = merge_hierarchy(leaves, boundary=boundary, linkage="boundary")
         t3 = time.perf_counter()
-        for key, t in zip(times, (t1 - t0, t2 - t1, t3 - t2)):
+        for key, t in zip(times, (stages["total, globalize=False"], t2 - t1, t3 - t2)):
             times[key].append(t)
         plain = merge_hierarchy(leaves, boundary=c.strength, linkage="boundary")
         for key, tree in zip(items, (h, plain)):
@@ -65,7 +72,13 @@ def main(argv=None):
              "| step | s/image (median) | mean |", "|---|---|---|"]
     for key, v in times.items():
         lines.append(f"| {key} | {np.median(v):.3f} | {np.mean(v):.3f} |")
-    lines += [f"| total | {np.median(total):.3f} | {np.mean(total):.3f} |", "",
+    lines += [f"| total | {np.median(total):.3f} | {np.mean(total):.3f} |",
+              f"| globalisation (`globalize=True` only) | {np.median(extra):.3f} | "
+              f"{np.mean(extra):.3f} |",
+              f"| total, `globalize=True` | {np.median(total + extra):.3f} | "
+              f"{np.mean(total + extra):.3f} |", "",
+              f"Load average at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} "
+              "(1/5/15 min).", "",
               "| arc strength | Covering ODS | OIS | PRI ODS | VI ODS |", "|---|---|---|---|---|"]
     for key, results in items.items():
         b = region_benchmark(results, params=THRESHOLDS)

@@ -65,9 +65,11 @@ _BIAS = np.float32(-7.1748)
 # non-maximum suppression (the role of gPb's Savitzky-Golay filtering): a
 # Gaussian of these standard deviations along and across the edge, in
 # pixels. On 10 BSDS500 train images it raised boundary F ODS by 0.02
-# (isotropic smoothing lowered it).
+# (isotropic smoothing lowered it); across the edge, 1.3 rather than 0.7
+# raised precision and the hierarchy's VI on two sets of 20 train images
+# (benchmarks/bsds_log.md, section 12).
 _SMOOTH_ALONG = 2.0
-_SMOOTH_ACROSS = 0.7
+_SMOOTH_ACROSS = 1.3
 
 # Spectral globalisation (gPb's sPb, Arbelaez et al. 2011, section 3.2): the
 # eigenproblem runs on every _GLOBAL_STEP-th pixel, with neighbours within
@@ -448,7 +450,7 @@ def finish(oriented):
     return Contours(strength, orientation, thin, oriented)
 
 
-def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=False):
+def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=False, mask=None):
     """Hierarchy of regions over the oriented watershed of :func:`contours` (gPb-owt-ucm).
 
     The contour strength is flooded from its regional minima (watershed,
@@ -471,6 +473,9 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=Fals
     image, channel_axis, data_range, globalize
         As in :func:`contours`, which computes the contour map
         (``globalize=True``: with gPb's spectral cue, slower).
+    mask : (M, N) bool ndarray, optional
+        Pixels outside belong to no region (leaf -1) and count as black for
+        the contours; their values may be NaN.
 
     Returns
     -------
@@ -482,7 +487,8 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=Fals
     Raises
     ------
     ValueError, TypeError, MemoryLimitError
-        Those of :func:`contours`, whose messages name the argument.
+        Those of :func:`contours`, and a bad mask; the messages name the
+        argument.
 
     References
     ----------
@@ -498,9 +504,12 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=Fals
     """
     from .hierarchy import Hierarchy, merge_hierarchy
 
+    if mask is not None:
+        image, _, mask = prepare_image(image, channel_axis, mask)
+        image, channel_axis = np.where(mask[..., None], image, 0), -1
     c = contours(image, channel_axis=channel_axis, data_range=data_range, globalize=globalize)
     leaves, boundary = oriented_watershed(c)
-    h = merge_hierarchy(leaves, boundary=boundary, linkage="boundary")
+    h = merge_hierarchy(leaves, boundary=boundary, linkage="boundary", mask=mask)
     return Hierarchy(h.leaves, h.parents, altitude_map(h.altitudes))
 
 

@@ -36,6 +36,7 @@ from ._ncut import METHODS as NCUT_METHODS
 from ._pixel_graph import SUPERPIXEL_GRAPHS
 from .batch import METHODS, iter_segments, resolve_method
 from .features import feature_space_name
+from .hierarchy import LEAVES
 
 DEFAULT_K = 8
 OVERLAY_DIR = "overlays"
@@ -253,7 +254,7 @@ OPTIONS = {
                             "(default 20)"),
     "method": dict(choices=NCUT_METHODS,
                    help="recursive 2-way splits, or one k-way cut (needs --n-segments)"),
-    "leaves": dict(choices=("meanshift", "kmeans"),
+    "leaves": dict(choices=LEAVES,
                    help="the fine segmentation that is merged into the hierarchy"),
     "threshold": dict(type=NONNEGATIVE_FLOAT, metavar="T",
                       help="cut at altitude T in [0, 1] (0.5 when neither --threshold nor "

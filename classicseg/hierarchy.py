@@ -445,6 +445,10 @@ def fusion_features(image, *, sigma=4.0, texture_weight=6.0, texture_sigma=6.0,
             _colour_gradient(lab))
 
 
+# The named fine segmentations of hierarchical_segment (the command line offers them).
+LEAVES = ("meanshift", "kmeans", "contours")
+
+
 def hierarchical_segment(image, *, leaves="meanshift", channel_axis=-1, data_range=None,
                          mask=None):
     """The fusion hierarchy of a photo: an oversegmentation merged by :func:`merge_hierarchy`.
@@ -458,7 +462,7 @@ def hierarchical_segment(image, *, leaves="meanshift", channel_axis=-1, data_ran
     ----------
     image : (M, N[, C]) ndarray
         RGB, RGBA (alpha ignored) or grayscale (``channel_axis=None``) image.
-    leaves : {"meanshift", "kmeans"} or int ndarray
+    leaves : {"meanshift", "kmeans", "contours"} or int ndarray
         The fine segmentation whose connected regions are merged:
         ``"meanshift"``: :func:`classicseg.meanshift_segment` with a joint
         (spatial 8, range 13) window on Lab + position (Comaniciu & Meer,
@@ -466,6 +470,9 @@ def hierarchical_segment(image, *, leaves="meanshift", channel_axis=-1, data_ran
         ``"kmeans"``: :func:`classicseg.kmeans_segment` with k = 24 on the
         Lab colours (smoothed by sigma 1), its connected pieces below 60
         pixels merged by :func:`classicseg.merge_small_regions`;
+        ``"contours"``: the oriented watershed of :func:`classicseg.contours`,
+        merged by mean boundary strength instead of the fusion cost: the
+        hierarchy of :func:`classicseg.contour_hierarchy` (2-D images only);
         or a label image of the image's spatial shape.
     channel_axis, data_range, mask
         As in :func:`classicseg.pixel_features`. Pixels outside ``mask``
@@ -490,8 +497,12 @@ def hierarchical_segment(image, *, leaves="meanshift", channel_axis=-1, data_ran
         labels = _meanshift_leaves(img)
     elif isinstance(leaves, str) and leaves == "kmeans":
         labels = _kmeans_leaves(img)
+    elif isinstance(leaves, str) and leaves == "contours":
+        from ._contours import contour_hierarchy
+
+        return contour_hierarchy(img, data_range=1.0, mask=mask)
     elif isinstance(leaves, str):
-        raise ValueError(f"leaves must be 'meanshift', 'kmeans' or a label image, got {leaves!r}")
+        raise ValueError(f"leaves must be one of {LEAVES} or a label image, got {leaves!r}")
     else:
         labels = _check_labels(leaves, "leaves")
         if labels.shape != spatial:

@@ -427,6 +427,16 @@ SAMPLES = {
 }
 
 
+def test_hierarchy_on_contour_leaves(folder, tmp_path):
+    from classicseg import contour_hierarchy
+
+    root, images = folder
+    assert main(["segment", str(root / "coffee.png"), "--method", "hierarchy", "--leaves",
+                 "contours", "--format", "npy", "--out", str(tmp_path), "--quiet"]) == 0
+    expected = contour_hierarchy(images["coffee"]).cut(0.5)
+    np.testing.assert_array_equal(np.load(tmp_path / "coffee.npy"), expected)
+
+
 def test_every_parameter_of_every_method_has_one_option(capsys):
     from classicseg import hierarchical_segment, kmeans_segment, meanshift_segment, ncut_segment
     from classicseg.hierarchy import Hierarchy

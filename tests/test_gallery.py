@@ -18,7 +18,7 @@ def test_the_gallery_has_the_issues_figures():
     names = {p.stem for p in SCRIPTS}
     assert {"plot_kmeans_k", "plot_kmeans_vs_meanshift", "plot_ncut_eigenvectors",
             "plot_skimage_pipeline", "plot_upsampling", "plot_instances",
-            "plot_hierarchy"} <= names
+            "plot_hierarchy", "plot_contour_hierarchy"} <= names
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
