@@ -359,3 +359,11 @@ def test_hierarchy_widget_shows_the_library_message_for_bad_leaves(make_napari_v
     assert notes.errors == [message]
     assert widget.hierarchy is None and [layer.name for layer in viewer.layers] == [
         "flat", "wrong shape"]
+
+
+@needs_napari
+def test_hierarchy_widget_offers_every_leaves_of_hierarchical_segment():
+    from classicseg.hierarchy import LEAVES
+    from classicseg.napari._hierarchy_widget import LEAVES as MENU
+
+    assert [value for _, value in MENU] == list(LEAVES)

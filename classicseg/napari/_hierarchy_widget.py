@@ -19,7 +19,8 @@ from napari.utils.notifications import show_error
 from .. import hierarchical_segment
 from ._widgets import RECOVERABLE, chosen_image, show_labels
 
-LEAVES = (("mean shift", "meanshift"), ("k-means", "kmeans"))
+# Every leaves= string of hierarchical_segment (hierarchy.LEAVES), with its menu name.
+LEAVES = (("mean shift", "meanshift"), ("k-means", "kmeans"), ("contours (2-D, slower)", "contours"))
 
 
 def compute(image, channel_axis, leaves, cut):
