@@ -1,10 +1,8 @@
 """Post-passes on label images shared by the segmentation methods."""
 
 import numpy as np
-from skimage.measure import label as connected_components
-
 from ._kernels.regions import merge_small
-from .hierarchy import _graph
+from .hierarchy import _label_graph
 from ._validate import check_array, check_finite, check_int, labels_to_image, prepare_mask
 from .features import feature_space_name
 
@@ -80,12 +78,12 @@ def merge_small_regions(labels, image, min_size, *, connectivity=1, mask=None):
     if min_size <= 1:
         return out
 
-    # Regions: connected components of equal label (0 = outside the mask).
-    shifted = out - out.min() + 1
-    if mask is not None:
-        shifted[~mask] = 0
-    regions = connected_components(shifted, background=0, connectivity=connectivity)
-    n_regions = int(regions.max()) + 1
+    # Regions: connected components of equal label, numbered from 1 in raster
+    # order (0 = outside the mask), and their adjacency, from one pass.
+    inside = None if mask is None else np.ascontiguousarray(mask).reshape(-1)
+    ids, n, edge_a, edge_b = _label_graph(out, inside, None, connectivity, connect=True)[:4]
+    regions = ids.reshape(out.shape) + 1
+    n_regions = n + 1
     flat = regions.reshape(-1)
     sizes = np.bincount(flat, minlength=n_regions)
     feats = features.reshape(flat.size, -1).astype(np.float64)
@@ -96,9 +94,7 @@ def merge_small_regions(labels, image, min_size, *, connectivity=1, mask=None):
     region_label = np.zeros(n_regions, dtype=np.intp)
     region_label[flat] = out.reshape(-1)
 
-    # Region 0 is no region: ids shift down by one, so that it becomes -1.
-    edge_a, edge_b = (x + 1 for x in _graph(regions - 1, n_regions - 1, regions.shape, None,
-                                            connectivity)[:2])
+    edge_a, edge_b = edge_a + 1, edge_b + 1  # region ids, as the components'
     weight = np.linalg.norm(means[edge_a] - means[edge_b], axis=1)
     order = np.lexsort((edge_b, edge_a, weight))
     root = merge_small(edge_a[order], edge_b[order], sizes.astype(np.int64), min_size)

@@ -167,3 +167,18 @@ def test_kmeans_segment_min_size(astronaut32):
 def test_bad_arguments(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         merge_small_regions(*args, **kwargs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), connectivity=st.sampled_from([1, 2]))
+def test_a_trailing_axis_of_length_one_changes_nothing(seed, connectivity):
+    # Ties (equal sizes) keep the region first in raster order, so an (M, N, 1)
+    # volume merges as its (M, N) image does (skimage.measure.label numbered such
+    # volumes in another order, and ties went the other way).
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, size=(9, 10))
+    image = rng.random((9, 10, 2))
+    flat = merge_small_regions(labels, image, 3, connectivity=connectivity)
+    volume = merge_small_regions(labels[..., None], image[:, :, None], 3,
+                                 connectivity=connectivity)
+    np.testing.assert_array_equal(volume[..., 0], flat)
