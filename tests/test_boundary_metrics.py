@@ -304,13 +304,9 @@ def test_boundaries_equal_the_human_boundaries_of_bsds():
 # Against independent oracles
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_matching_equals_the_dense_assignment(seed):
-    rng = np.random.default_rng(seed)
-    shape = (14, 17)
-    machine = rng.random(shape) < 0.2
-    human = rng.random(shape) < 0.15
-    max_dist = 2.5 / np.hypot(*shape)
+def _assert_matching_equals_the_dense_assignment(machine, human, max_dist):
+    """The kernel's matching of two boundary maps has the oracle's size and cost."""
+    shape = machine.shape
     matcher = _boundary_metrics._Matcher([human], max_dist)
     ids, near, n_human = matcher.humans[0]
     m_match, h_match, cost = kernels.correspond(
@@ -319,6 +315,16 @@ def test_matching_equals_the_dense_assignment(seed):
     pairs, oracle_cost = naive.correspond_pixels(machine, human, max_dist)
     assert m_match.sum() == h_match.sum() == pairs
     assert cost == oracle_cost
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_matching_equals_the_dense_assignment(seed):
+    rng = np.random.default_rng(seed)
+    shape = (14, 17)
+    machine = rng.random(shape) < 0.2
+    human = rng.random(shape) < 0.15
+    max_dist = 2.5 / np.hypot(*shape)
+    _assert_matching_equals_the_dense_assignment(machine, human, max_dist)
 
 
 def _walk(rng, shape, n_steps):
@@ -344,14 +350,7 @@ def test_matching_of_contours_equals_the_dense_assignment(seed):
     machine = np.roll(_walk(np.random.default_rng(seed), shape, 170), (1, 2), axis=(0, 1))
     machine |= rng.random(shape) < 0.02
     max_dist = 0.0075 * 8                 # 2.4 pixels
-    matcher = _boundary_metrics._Matcher([human], max_dist)
-    ids, near, n_human = matcher.humans[0]
-    m_match, h_match, cost = kernels.correspond(
-        np.flatnonzero(machine).astype(np.int64), ids, near, n_human, shape[1], shape[0],
-        matcher.off_y, matcher.off_x, matcher.off_cost, matcher.outlier_cost)
-    pairs, oracle_cost = naive.correspond_pixels(machine, human, max_dist)
-    assert m_match.sum() == h_match.sum() == pairs
-    assert cost == oracle_cost
+    _assert_matching_equals_the_dense_assignment(machine, human, max_dist)
 
 
 @pytest.mark.parametrize("seed", range(4))
