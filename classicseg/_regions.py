@@ -81,11 +81,12 @@ def merge_small_regions(labels, image, min_size, *, connectivity=1, mask=None):
     # Regions: connected components of equal label, numbered from 1 in raster
     # order (0 = outside the mask), and their adjacency, from one pass.
     inside = None if mask is None else np.ascontiguousarray(mask).reshape(-1)
-    ids, n, edge_a, edge_b = _label_graph(out, inside, None, connectivity, connect=True)[:4]
+    ids, n, edge_a, edge_b, _, _, leaf_sizes = _label_graph(out, inside, None, connectivity,
+                                                           connect=True)
     regions = ids.reshape(out.shape) + 1
     n_regions = n + 1
     flat = regions.reshape(-1)
-    sizes = np.bincount(flat, minlength=n_regions)
+    sizes = np.concatenate(([flat.size - leaf_sizes.sum()], leaf_sizes))
     feats = features.reshape(flat.size, -1).astype(np.float64)
     if mask is not None:
         feats = np.where(mask.reshape(-1, 1), feats, 0.0)
