@@ -286,7 +286,7 @@ def test_thin_boundaries_of_a_segmentation_are_the_drawn_ones_thinned(seed):
 
 
 @pytest.mark.skipif(not (DATA / "bsds500" / "groundTruth" / "val").is_dir(),
-                    reason=f"BSDS500 ground truth is not at {DATA / 'bsds500'}")
+                    reason=f"the official BSDS500 human boundaries are not at {DATA / 'bsds500'}")
 def test_boundaries_equal_the_human_boundaries_of_bsds():
     # BSDS500's Boundaries are the 2x2 rule's pixels thinned (bwmorph 'thin').
     files = sorted((DATA / "bsds500" / "groundTruth" / "val").glob("*.mat"))[:3]

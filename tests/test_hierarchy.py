@@ -378,7 +378,8 @@ def test_from_ucm2_reads_a_map_written_from_its_definition(seed):
         assert same_partition(regions, part)
 
 
-@pytest.mark.skipif(not UCM2.is_dir(), reason="BSDS500 ucm2/val maps not in ../shared/data")
+@pytest.mark.skipif(not UCM2.is_dir(),
+                    reason="gPb-owt-ucm's official BSDS500 val maps are not in ../shared/data")
 def test_from_ucm2_loads_gpb_maps_and_reproduces_their_regions():
     for path in sorted(UCM2.glob("*.mat"))[:1]:
         u = sio.loadmat(path)["ucm2"]
