@@ -11,6 +11,7 @@ Higra (Perret et al., 2019): leaves first, then the merges in order, the root
 last and its own parent.
 """
 
+import functools
 import numbers
 from dataclasses import dataclass
 
@@ -597,7 +598,7 @@ def _label_graph(labels, inside, boundary, connectivity, *, connect, n_labels=0)
     # Per pixel an id, and at most one run (end, label, inside).
     if 25 * flat.size > 2**26:
         check_memory(25 * flat.size, "the region graph's runs", "pass a smaller label image")
-    starts, stops, steps = _rows(shape, connectivity)
+    starts, stops, steps = _rows(tuple(shape), connectivity)
     flat_boundary = (np.zeros(1, np.float32) if boundary is None
                      else np.ascontiguousarray(boundary).reshape(-1))
     return _k.label_graph(flat, np.zeros(0, np.bool_) if inside is None else inside, shape[-1],
@@ -627,10 +628,16 @@ def _graph(ids, n, shape, boundary, connectivity):
     return a, b, length, total, sizes
 
 
+@functools.lru_cache(maxsize=16)
 def _rows(shape, connectivity):
     """Row segments of the neighbour pairs across rows (the forward half of the
     neighbourhood but the offset ``(0, .., 0, 1)``, which the kernels walk along
-    the rows themselves)."""
+    the rows themselves).
+
+    Kept per ``(shape, connectivity)``: a call's Python work, cold, costs
+    about as much as a tenth of the region graph's kernel. The arrays are
+    shared between calls; the kernels only read them.
+    """
     nd = len(shape)
     along = (0,) * (nd - 1) + (1,)
     offsets = np.argwhere(ndi.generate_binary_structure(nd, connectivity)) - 1
