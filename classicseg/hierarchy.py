@@ -601,9 +601,13 @@ def _label_graph(labels, inside, boundary, connectivity, *, connect, n_labels=0)
     starts, stops, steps = _rows(tuple(shape), connectivity)
     flat_boundary = (np.zeros(1, np.float32) if boundary is None
                      else np.ascontiguousarray(boundary).reshape(-1))
-    return _k.label_graph(flat, np.zeros(0, np.bool_) if inside is None else inside, shape[-1],
-                          starts, stops, steps, flat_boundary, boundary is not None,
-                          connect, n_labels)
+    *out, finite = _k.label_graph(flat, np.zeros(0, np.bool_) if inside is None else inside,
+                                  shape[-1], starts, stops, steps, flat_boundary,
+                                  boundary is not None, connect, n_labels)
+    if not finite:
+        where = "" if inside is None else " inside the mask"
+        raise ValueError(f"boundary contains NaN or infinite values{where}")
+    return out
 
 
 def _merge(graph, linkage, sums, **costs):
@@ -676,13 +680,19 @@ def _check_labels(labels, name="labels"):
 
 
 def _check_boundary(boundary, shape, mask=None):
+    """``boundary`` of the labels' shape, 0 outside ``mask``, float32 or float64.
+
+    NaN and inf are found by the region graph's kernel, which reads every
+    value as it reads the labels (a separate scan costs more than the
+    kernel's row pass on a cold cache); every use of ``boundary`` goes
+    through it (:func:`_label_graph` raises).
+    """
     if boundary is None:
         return None
     boundary = check_array(boundary, "boundary")
     if boundary.shape != tuple(shape):
         raise ValueError(f"boundary must have the labels' shape {tuple(shape)}, "
                          f"got {boundary.shape}")
-    check_finite(boundary, "boundary", mask)
     if mask is not None:
         boundary = np.where(mask, boundary, 0)
     if boundary.dtype not in (np.float32, np.float64):  # other types, other byte orders
