@@ -272,10 +272,10 @@ def _adjacency(pa, pb, pc, pw, m, n, use_boundary):
         fill[pa[t]] += 1
     mark = np.full(n, -1, np.int64)
     slot = np.empty(n, np.int64)
-    ea = np.empty(m, np.int64)
+    ea = np.empty(m, np.int64)  # room for m edges, of which few are used: not zeroed
     eb = np.empty(m, np.int64)
-    length = np.zeros(m, np.float64)
-    total = np.zeros(m, np.float64)
+    length = np.empty(m, np.float64)
+    total = np.empty(m, np.float64)
     e = 0
     for a in range(n):
         first = e
@@ -287,6 +287,8 @@ def _adjacency(pa, pb, pc, pw, m, n, use_boundary):
                 slot[b] = e
                 ea[e] = a
                 eb[e] = b
+                length[e] = 0.0
+                total[e] = 0.0
                 e += 1
             length[slot[b]] += pc[t]
             if use_boundary:
