@@ -413,10 +413,10 @@ def test_import_compiles_nothing_and_starts_no_threads():
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
-def test_check_finite_sums_first_but_judges_every_value(dtype):
+def test_check_finite_judges_every_value_not_a_sum(dtype):
     from classicseg._validate import check_finite
 
-    huge = np.full((40, 30), np.finfo(dtype).max, dtype)  # the sum overflows; no value is bad
+    huge = np.full((40, 30), np.finfo(dtype).max, dtype)  # a sum would overflow; no value is bad
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_finite(huge, "x")
