@@ -11,6 +11,7 @@ Higra (Perret et al., 2019): leaves first, then the merges in order, the root
 last and its own parent.
 """
 
+import functools
 import numbers
 from dataclasses import dataclass
 
@@ -597,12 +598,16 @@ def _label_graph(labels, inside, boundary, connectivity, *, connect, n_labels=0)
     # Per pixel an id, and at most one run (end, label, inside).
     if 25 * flat.size > 2**26:
         check_memory(25 * flat.size, "the region graph's runs", "pass a smaller label image")
-    starts, stops, steps = _rows(shape, connectivity)
+    starts, stops, steps = _rows(tuple(shape), connectivity)
     flat_boundary = (np.zeros(1, np.float32) if boundary is None
                      else np.ascontiguousarray(boundary).reshape(-1))
-    return _k.label_graph(flat, np.zeros(0, np.bool_) if inside is None else inside, shape[-1],
-                          starts, stops, steps, flat_boundary, boundary is not None,
-                          connect, n_labels)
+    *out, finite = _k.label_graph(flat, np.zeros(0, np.bool_) if inside is None else inside,
+                                  shape[-1], starts, stops, steps, flat_boundary,
+                                  boundary is not None, connect, n_labels)
+    if not finite:
+        where = "" if inside is None else " inside the mask"
+        raise ValueError(f"boundary contains NaN or infinite values{where}")
+    return out
 
 
 def _merge(graph, linkage, sums, **costs):
@@ -627,10 +632,16 @@ def _graph(ids, n, shape, boundary, connectivity):
     return a, b, length, total, sizes
 
 
+@functools.lru_cache(maxsize=16)
 def _rows(shape, connectivity):
     """Row segments of the neighbour pairs across rows (the forward half of the
     neighbourhood but the offset ``(0, .., 0, 1)``, which the kernels walk along
-    the rows themselves)."""
+    the rows themselves).
+
+    Kept per ``(shape, connectivity)``: a call's Python work, cold, costs
+    about as much as a tenth of the region graph's kernel. The arrays are
+    shared between calls; the kernels only read them.
+    """
     nd = len(shape)
     along = (0,) * (nd - 1) + (1,)
     offsets = np.argwhere(ndi.generate_binary_structure(nd, connectivity)) - 1
@@ -669,13 +680,19 @@ def _check_labels(labels, name="labels"):
 
 
 def _check_boundary(boundary, shape, mask=None):
+    """``boundary`` of the labels' shape, 0 outside ``mask``, float32 or float64.
+
+    NaN and inf are found by the region graph's kernel, which reads every
+    value as it reads the labels (a separate scan costs more than the
+    kernel's row pass on a cold cache); every use of ``boundary`` goes
+    through it (:func:`_label_graph` raises).
+    """
     if boundary is None:
         return None
     boundary = check_array(boundary, "boundary")
     if boundary.shape != tuple(shape):
         raise ValueError(f"boundary must have the labels' shape {tuple(shape)}, "
                          f"got {boundary.shape}")
-    check_finite(boundary, "boundary", mask)
     if mask is not None:
         boundary = np.where(mask, boundary, 0)
     if boundary.dtype not in (np.float32, np.float64):  # other types, other byte orders

@@ -279,6 +279,28 @@ def test_mask_and_disconnected_parts():
     assert np.all(h.cut(10.0)[:, 3] == 0) and len(np.unique(h.cut(10.0))) == 3
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_boundary_nan_or_inf_raises_inside_the_mask_only(bad):
+    """The region graph's kernel finds them (a single value, on a border or not)."""
+    labels = blocky_labels((9, 8), 3, 4, 1)
+    mask = np.ones(labels.shape, bool)
+    mask[4, 5] = False
+    for dtype in (np.float32, np.float64):
+        boundary = np.random.default_rng(0).random(labels.shape).astype(dtype)
+        reference = merge_hierarchy(labels, boundary=boundary, linkage="boundary", mask=mask)
+        boundary[4, 5] = bad  # outside the mask: ignored, as the value it replaced
+        h = merge_hierarchy(labels, boundary=boundary, linkage="boundary", mask=mask)
+        np.testing.assert_array_equal(h.altitudes, reference.altitudes)
+        with pytest.raises(ValueError, match="boundary contains NaN or infinite values$"):
+            merge_hierarchy(labels, boundary=boundary, linkage="boundary")
+        with pytest.raises(ValueError, match="boundary contains NaN or infinite values$"):
+            region_graph(labels, boundary)
+        boundary[4, 5] = 0.5
+        boundary[1, 1] = bad  # inside a block, on no border
+        with pytest.raises(ValueError, match="boundary contains NaN or infinite values inside"):
+            merge_hierarchy(labels, boundary=boundary, linkage="boundary", mask=mask)
+
+
 def test_merge_hierarchy_bad_input_names_the_argument():
     labels = np.zeros((5, 5), int)
     boundary = np.zeros((5, 5))

@@ -410,3 +410,21 @@ def test_import_compiles_nothing_and_starts_no_threads():
     assert proc.returncode == 0, proc.stderr[-2000:]
     n, rest = proc.stdout.split(" ", 1)
     assert int(n) > 10 and rest.strip() == "[] False"
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_check_finite_judges_every_value_not_a_sum(dtype):
+    from classicseg._validate import check_finite
+
+    huge = np.full((40, 30), np.finfo(dtype).max, dtype)  # a sum would overflow; no value is bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_finite(huge, "x")
+        check_finite(-huge, "x")
+    for bad in ([np.nan], [np.inf], [-np.inf], [np.inf, -np.inf]):  # +inf - inf sums to NaN
+        x = np.zeros((40, 30), dtype)
+        x.flat[[7, 911][:len(bad)]] = bad
+        with pytest.raises(ValueError, match="x contains NaN or infinite"):
+            check_finite(x, "x")
+        with pytest.raises(ValueError, match="inside the mask"):
+            check_finite(x, "x", np.ones((40, 30), bool))

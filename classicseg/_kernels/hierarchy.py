@@ -108,10 +108,12 @@ def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_
     IEEE TIP 17(5), 2008).
     The work grows with the runs, not the pixel pairs.
 
-    Returns ``(ids, n, a, b, length, total, sizes)``: per pixel its region
-    (-1 outside; empty when not ``connect``: the labels are the ids), the
-    number of regions, the adjacency as :func:`_adjacency`, the regions'
-    pixel counts.
+    Returns ``(ids, n, a, b, length, total, sizes, finite)``: per pixel its
+    region (-1 outside; empty when not ``connect``: the labels are the ids),
+    the number of regions, the adjacency as :func:`_adjacency`, the regions'
+    pixel counts, and whether ``boundary`` is finite everywhere (callers
+    zero it outside the mask; NaN or inf make the rest meaningless: the
+    caller raises).
     """
     n_px = labels.shape[0]
     masked = inside.shape[0] > 0
@@ -127,6 +129,7 @@ def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_
     rw = np.empty(cap, np.float64)
     m = 0
     k = 0
+    finite = True
     for row in range(n_rows):
         base = row * row_length
         # Growing returns arrays (reference counting): between rows, never per pair.
@@ -134,31 +137,45 @@ def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_
             ra, rb, rc, rw = _grow(ra, rb, rc, rw, m, m + row_length)
         row_run[row] = k
         label = labels[base]
-        ins = not masked or inside[base]
-        for p in range(base + 1, base + row_length):
-            lp = labels[p]
-            ip = not masked or inside[p]
-            if ip != ins or (ins and lp != label):
-                run_end[k] = p
-                run_label[k] = label
-                if masked:
+        if masked:
+            ins = inside[base]
+            for p in range(base + 1, base + row_length):
+                lp = labels[p]
+                ip = inside[p]
+                if ip != ins or (ins and lp != label):
+                    run_end[k] = p
+                    run_label[k] = label
                     run_in[k] = ins
-                if ins and ip:
-                    ra[m] = k
-                    rb[m] = k + 1
-                    rc[m] = 1.0
-                    rw[m] = 0.0
-                    if use_boundary:
-                        rw[m] = 0.5 * (np.float64(boundary[p - 1]) + np.float64(boundary[p]))
-                    m += 1
-                k += 1
+                    k += 1
+                    label = lp
+                    ins = ip
+            run_in[k] = ins
+        else:  # no branch per pixel: a run's end is written until the next one starts
+            run_label[k] = label
+            for p in range(base + 1, base + row_length):
+                lp = labels[p]
+                run_end[k] = p
+                k += lp != label
+                run_label[k] = lp
                 label = lp
-                ins = ip
         run_end[k] = base + row_length
         run_label[k] = label
-        if masked:
-            run_in[k] = ins
         k += 1
+        for q in range(row_run[row], k - 1):  # the pairs across the row's run ends
+            if masked and not (run_in[q] and run_in[q + 1]):
+                continue
+            p = run_end[q]
+            ra[m] = q
+            rb[m] = q + 1
+            rc[m] = 1.0
+            rw[m] = 0.0
+            if use_boundary:
+                rw[m] = 0.5 * (np.float64(boundary[p - 1]) + np.float64(boundary[p]))
+            m += 1
+        if use_boundary:  # NaN and inf (v - v is NaN), while the row is at hand
+            for p in range(base, base + row_length):
+                v = np.float64(boundary[p])
+                finite &= v - v == 0.0
     row_run[n_rows] = k
     parent = np.arange(k if connect else 0)
     for r in range(starts.shape[0]):
@@ -230,7 +247,7 @@ def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_
         ra[t] = min(x, y)
         rb[t] = max(x, y)
     a, b, length, total = _adjacency(ra, rb, rc, rw, m, n, use_boundary)
-    return ids[:n_px], n, a, b, length, total, sizes
+    return ids[:n_px], n, a, b, length, total, sizes, finite
 
 
 @kernel
@@ -255,10 +272,10 @@ def _adjacency(pa, pb, pc, pw, m, n, use_boundary):
         fill[pa[t]] += 1
     mark = np.full(n, -1, np.int64)
     slot = np.empty(n, np.int64)
-    ea = np.empty(m, np.int64)
+    ea = np.empty(m, np.int64)  # room for m edges, of which few are used: not zeroed
     eb = np.empty(m, np.int64)
-    length = np.zeros(m, np.float64)
-    total = np.zeros(m, np.float64)
+    length = np.empty(m, np.float64)
+    total = np.empty(m, np.float64)
     e = 0
     for a in range(n):
         first = e
@@ -270,6 +287,8 @@ def _adjacency(pa, pb, pc, pw, m, n, use_boundary):
                 slot[b] = e
                 ea[e] = a
                 eb[e] = b
+                length[e] = 0.0
+                total[e] = 0.0
                 e += 1
             length[slot[b]] += pc[t]
             if use_boundary:
