@@ -217,6 +217,34 @@ def test_climb_stride_without_lattice_points_climbs_every_pixel(astronaut64):
     assert (labels[~mask] == -1).all()
 
 
+def test_climb_stride_agrees_with_the_array_engine():
+    # The approximation against exact mean shift computed by the array engine (every
+    # pixel climbs over all pixels; its labels equal scikit-learn's elsewhere in this file):
+    # most pixels of a smooth photo get their own climb's cluster, with far fewer climbs.
+    from skimage import data, transform
+
+    image = transform.resize(data.astronaut(), (96, 96), anti_aliasing=True)
+    exact = mean_shift(pixel_features(image, "rgbxy"), 21, assign="attractor")
+    labels, info = meanshift_segment(image, 21, features="rgbxy", climb_stride=2,
+                                     return_info=True)
+    assert adjusted_rand_score(exact.labels, labels.reshape(-1)) >= 0.9
+    assert info.n_climbs < 0.6 * image.shape[0] * image.shape[1]
+
+
+def test_climb_stride_does_not_depend_on_batches(astronaut64, monkeypatch):
+    # With climb_stride > 1 climbs share no paths, so each climb is the same whichever
+    # batch it runs in: batches of 7 climbs give the labels and modes of one batch.
+    image = astronaut64["image"]
+    one, one_info = meanshift_segment(image, 21, features="rgbxy", climb_stride=2,
+                                      return_info=True)
+    monkeypatch.setattr(_meanshift, "BATCH_ALONE", 7)
+    small, small_info = meanshift_segment(image, 21, features="rgbxy", climb_stride=2,
+                                          return_info=True)
+    np.testing.assert_array_equal(one, small)
+    np.testing.assert_array_equal(one_info.centers, small_info.centers)
+    assert one_info.n_climbs == small_info.n_climbs
+
+
 def test_climb_stride_needs_positions():
     with pytest.raises(ValueError, match="climb_stride"):
         meanshift_segment(np.zeros((8, 8, 3)), 21, features="rgb", climb_stride=2)
