@@ -51,6 +51,7 @@ from ._kernels.meanshift import (
     LANES,
     climb_grid,
     climb_lattice,
+    distinct_rows,
     fill_from_lattice,
     record_paths,
     suppress_modes,
@@ -602,7 +603,7 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
         0, max(1, min(BATCH_ALONE, band_points)))
     _check_memory(n_sites * (n_col * 4 + 1 + 8 + (8 if share else 0))
                   + n_points * (d * 8 + 16) + batch * (path_length + 1) * d * 8
-                  + capacity * (d * 8 + 16) + slots * 16,
+                  + capacity * (d * 8 + 16) + slots * 16 + n_points * 64,
                   "use a mask or a smaller image")
     # owner: the climb whose mode each site takes, numbered over the climbs that reach
     # a mode of their own (the only ones whose mode is kept).
@@ -680,9 +681,17 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     cols = np.r_[np.arange(n_col), np.arange(d - n_spatial, d)]
     modes = np.concatenate(own_modes)[:, cols]
     intensity = np.concatenate(own_intensity)
+    # Climbs that reached the same mode, bit for bit (many, when no path is shared), are
+    # merged before the suppression, which would put them in one cluster anyway.
+    which = np.empty(n_own, dtype=np.int64)
+    first = np.empty(n_own, dtype=np.int64)
+    n_modes = distinct_rows(modes, np.full((1 << int(2 * n_own).bit_length(), 2), -1,
+                                           dtype=np.int64), which, first)
+    modes = modes[first[:n_modes]]
+    intensity = intensity[first[:n_modes]]
     # The samples in float32 (a view without a mask): only a sample left without a mode
     # (assign="nearest") is read, in float64.
     X = Xt.T if mask is None else Xt.T[inside]
-    sample_climb = None if assign == "nearest" else owner[inside]
+    sample_climb = None if assign == "nearest" else which[owner[inside]]
     return _clusters(modes, intensity, np.array([most_iter]), sample_climb, X, split, r2_a,
                      r2_b, n_own, "lattice+sharing" if share else "lattice")

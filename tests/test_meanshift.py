@@ -18,7 +18,7 @@ from classicseg import (
     pixel_features,
 )
 from classicseg import _meanshift
-from classicseg._kernels.meanshift import LANES, lattice_window_sum
+from classicseg._kernels.meanshift import LANES, distinct_rows, lattice_window_sum
 from conftest import block_image, outputs_per_thread_count
 
 FIXTURE = Path(__file__).parent / "fixtures" / "meanshift_sklearn_astronaut64.npz"
@@ -134,6 +134,24 @@ def test_astronaut64_lattice_equals_array_engine(astronaut64):
     # With scikit-learn's labelling rule the image function gives scikit-learn's labels.
     nearest = meanshift_segment(image, 21, features="rgbxy", assign="nearest", start_label=0)
     np.testing.assert_array_equal(nearest.reshape(-1), astronaut64["labels"])
+
+
+def test_distinct_rows_numbers_values_as_numpy_unique():
+    # Rows equal bit for bit share a number (numbered in order of first appearance); -0.0
+    # and 0.0 differ in their bits, so they count as two values, as np.unique of the bytes.
+    rng = np.random.default_rng(0)
+    values = np.round(rng.normal(size=(40, 3)), 1)
+    values[0] = [0.0, 1.0, 2.0]
+    values[1] = [-0.0, 1.0, 2.0]
+    rows = values[rng.integers(0, 40, size=500)]
+    which = np.empty(500, dtype=np.int64)
+    first = np.empty(500, dtype=np.int64)
+    n = distinct_rows(rows, np.full((1024, 2), -1, dtype=np.int64), which, first)
+    _, index, inverse = np.unique(rows.view(np.dtype((np.void, 24))).reshape(-1),
+                                  return_index=True, return_inverse=True)
+    assert n == len(index)
+    np.testing.assert_array_equal(np.sort(first[:n]), np.sort(index))
+    np.testing.assert_array_equal(first[which], index[inverse])  # same value, same first row
 
 
 @pytest.mark.parametrize("case", ["rgb96", "gray-masked", "volume"])
