@@ -143,7 +143,7 @@ def figure(path, ms_labels):
     fig.savefig(path, dpi=90)
 
 
-def write_table(path, rows, big, compile_engine, compile_segment, command):
+def write_table(path, rows, big, compile_engine, compile_segment, command, loads):
     import cv2
     import sklearn
 
@@ -151,7 +151,8 @@ def write_table(path, rows, big, compile_engine, compile_segment, command):
         "# Mean shift benchmark",
         "",
         f"Command: `{command}`. Machine: {os.cpu_count()} cores, shared (timings are noisy; "
-        "ratios are measured side by side in one run, medians of repeats). "
+        "ratios are measured side by side in one run, medians of repeats; 1-minute load "
+        f"average {loads[0]:.1f} at the start, {loads[1]:.1f} at the end). "
         f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, OpenCV {cv2.__version__}.",
         "",
         f"## Array engine against scikit-learn (astronaut resized, rgbxy, W = {WINDOW})",
@@ -227,6 +228,7 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     command = "python " + " ".join(sys.argv)
+    load = os.getloadavg()[0]
     compile_engine, compile_segment = compile_times()
     classicseg.warmup()
     classicseg.meanshift_segment(data.astronaut()[:40, :40], WINDOW, features="rgbxy",
@@ -234,7 +236,8 @@ def main():
     rows = small_images((64, 128), (64,) if args.quick else (64, 128), args.repeat)
     big = large_image(args.repeat)
     figure(out / "meanshift.png", big["labels"])
-    write_table(out / "meanshift.md", rows, big, compile_engine, compile_segment, command)
+    write_table(out / "meanshift.md", rows, big, compile_engine, compile_segment, command,
+                (load, os.getloadavg()[0]))
     print((out / "meanshift.md").read_text())
 
 
