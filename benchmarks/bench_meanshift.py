@@ -9,6 +9,7 @@
    mode, scikit-learn's) and for ``meanshift_segment``'s (basin of
    attraction).
 2. The 512² astronaut: ``meanshift_segment(img, 21, features="rgbxy")``
+   (exact, and its opt-in approximations: path joining, ``climb_stride=2``)
    against ``cv2.pyrMeanShiftFiltering(sp=10.5, sr=10.5, maxLevel=0)`` (a
    filter only: square spatial window, at most 5 iterations; a speed
    reference, not an equivalence) and ``skimage.segmentation.quickshift``.
@@ -38,6 +39,10 @@ from _timing import timed
 WINDOW = 21
 # A looser path joining (opt-in), to show what speed costs in agreement.
 FAST_JOIN = 0.1
+# The opt-in approximations measured on the 512² astronaut against the exact labels.
+APPROXIMATIONS = (("sh", dict(share_trajectories=True)),
+                  ("fast", dict(share_trajectories=FAST_JOIN)),
+                  ("stride", dict(climb_stride=2)))
 COMPILE_SNIPPET = """
 import time, numpy as np, classicseg
 img = np.random.default_rng(0).random((12, 12, 3))
@@ -107,9 +112,9 @@ def large_image(repeat):
     out = dict(t_cv=t_cv, t_ms=t_ms, t_qs=t_qs, k_ms=len(info.centers), regions_ms=n_regions(labels),
                climbs=info.n_climbs, regions_cv=n_regions(colour_id), regions_qs=n_regions(qs),
                labels=labels)
-    for name, share in (("sh", True), ("fast", FAST_JOIN)):
+    for name, option in APPROXIMATIONS:
         t, (shared, info) = timed(lambda: classicseg.meanshift_segment(
-            img, WINDOW, features="rgbxy", share_trajectories=share, return_info=True))
+            img, WINDOW, features="rgbxy", return_info=True, **option))
         out.update({f"t_{name}": t, f"k_{name}": len(info.centers), f"climbs_{name}": info.n_climbs,
                     f"ari_{name}": adjusted_rand_score(labels.reshape(-1), shared.reshape(-1))})
     print({k: v for k, v in out.items() if k != "labels"}, flush=True)
@@ -138,7 +143,7 @@ def figure(path, ms_labels):
     fig.savefig(path, dpi=90)
 
 
-def write_table(path, rows, big, compile_engine, compile_segment, command):
+def write_table(path, rows, big, compile_engine, compile_segment, command, loads):
     import cv2
     import sklearn
 
@@ -146,7 +151,8 @@ def write_table(path, rows, big, compile_engine, compile_segment, command):
         "# Mean shift benchmark",
         "",
         f"Command: `{command}`. Machine: {os.cpu_count()} cores, shared (timings are noisy; "
-        "ratios are measured side by side in one run, medians of repeats). "
+        "ratios are measured side by side in one run, medians of repeats; 1-minute load "
+        f"average {loads[0]:.1f} at the start, {loads[1]:.1f} at the end). "
         f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, OpenCV {cv2.__version__}.",
         "",
         f"## Array engine against scikit-learn (astronaut resized, rgbxy, W = {WINDOW})",
@@ -191,9 +197,10 @@ def write_table(path, rows, big, compile_engine, compile_segment, command):
         f"| {big['t_ms'] / big['t_cv']:.2f} | {big['k_ms']} clusters, {big['regions_ms']} regions "
         f"({big['climbs']} climbs) |",
     ]
-    for name, share in (("sh", True), ("fast", FAST_JOIN)):
+    for name, option in APPROXIMATIONS:
+        (key, value), = option.items()
         lines.append(
-            f"| same, `share_trajectories={share}` | {big['t_' + name]:.2f} | "
+            f"| same, `{key}={value}` | {big['t_' + name]:.2f} | "
             f"{big['t_' + name] / big['t_cv']:.2f} | {big['k_' + name]} clusters "
             f"({big['climbs_' + name]} climbs of their own); ARI vs exact "
             f"{big['ari_' + name]:.4f} |")
@@ -221,6 +228,7 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     command = "python " + " ".join(sys.argv)
+    load = os.getloadavg()[0]
     compile_engine, compile_segment = compile_times()
     classicseg.warmup()
     classicseg.meanshift_segment(data.astronaut()[:40, :40], WINDOW, features="rgbxy",
@@ -228,7 +236,8 @@ def main():
     rows = small_images((64, 128), (64,) if args.quick else (64, 128), args.repeat)
     big = large_image(args.repeat)
     figure(out / "meanshift.png", big["labels"])
-    write_table(out / "meanshift.md", rows, big, compile_engine, compile_segment, command)
+    write_table(out / "meanshift.md", rows, big, compile_engine, compile_segment, command,
+                (load, os.getloadavg()[0]))
     print((out / "meanshift.md").read_text())
 
 

@@ -76,4 +76,5 @@ def warmup():
     img = np.random.default_rng(0).random((8, 8, 3)).astype(np.float32)
     kmeans_segment(img, 2)
     meanshift_segment(img, 21)
+    meanshift_segment(img, 21, climb_stride=2)  # the recommended approximation's fill
     ncut_segment(img, 2, rng=0)

@@ -27,7 +27,7 @@ order of density). It is made fast by
 * on the lattice, exact trajectory sharing: the next mean is a function of
   the current one alone, so a climb whose mean equals, bit for bit, a point
   on an earlier climb's path stops there and takes that climb's mode, the
-  very mode it would have reached;
+  very mode it would have reached (when every pixel climbs);
 * in :func:`meanshift_segment`, opt-in approximate trajectory sharing by
   path joining: a climb that comes within a small distance of an earlier
   climb's path stops and takes its mode;
@@ -51,6 +51,7 @@ from ._kernels.meanshift import (
     LANES,
     climb_grid,
     climb_lattice,
+    distinct_rows,
     fill_from_lattice,
     record_paths,
     suppress_modes,
@@ -76,8 +77,8 @@ ASSIGNS = ("attractor", "nearest")
 # Every value MeanShiftResult.path takes (how windows were searched); a new one is added here.
 PATHS = ("grid", "brute-force", "lattice", "lattice+sharing")
 
-# Trajectory sharing on the lattice. Exact (EXACT_SHARING, on unless a test
-# turns it off): a climb whose mean equals a point on an earlier path stops
+# Trajectory sharing on the lattice. Exact (EXACT_SHARING, on with climb_stride = 1
+# unless a test turns it off): a climb whose mean equals a point on an earlier path stops
 # and takes that path's mode. Approximate (opt-in, path joining): also when
 # its mean comes within JOIN_RADIUS (a fraction of the window radius) of one.
 # Climbs start on coarse lattices first (SHARE_STRIDES) so that paths cover
@@ -93,6 +94,9 @@ KNOWN_PER_SITE = 2
 SHARE_STRIDES = (8, 4, 2, 1)
 PATH_LENGTH = 32
 BATCH = 4096
+# Climbs per batch when nothing is shared (climb_stride > 1 without path joining): the
+# batch holds only their outputs (72 bytes a climb), and fewer parallel launches wait less.
+BATCH_ALONE = 1 << 16
 # climb_stride (approximate): a pixel off the lattice takes the climb of its nearest
 # lattice pixel when their colours are within FILL_RADIUS range radii, else climbs.
 FILL_RADIUS = 0.75
@@ -371,8 +375,10 @@ def meanshift_segment(image, window=21, *, features=None, spatial_scale=1.0, spa
     within a few gigabytes. Climbs still see the whole image, so the exact
     result does not depend on the bands. With ``climb_stride > 1`` a band's
     lattice climbs (with the lattice rows within the stride past the band),
-    then the band's other pixels are filled and those left climb, while
-    the band's sharing state still holds the lattice's paths.
+    then the band's other pixels are filled and those left climb; these
+    climbs share no paths (with a quarter of the pixels climbing, the
+    lookups and their tables cost more time than the steps they save), so
+    the result depends neither on the bands nor on the batches.
 
     Examples
     --------
@@ -586,12 +592,18 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     n_rows = n_sites // row_sites
     band_rows = max(1, min(n_rows, BAND_SITES // row_sites))
     band_points = min(n_points, band_rows * row_sites)
-    capacity = KNOWN_PER_SITE * band_points if EXACT_SHARING or share else 0
+    # With climb_stride > 1 climbs look up no earlier paths: fewer pixels climb, a lookup
+    # found fewer of them, and the lookups and tables cost more than the steps they saved.
+    exact_sharing = EXACT_SHARING and climb_stride == 1
+    capacity = KNOWN_PER_SITE * band_points if exact_sharing or share else 0
     # A power of two of hash slots, at most half full (none: exact sharing off).
-    slots = 1 << int(2 * capacity - 1).bit_length() if EXACT_SHARING else 0
+    slots = 1 << int(2 * capacity - 1).bit_length() if exact_sharing else 0
+    # Paths are kept only for sharing; climbs that share nothing run in larger batches.
+    path_length, batch = (PATH_LENGTH, BATCH) if capacity else (
+        0, max(1, min(BATCH_ALONE, band_points)))
     _check_memory(n_sites * (n_col * 4 + 1 + 8 + (8 if share else 0))
-                  + n_points * (d * 8 + 16) + BATCH * (PATH_LENGTH + 1) * d * 8
-                  + capacity * (d * 8 + 16) + slots * 16,
+                  + n_points * (d * 8 + 16) + batch * (path_length + 1) * d * 8
+                  + capacity * (d * 8 + 16) + slots * 16 + n_points * 64,
                   "use a mask or a smaller image")
     # owner: the climb whose mode each site takes, numbered over the climbs that reach
     # a mode of their own (the only ones whose mode is kept).
@@ -602,23 +614,24 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     known = np.empty((capacity, d))
     known_climb = np.empty(capacity, dtype=np.int64)
     # The outputs and paths of one batch; the modes of the climbs of their own, batch by batch.
-    modes = np.empty((BATCH, d))
-    intensity = np.empty(BATCH)
-    n_iter = np.empty(BATCH, dtype=np.int64)
-    joined = np.empty(BATCH, dtype=np.int64)
-    path = np.empty((BATCH, PATH_LENGTH, d))
-    path_len = np.empty(BATCH, dtype=np.int64)
+    modes = np.empty((batch, d))
+    intensity = np.empty(batch)
+    n_iter = np.empty(batch, dtype=np.int64)
+    joined = np.empty(batch, dtype=np.int64)
+    path = np.empty((batch, path_length, d))
+    path_len = np.empty(batch, dtype=np.int64)
     own_modes, own_intensity = [], []
     n_own = 0
     most_iter = 0
-    strides = [t for t in SHARE_STRIDES if t > climb_stride and t % climb_stride == 0]
+    # Coarse lattices first (so that early paths cover the image) only where paths are shared.
+    strides = [t for t in SHARE_STRIDES if capacity and t > climb_stride and t % climb_stride == 0]
     strides.append(climb_stride)
 
     def climb(candidates):
         """Climb from the sites ``candidates`` (raster order) not yet owned, batch by batch."""
         nonlocal n_own, most_iter, n_known
-        for start in range(0, len(candidates), BATCH):
-            seeds = candidates[start:start + BATCH]
+        for start in range(0, len(candidates), batch):
+            seeds = candidates[start:start + batch]
             seeds = seeds[owner[seeds] == -1]
             s = len(seeds)
             if s == 0:
@@ -640,9 +653,8 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
                                    following, known, known_climb, n_known)
 
     # With climb_stride > 1, a band's other pixels are filled from the lattice and climb
-    # right after the band's lattice, while the sharing state still holds its paths; so
-    # the lattice rows within the stride past the band (their lattice neighbours there)
-    # climb with the band.
+    # right after the band's lattice; so the lattice rows within the stride past the band
+    # (their lattice neighbours there) climb with the band.
     margin = 0 if climb_stride == 1 else (climb_stride - 1) * (
         int(shape[1]) + 1 if shape[0] > 1 else 1)
     n_known = 0
@@ -669,9 +681,17 @@ def _segment_lattice(Xt, n_col, spatial, steps, mask, hs, hr, joint, tol, max_it
     cols = np.r_[np.arange(n_col), np.arange(d - n_spatial, d)]
     modes = np.concatenate(own_modes)[:, cols]
     intensity = np.concatenate(own_intensity)
+    # Climbs that reached the same mode, bit for bit (many, when no path is shared), are
+    # merged before the suppression, which would put them in one cluster anyway.
+    which = np.empty(n_own, dtype=np.int64)
+    first = np.empty(n_own, dtype=np.int64)
+    n_modes = distinct_rows(modes, np.full((1 << int(2 * n_own).bit_length(), 2), -1,
+                                           dtype=np.int64), which, first)
+    modes = modes[first[:n_modes]]
+    intensity = intensity[first[:n_modes]]
     # The samples in float32 (a view without a mask): only a sample left without a mode
     # (assign="nearest") is read, in float64.
     X = Xt.T if mask is None else Xt.T[inside]
-    sample_climb = None if assign == "nearest" else owner[inside]
+    sample_climb = None if assign == "nearest" else which[owner[inside]]
     return _clusters(modes, intensity, np.array([most_iter]), sample_climb, X, split, r2_a,
                      r2_b, n_own, "lattice+sharing" if share else "lattice")

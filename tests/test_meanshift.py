@@ -18,7 +18,7 @@ from classicseg import (
     pixel_features,
 )
 from classicseg import _meanshift
-from classicseg._kernels.meanshift import LANES, lattice_window_sum
+from classicseg._kernels.meanshift import LANES, distinct_rows, lattice_window_sum
 from conftest import block_image, outputs_per_thread_count
 
 FIXTURE = Path(__file__).parent / "fixtures" / "meanshift_sklearn_astronaut64.npz"
@@ -136,6 +136,24 @@ def test_astronaut64_lattice_equals_array_engine(astronaut64):
     np.testing.assert_array_equal(nearest.reshape(-1), astronaut64["labels"])
 
 
+def test_distinct_rows_numbers_values_as_numpy_unique():
+    # Rows equal bit for bit share a number (numbered in order of first appearance); -0.0
+    # and 0.0 differ in their bits, so they count as two values, as np.unique of the bytes.
+    rng = np.random.default_rng(0)
+    values = np.round(rng.normal(size=(40, 3)), 1)
+    values[0] = [0.0, 1.0, 2.0]
+    values[1] = [-0.0, 1.0, 2.0]
+    rows = values[rng.integers(0, 40, size=500)]
+    which = np.empty(500, dtype=np.int64)
+    first = np.empty(500, dtype=np.int64)
+    n = distinct_rows(rows, np.full((1024, 2), -1, dtype=np.int64), which, first)
+    _, index, inverse = np.unique(rows.view(np.dtype((np.void, 24))).reshape(-1),
+                                  return_index=True, return_inverse=True)
+    assert n == len(index)
+    np.testing.assert_array_equal(np.sort(first[:n]), np.sort(index))
+    np.testing.assert_array_equal(first[which], index[inverse])  # same value, same first row
+
+
 @pytest.mark.parametrize("case", ["rgb96", "gray-masked", "volume"])
 def test_exact_trajectory_sharing_changes_nothing(case, monkeypatch):
     from skimage import data, transform
@@ -215,6 +233,34 @@ def test_climb_stride_without_lattice_points_climbs_every_pixel(astronaut64):
     exact = mean_shift(pixel_features(image, "rgbxy")[mask.reshape(-1)], 21, assign="attractor")
     np.testing.assert_array_equal(labels[mask], exact.labels)
     assert (labels[~mask] == -1).all()
+
+
+def test_climb_stride_agrees_with_the_array_engine():
+    # The approximation against exact mean shift computed by the array engine (every
+    # pixel climbs over all pixels; its labels equal scikit-learn's elsewhere in this file):
+    # most pixels of a smooth photo get their own climb's cluster, with far fewer climbs.
+    from skimage import data, transform
+
+    image = transform.resize(data.astronaut(), (96, 96), anti_aliasing=True)
+    exact = mean_shift(pixel_features(image, "rgbxy"), 21, assign="attractor")
+    labels, info = meanshift_segment(image, 21, features="rgbxy", climb_stride=2,
+                                     return_info=True)
+    assert adjusted_rand_score(exact.labels, labels.reshape(-1)) >= 0.9
+    assert info.n_climbs < 0.6 * image.shape[0] * image.shape[1]
+
+
+def test_climb_stride_does_not_depend_on_batches(astronaut64, monkeypatch):
+    # With climb_stride > 1 climbs share no paths, so each climb is the same whichever
+    # batch it runs in: batches of 7 climbs give the labels and modes of one batch.
+    image = astronaut64["image"]
+    one, one_info = meanshift_segment(image, 21, features="rgbxy", climb_stride=2,
+                                      return_info=True)
+    monkeypatch.setattr(_meanshift, "BATCH_ALONE", 7)
+    small, small_info = meanshift_segment(image, 21, features="rgbxy", climb_stride=2,
+                                          return_info=True)
+    np.testing.assert_array_equal(one, small)
+    np.testing.assert_array_equal(one_info.centers, small_info.centers)
+    assert one_info.n_climbs == small_info.n_climbs
 
 
 def test_climb_stride_needs_positions():

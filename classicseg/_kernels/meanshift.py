@@ -472,6 +472,30 @@ def find_exact(point, table, known):
 
 
 @kernel
+def distinct_rows(points, table, which, first):
+    """Number the distinct rows (bit for bit) of ``points`` (k, d) float64 as they first appear.
+
+    ``table`` (slots, 2) int64, all -1, more than k slots (a power of two): the
+    hash table of :func:`find_exact`, over rows of ``points``. Writes ``which``
+    (k,) int64, each row's number, and ``first`` (k,) int64, the row where
+    each number first appears (the first n entries); returns n.
+    """
+    n = 0
+    for i in range(points.shape[0]):
+        h = _hash(points[i])
+        slot = _probe(points[i], h, table, points)
+        if table[slot, 1] < 0:
+            table[slot, 0] = np.int64(h)
+            table[slot, 1] = i
+            first[n] = i
+            which[i] = n
+            n += 1
+        else:
+            which[i] = which[table[slot, 1]]
+    return n
+
+
+@kernel
 def _scaled_dist2(a, b, n_col, hs2, hr2):
     """``spatial^2 / hs2 + colour^2 / hr2`` between two ``[colour..., positions]`` vectors."""
     dist = 0.0
