@@ -51,12 +51,15 @@ from pathlib import Path
 import numpy as np
 from scipy import io as sio
 
-import classicseg
-from classicseg import Hierarchy, hierarchical_segment
-from classicseg.datasets import load_bsds500
-from classicseg.metrics import boundary_benchmark, region_benchmark
-
 REPO = Path(__file__).resolve().parents[1]
+# The classicseg of this checkout, not whichever one the interpreter has installed.
+sys.path.insert(0, str(REPO))
+
+import classicseg  # noqa: E402
+from classicseg import Hierarchy, hierarchical_segment  # noqa: E402
+from classicseg.datasets import load_bsds500  # noqa: E402
+from classicseg.metrics import boundary_benchmark, region_benchmark  # noqa: E402
+
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "bsds500"
 RESULTS = REPO / "benchmarks" / "results"
 NCUT_FUSION = {"edge_weight": 3.0, "size_scale": 500.0, "size_power": 0.5}
@@ -365,7 +368,7 @@ def main(argv=None):
         pr_figure(boundary_rows, f"{out}_pr.png", f"BSDS500 {args.split}: boundaries "
                                                   f"({len(ids)} images)")
     out.with_suffix(".md").write_text(text)
-    if rows:
+    if rows and example_ids:
         figure(figure_rows, example_ids, out.with_suffix(".png"))
     print(f"wrote {out.with_suffix('.md')} and its figures")
 

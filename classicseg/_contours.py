@@ -84,9 +84,9 @@ _GLOBAL_SIGMA = 1.0
 
 # Weights with globalisation: the 12 local cues, then sPb, and the bias
 # (`python benchmarks/learn_contours.py weights --globalize`).
-_GLOBAL_WEIGHTS = np.array([1.5755, 0.3336, 0.9712, 0.7734, 0.6182, 0.2898, 1.0829,
-                            0.3513, 1.2660, 1.8614, 0.3536, 1.8456, 1.7369], np.float32)
-_GLOBAL_BIAS = np.float32(-6.7085)
+_GLOBAL_WEIGHTS = np.array([1.5530, 0.2999, 0.8280, 0.7488, 0.5886, 0.1459, 1.0278,
+                            0.3380, 1.0767, 1.7053, 0.3071, 1.7067, 3.1791], np.float32)
+_GLOBAL_BIAS = np.float32(-6.2586)
 
 
 @dataclass(frozen=True)
@@ -330,9 +330,10 @@ def spectral_gradients(strength):
     ``_GLOBAL_RADIUS`` steps with the intervening-contour affinity
     ``exp(-max strength on the segment / rho)``; the generalised
     eigenvectors of ``(D - W) v = lambda D v`` (the normalized cut's
-    eigensolver, Shi & Malik 2000) are upsampled, and their oriented
-    derivatives, weighted by ``1 / sqrt(lambda)``, summed (Arbelaez et al.,
-    TPAMI 2011, eq. 11), then scaled to a maximum of 1.
+    eigensolver, Shi & Malik 2000) are each rescaled to [0, 1] and
+    upsampled, and their oriented derivatives, weighted by
+    ``1 / sqrt(lambda)``, summed (Arbelaez et al., TPAMI 2011, eq. 11), then
+    scaled to a maximum of 1.
     """
     from ._ncut import _eigenvectors, _single_threaded_blas, _SolveLog
 
@@ -355,7 +356,12 @@ def spectral_gradients(strength):
     out = np.zeros((N_ORIENTATIONS, H, W), np.float32)
     angles = np.arange(N_ORIENTATIONS) * np.pi / N_ORIENTATIONS
     for k in range(1, n_vectors):
-        v = upsample(vectors[:, k].reshape(m, n).astype(np.float32), step, (H, W))
+        # Each eigenvector rescaled to [0, 1] first, as gPb does: the sign and
+        # norm of an eigenvector are arbitrary, and without the rescaling a
+        # vector that varies over a few pixels only dominates the sum.
+        v = vectors[:, k].astype(np.float32)
+        v = (v - v.min()) / max(float(v.max() - v.min()), 1e-12)
+        v = upsample(v.reshape(m, n), step, (H, W))
         gx = ndi.gaussian_filter(v, _GLOBAL_SIGMA, order=(0, 1))
         gy = ndi.gaussian_filter(v, _GLOBAL_SIGMA, order=(1, 0))
         scale = np.float32(1.0 / np.sqrt(max(values[k], 1e-12)))
