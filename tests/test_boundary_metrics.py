@@ -4,7 +4,7 @@ Oracles: the official benchmark's outputs on its five-image example
 (``shared/data/bsds_bench``, read when present), hand-computed counts on
 synthetic maps, SciPy's sparse assignment solver on the dense form of the
 matching (``tests/naive.py``), scikit-image's ``thin`` for the thinning, and
-the human ``Boundaries`` of BSDS500 for :func:`boundaries`.
+the human ``Boundaries`` of the official example for :func:`boundaries`.
 """
 
 from pathlib import Path
@@ -273,8 +273,8 @@ def test_boundaries_hand_case():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_thin_boundaries_of_a_segmentation_are_the_drawn_ones_thinned(seed):
-    # The rule BSDS's human Boundaries follow (checked on the data set below, when it is
-    # there), on a segmentation of its own: nearest-seed regions of 12 random seeds.
+    # The rule BSDS's human Boundaries follow (checked on the official example below,
+    # when it is there), on a segmentation of its own: nearest-seed regions of 12 random seeds.
     rng = np.random.default_rng(seed)
     seeds = rng.uniform(0, 1, (12, 2)) * (40, 55)
     yx = np.stack(np.mgrid[:40, :55], axis=-1)
@@ -285,19 +285,16 @@ def test_thin_boundaries_of_a_segmentation_are_the_drawn_ones_thinned(seed):
     assert not (thinned & ~drawn).any() and thinned.sum() < drawn.sum()
 
 
-@pytest.mark.skipif(not (DATA / "bsds500" / "groundTruth" / "val").is_dir(),
-                    reason=f"the official BSDS500 human boundaries are not at {DATA / 'bsds500'}")
-def test_boundaries_equal_the_human_boundaries_of_bsds():
-    # BSDS500's Boundaries are the 2x2 rule's pixels thinned (bwmorph 'thin').
-    files = sorted((DATA / "bsds500" / "groundTruth" / "val").glob("*.mat"))[:3]
-    for path in files:
-        for cell in _truth_cells(path):
+@needs_bench
+def test_boundaries_equal_the_human_boundaries_of_the_official_example():
+    # BSDS's Boundaries are the 2x2 rule's pixels thinned (bwmorph 'thin').
+    for image_id in BENCH_IDS:
+        for cell in _truth_cells(BENCH / "groundTruth" / f"{image_id}.mat"):
             segmentation = cell["Segmentation"][0, 0]
             human = cell["Boundaries"][0, 0].astype(bool)
-            drawn = boundaries(segmentation)
-            assert not (human & ~drawn).any(), path.name
+            assert not (human & ~boundaries(segmentation)).any(), image_id
             np.testing.assert_array_equal(boundaries(segmentation, thin=True), human,
-                                          err_msg=path.name)
+                                          err_msg=image_id)
 
 
 # --------------------------------------------------------------------------
