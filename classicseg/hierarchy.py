@@ -640,14 +640,17 @@ def _rows(shape, connectivity):
 
     Kept per ``(shape, connectivity)``: a call's Python work, cold, costs
     about as much as a tenth of the region graph's kernel. The arrays are
-    shared between calls; the kernels only read them.
+    shared between calls, so they are read-only.
     """
     nd = len(shape)
     along = (0,) * (nd - 1) + (1,)
     offsets = np.argwhere(ndi.generate_binary_structure(nd, connectivity)) - 1
     offsets = np.array([o for o in offsets if tuple(o) > (0,) * nd and tuple(o) != along],
                        dtype=np.int64).reshape(-1, nd)
-    return _k.neighbour_rows(np.array(shape, np.int64), offsets)
+    rows = _k.neighbour_rows(np.array(shape, np.int64), offsets)
+    for a in rows:
+        a.setflags(write=False)
+    return rows
 
 
 def _compact(labels):
