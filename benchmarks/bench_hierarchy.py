@@ -78,7 +78,8 @@ def main():
         f"`python benchmarks/bench_hierarchy.py`, image `{paths[0].name}` "
         f"{image.shape[1]}x{image.shape[0]}, boundary = Sobel of the grey image. "
         f"Shared 2-core machine, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at "
-        "the start: wall times are inflated by other jobs. Each cell: CPU time of this "
+        "the start" + (": wall times are inflated by other jobs" if load[0] >= 1 else "")
+        + ". Each cell: CPU time of this "
         "process (all three chains run on one thread), then wall time, in ms; ratios of CPU "
         "times. Median of 15 interleaved runs (scikit-image: median of 5 runs).", "",
         "## Merge tree from label image and boundary map (`linkage=\"boundary\"`)", "",
