@@ -11,7 +11,7 @@ on threads.
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import kernel, nowrap
 from .unionfind import find
 
 BOUNDARY = 0  # linkage codes of merge_tree
@@ -140,23 +140,23 @@ def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_
         if masked:
             ins = inside[base]
             for p in range(base + 1, base + row_length):
-                lp = labels[p]
-                ip = inside[p]
+                lp = labels[nowrap(p)]
+                ip = inside[nowrap(p)]
                 if ip != ins or (ins and lp != label):
-                    run_end[k] = p
-                    run_label[k] = label
-                    run_in[k] = ins
+                    run_end[nowrap(k)] = p
+                    run_label[nowrap(k)] = label
+                    run_in[nowrap(k)] = ins
                     k += 1
                     label = lp
                     ins = ip
-            run_in[k] = ins
+            run_in[nowrap(k)] = ins
         else:  # no branch per pixel: a run's end is written until the next one starts
             run_label[k] = label
             for p in range(base + 1, base + row_length):
-                lp = labels[p]
-                run_end[k] = p
+                lp = labels[nowrap(p)]
+                run_end[nowrap(k)] = p
                 k += lp != label
-                run_label[k] = lp
+                run_label[nowrap(k)] = lp
                 label = lp
         run_end[k] = base + row_length
         run_label[k] = label
@@ -164,17 +164,19 @@ def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_
         for q in range(row_run[row], k - 1):  # the pairs across the row's run ends
             if masked and not (run_in[q] and run_in[q + 1]):
                 continue
-            p = run_end[q]
-            ra[m] = q
-            rb[m] = q + 1
-            rc[m] = 1.0
-            rw[m] = 0.0
+            p = run_end[nowrap(q)]
+            r = nowrap(m)
+            ra[r] = q
+            rb[r] = q + 1
+            rc[r] = 1.0
+            rw[r] = 0.0
             if use_boundary:
-                rw[m] = 0.5 * (np.float64(boundary[p - 1]) + np.float64(boundary[p]))
+                rw[r] = 0.5 * (np.float64(boundary[nowrap(p - 1)])
+                               + np.float64(boundary[nowrap(p)]))
             m += 1
         if use_boundary:  # NaN and inf (v - v is NaN), while the row is at hand
             for p in range(base, base + row_length):
-                v = np.float64(boundary[p])
+                v = np.float64(boundary[nowrap(p)])
                 finite &= v - v == 0.0
     row_run[n_rows] = k
     parent = np.arange(k if connect else 0)
@@ -191,19 +193,21 @@ def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_
         while run_end[kb] <= i + step:
             kb += 1
         while i < stop:
-            end_a = run_end[ka]
-            end_b = run_end[kb] - step
+            end_a = run_end[nowrap(ka)]
+            end_b = run_end[nowrap(kb)] - step
             e = min(end_a, end_b, stop)
             both = not masked or (run_in[ka] and run_in[kb])
-            if both and run_label[ka] != run_label[kb]:
+            if both and run_label[nowrap(ka)] != run_label[nowrap(kb)]:
                 w = 0.0
                 if use_boundary:
                     for t in range(i, e):
-                        w += np.float64(boundary[t]) + np.float64(boundary[t + step])
-                ra[m] = ka
-                rb[m] = kb
-                rc[m] = e - i
-                rw[m] = 0.5 * w
+                        w += (np.float64(boundary[nowrap(t)])
+                              + np.float64(boundary[nowrap(t + step)]))
+                r = nowrap(m)
+                ra[r] = ka
+                rb[r] = kb
+                rc[r] = e - i
+                rw[r] = 0.5 * w
                 m += 1
             elif both and connect:
                 x = find(parent, ka)
@@ -226,7 +230,7 @@ def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_
             region[q] = n
             n += 1
         else:
-            region[q] = region[parent[q]]
+            region[q] = region[nowrap(parent[q])]
     # Runs are short: each is written in blocks of 8 ids, the spill past its
     # end overwritten by the next run (8 padding ids after the last).
     ids = np.empty(n_px + 8 if connect else 0, np.int64)
@@ -235,15 +239,15 @@ def label_graph(labels, inside, row_length, starts, stops, steps, boundary, use_
     for q in range(k):
         x = region[q]
         if x >= 0:
-            sizes[x] += run_end[q] - p
+            sizes[nowrap(x)] += run_end[q] - p
         if connect:
             for t in range(p, run_end[q], 8):
                 for z in range(8):
-                    ids[t + z] = x
+                    ids[nowrap(t + z)] = x
         p = run_end[q]
     for t in range(m):
-        x = region[ra[t]]
-        y = region[rb[t]]
+        x = region[nowrap(ra[t])]
+        y = region[nowrap(rb[t])]
         ra[t] = min(x, y)
         rb[t] = max(x, y)
     a, b, length, total = _adjacency(ra, rb, rc, rw, m, n, use_boundary)
@@ -262,14 +266,15 @@ def _adjacency(pa, pb, pc, pw, m, n, use_boundary):
     """
     start = np.zeros(n + 1, np.int64)
     for t in range(m):
-        start[pa[t] + 1] += 1
+        start[nowrap(pa[t] + 1)] += 1
     for r in range(n):
         start[r + 1] += start[r]
     fill = start[:n].copy()
     order = np.empty(m, np.int64)
     for t in range(m):
-        order[fill[pa[t]]] = t
-        fill[pa[t]] += 1
+        a = nowrap(pa[t])
+        order[nowrap(fill[a])] = t
+        fill[a] += 1
     mark = np.full(n, -1, np.int64)
     slot = np.empty(n, np.int64)
     ea = np.empty(m, np.int64)  # room for m edges, of which few are used: not zeroed
@@ -280,19 +285,20 @@ def _adjacency(pa, pb, pc, pw, m, n, use_boundary):
     for a in range(n):
         first = e
         for u in range(start[a], start[a + 1]):
-            t = order[u]
-            b = pb[t]
+            t = nowrap(order[nowrap(u)])
+            b = nowrap(pb[t])
             if mark[b] != a:
                 mark[b] = a
                 slot[b] = e
-                ea[e] = a
-                eb[e] = b
-                length[e] = 0.0
-                total[e] = 0.0
+                ea[nowrap(e)] = a
+                eb[nowrap(e)] = b
+                length[nowrap(e)] = 0.0
+                total[nowrap(e)] = 0.0
                 e += 1
-            length[slot[b]] += pc[t]
+            g = nowrap(slot[b])
+            length[g] += pc[t]
             if use_boundary:
-                total[slot[b]] += pw[t]
+                total[g] += pw[t]
         for x in range(first + 1, e):  # insertion sort by b: few neighbours per region
             y = x
             while y > first and eb[y - 1] > eb[y]:
@@ -333,36 +339,36 @@ def _place(hc, he, pos, i, n, cost, edge):
     up or down to its place; ``pos[edge]`` follows every entry's slot."""
     while i > 0:
         p = (i - 1) >> 1
-        if not _before(cost, edge, hc[p], he[p]):
+        if not _before(cost, edge, hc[nowrap(p)], he[nowrap(p)]):
             break
-        hc[i] = hc[p]
-        he[i] = he[p]
-        pos[he[i]] = i
+        hc[nowrap(i)] = hc[nowrap(p)]
+        he[nowrap(i)] = he[nowrap(p)]
+        pos[nowrap(he[nowrap(p)])] = i
         i = p
     while True:
         c = 2 * i + 1
         if c >= n:
             break
         if c + 1 < n:
-            c += _before(hc[c + 1], he[c + 1], hc[c], he[c])
-        if _before(cost, edge, hc[c], he[c]):
+            c += _before(hc[nowrap(c + 1)], he[nowrap(c + 1)], hc[nowrap(c)], he[nowrap(c)])
+        if _before(cost, edge, hc[nowrap(c)], he[nowrap(c)]):
             break
-        hc[i] = hc[c]
-        he[i] = he[c]
-        pos[he[i]] = i
+        hc[nowrap(i)] = hc[nowrap(c)]
+        he[nowrap(i)] = he[nowrap(c)]
+        pos[nowrap(he[nowrap(c)])] = i
         i = c
-    hc[i] = cost
-    he[i] = edge
-    pos[edge] = i
+    hc[nowrap(i)] = cost
+    he[nowrap(i)] = edge
+    pos[nowrap(edge)] = i
 
 
 @kernel
 def _remove(hc, he, pos, n, edge):
     """Take ``edge`` out of the indexed heap of ``n`` slots (the last entry fills its slot)."""
-    i = pos[edge]
-    pos[edge] = -1
+    i = pos[nowrap(edge)]
+    pos[nowrap(edge)] = -1
     if i != n - 1:
-        _place(hc, he, pos, i, n - 1, hc[n - 1], he[n - 1])
+        _place(hc, he, pos, i, n - 1, hc[nowrap(n - 1)], he[nowrap(n - 1)])
 
 
 @kernel
@@ -449,36 +455,38 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
         list_start[w] = used
         for src in (u, v):
             for t in range(list_start[src], list_start[src] + list_len[src]):
-                f = pool[t]
-                if pos[f] < 0:  # dead
+                f = pool[nowrap(t)]
+                fi = nowrap(f)  # f as an index (unsigned: no wraparound)
+                if pos[fi] < 0:  # dead
                     continue
-                x = ea[f] + eb[f] - src
+                x = nowrap(ea[fi] + eb[fi] - src)
                 if mark[x] == w:  # a parallel edge: summed into the first one
                     g = slot[x]
-                    length[g] += length[f]
-                    total[g] += total[f]
-                    summed[n_summed] = g
+                    length[nowrap(g)] += length[fi]
+                    total[nowrap(g)] += total[fi]
+                    summed[nowrap(n_summed)] = g
                     n_summed += 1
                     _remove(hc, he, pos, h, f)
                     h -= 1
                     continue
                 mark[x] = w
                 slot[x] = f
-                if ea[f] == src:
-                    ea[f] = w
+                if ea[fi] == src:
+                    ea[fi] = w
                 else:
-                    eb[f] = w
-                pool[used] = f
+                    eb[fi] = w
+                pool[nowrap(used)] = f
                 used += 1
         list_len[w] = used - list_start[w]
         # BOUNDARY: only the edges that took a parallel one change; FUSION: all.
         changed = n_summed if linkage == BOUNDARY else list_len[w]
         for t in range(changed):
             f = summed[t] if linkage == BOUNDARY else pool[list_start[w] + t]
-            cf = _cost(linkage, ea[f], eb[f], length[f], total[f], size, feat, edge_weight,
+            fi = nowrap(f)
+            cf = _cost(linkage, ea[fi], eb[fi], length[fi], total[fi], size, feat, edge_weight,
                        size_scale, size_power)
-            if cf != hc[pos[f]]:
-                _place(hc, he, pos, pos[f], h, cf, f)
+            if cf != hc[nowrap(pos[fi])]:
+                _place(hc, he, pos, pos[fi], h, cf, f)
     # Parts of the graph that never touch: join their roots, lowest first.
     last = -1
     for r in range(node):
