@@ -3,7 +3,7 @@
 import numpy as np
 from numba import prange
 
-from ._jit import kernel
+from ._jit import kernel, nowrap
 
 
 @kernel(parallel=True)
@@ -37,18 +37,21 @@ def half_disc_chi2(padded, n_bins, radius, spans, counts, out):
         # independent lanes, one per orientation, which vectorise.
         hist = np.zeros((2, n_bins, n_orient), np.float32)
         acc = np.empty(n_orient, np.float32)
+        # Indices read from ``spans`` go unsigned (``nowrap``): a third of the time.
         for i in range(n_spans):
-            row = y + spans[i, 0]
+            row = nowrap(y + spans[i, 0])
+            s = nowrap(spans[i, 3])
+            o = nowrap(spans[i, 4])
             for dx in range(spans[i, 1], spans[i, 2] + 1):
-                hist[spans[i, 3], padded[row, radius + dx], spans[i, 4]] += 1.0
+                hist[s, padded[row, nowrap(radius + dx)], o] += 1.0
         for x in range(W):
             if x > 0:
                 for i in range(n_spans):
-                    row = y + spans[i, 0]
-                    s = spans[i, 3]
-                    o = spans[i, 4]
-                    hist[s, padded[row, radius + x + spans[i, 2]], o] += 1.0
-                    hist[s, padded[row, radius + x - 1 + spans[i, 1]], o] -= 1.0
+                    row = nowrap(y + spans[i, 0])
+                    s = nowrap(spans[i, 3])
+                    o = nowrap(spans[i, 4])
+                    hist[s, padded[row, nowrap(radius + x + spans[i, 2])], o] += 1.0
+                    hist[s, padded[row, nowrap(radius + x - 1 + spans[i, 1])], o] -= 1.0
             acc[:] = 0.0
             for b in range(n_bins):
                 for o in range(n_orient):
