@@ -113,7 +113,8 @@ class ParallelKernel:
 
     def __init__(self, dispatcher):
         self.dispatcher = dispatcher
-        functools.update_wrapper(self, dispatcher.py_func)
+        # (Under NUMBA_DISABLE_JIT=1 the "dispatcher" is the Python function.)
+        functools.update_wrapper(self, getattr(dispatcher, "py_func", dispatcher))
 
     def __call__(self, *args):
         if _must_serialise():
