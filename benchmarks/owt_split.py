@@ -5,7 +5,8 @@ gradients and their combination), of its globalisation (what
 ``globalize=True`` adds: the spectral cue and the combination again; stages
 as ``bench_contours.staged`` times them), of the oriented watershed
 (watershed of the strength, arcs' orientations and strengths) and of the
-merging (``merge_hierarchy(..., linkage="boundary")``), compilation apart; and the region benchmark (99 thresholds) of the hierarchy with the
+merging (``_contours.merge_arcs``: mean arc strength with the size prior),
+compilation apart; and the region benchmark (99 thresholds) of the hierarchy with the
 oriented arc strengths against the same leaves merged on the plain strength
 (the maximum over orientations), both through the same altitude map::
 
@@ -21,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 import classicseg
-from classicseg import Hierarchy, merge_hierarchy
 from classicseg import _contours as C
 from classicseg.datasets import load_bsds500
 from classicseg.metrics import region_benchmark
@@ -54,13 +54,12 @@ def main(argv=None):
         t1 = time.perf_counter()
         leaves, boundary = C.oriented_watershed(c)
         t2 = time.perf_counter()
-        h = merge_hierarchy(leaves, boundary=boundary, linkage="boundary")
+        h = C.merge_arcs(leaves, boundary)
         t3 = time.perf_counter()
         for key, t in zip(times, (stages["total, globalize=False"], t2 - t1, t3 - t2)):
             times[key].append(t)
-        plain = merge_hierarchy(leaves, boundary=c.strength, linkage="boundary")
+        plain = C.merge_arcs(leaves, c.strength)
         for key, tree in zip(items, (h, plain)):
-            tree = Hierarchy(tree.leaves, tree.parents, C.altitude_map(tree.altitudes))
             items[key].append((gts, [tree.cut(t) for t in THRESHOLDS]))
         print(f"\r{len(times['merging'])}/{len(ids)}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)

@@ -472,8 +472,8 @@ def hierarchical_segment(image, *, leaves="meanshift", channel_axis=-1, data_ran
         Lab colours (smoothed by sigma 1), its connected pieces below 60
         pixels merged by :func:`classicseg.merge_small_regions`;
         ``"contours"``: the oriented watershed of :func:`classicseg.contours`,
-        merged by mean boundary strength instead of the fusion cost: the
-        hierarchy of :func:`classicseg.contour_hierarchy` (2-D images only);
+        merged by mean boundary strength with a size prior, not the fusion
+        cost: the hierarchy of :func:`classicseg.contour_hierarchy` (2-D only);
         or a label image of the image's spatial shape.
     channel_axis, data_range, mask
         As in :func:`classicseg.pixel_features`. Pixels outside ``mask``

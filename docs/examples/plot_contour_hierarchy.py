@@ -13,7 +13,8 @@ Arbelaez et al., TPAMI 2011).
 basins the *arcs*. Each arc gets the strength of the contour map at the
 arc's own orientation (the oriented watershed), which removes the strength
 that arcs crossing a real contour near a junction would borrow from it.
-Adjacent regions then merge, the weakest border first; the altitude of each
+Adjacent regions then merge, the weakest border first (a border around a
+small region counts as weaker); the altitude of each
 merge draws the ultrametric contour map (UCM), and a threshold on it gives
 one segmentation. The same threshold means the same contrast on every image.
 """

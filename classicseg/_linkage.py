@@ -1,0 +1,82 @@
+"""The boundary linkage with a size prior: small regions merge earlier.
+
+A split of :mod:`classicseg.hierarchy` (its region graph and merge kernel,
+no new kernel): the merge cost of two adjacent regions a and b is the mean
+boundary strength along their border times ``min(1, (h / (f n)) **
+size_power)``, with ``h = |a||b| / (|a| + |b|)`` (about the smaller region's
+size), ``n`` the pixels of the image (inside the mask) and ``f`` a fraction
+of it. So the cost does not depend on the image's resolution, borders
+between regions of ``f n`` pixels or more keep their mean strength, and
+between two borders of the same mean strength the one around the smaller
+region goes first, as region-merging schemes with a
+size term do (EDISON's fusion of mean-shift regions, Comaniciu & Meer, TPAMI
+2002; the size-aware merging of Arbelaez et al.'s MCG, CVPR 2014): a tiny
+region ringed by a strong but short contour (a highlight, a patch of
+texture) no longer survives to the coarse cuts, where it costs covering and
+variation of information while adding nothing a human would draw.
+"""
+
+import numpy as np
+
+from ._kernels import hierarchy as _k
+from ._validate import check_float, prepare_mask
+from .hierarchy import Hierarchy, _check_boundary, _check_labels, _leaf_graph, _merge
+
+
+def sized_boundary_hierarchy(labels, boundary, *, size_power, size_fraction, mask=None):
+    """Greedy merging, cheapest first, by mean border strength times ``min(1, (h / (f n)) ** p)``.
+
+    Parameters
+    ----------
+    labels : (M, N[, ...]) int ndarray
+        Initial segmentation; its connected components (faces) are the leaves.
+    boundary : (M, N[, ...]) float ndarray
+        Boundary strength per pixel; a border's mean is over its
+        neighbouring pixel pairs ``(p, q)`` of ``(boundary[p] +
+        boundary[q]) / 2``, as for ``merge_hierarchy(linkage="boundary")``.
+    size_power : float
+        Exponent p of the size prior, >= 0; 0 gives the plain boundary linkage.
+    size_fraction : float
+        f, > 0: borders between regions with ``h >= f n`` get no prior.
+    mask : (M, N[, ...]) bool ndarray, optional
+        Pixels outside belong to no region (leaf -1) and do not count in n.
+
+    Returns
+    -------
+    Hierarchy
+        Altitudes: the merge costs made non-decreasing (running maximum);
+        +inf where no border joins two parts.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`classicseg.merge_hierarchy`; a negative size_power or size_fraction <= 0.
+
+    Examples
+    --------
+    >>> labels = np.array([[0, 0, 0, 1], [2, 2, 2, 2]])
+    >>> edge = np.zeros((2, 4))
+    >>> edge[:, 3] = 1.0  # the strongest border rings the one-pixel region 1 ...
+    >>> edge[1, :3] = 0.8
+    >>> plain = sized_boundary_hierarchy(labels, edge, size_power=0.0, size_fraction=1.0)
+    >>> sized = sized_boundary_hierarchy(labels, edge, size_power=1.0, size_fraction=1.0)
+    >>> plain.cut(n_regions=2).tolist()  # ... so without the prior it merges last
+    [[1, 1, 1, 2], [1, 1, 1, 1]]
+    >>> sized.cut(n_regions=2).tolist()  # with it first
+    [[1, 1, 1, 1], [2, 2, 2, 2]]
+    """
+    labels = _check_labels(labels)
+    mask = prepare_mask(mask, labels.shape)
+    size_power = check_float(size_power, "size_power", nonnegative=True)
+    size_fraction = check_float(size_fraction, "size_fraction", positive=True)
+    boundary = _check_boundary(boundary, labels.shape, mask)
+    if boundary is None:
+        raise ValueError("boundary must be an array of the labels' shape, got None")
+    ids, graph = _leaf_graph(labels, mask, boundary, 1)
+    n = graph[0]
+    # The fusion kernel without features: cost = mean boundary * min(1, (h / scale) ** p).
+    parents, costs = _merge(graph, _k.FUSION, np.zeros((n, 0)), edge_weight=1.0,
+                            size_scale=size_fraction * float(graph[-1].sum()),
+                            size_power=size_power)
+    costs[n:] = np.maximum.accumulate(costs[n:])
+    return Hierarchy._of_kernel(ids, parents, costs)
