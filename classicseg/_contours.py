@@ -25,6 +25,7 @@ from ._kernels.contours import (
     intervening_contour,
     non_max_suppression,
     smooth_oriented,
+    sum_oriented_derivatives,
 )
 from ._validate import check_memory, prepare_image
 from .features import _colour_planes, _data_range
@@ -340,8 +341,13 @@ def spectral_gradients(strength):
     ``1 / sqrt(lambda)``, summed (Arbelaez et al., TPAMI 2011, eq. 11), then
     scaled to a maximum of 1.
     """
-    from ._ncut import _eigenvectors, _single_threaded_blas, _SolveLog
+    graph = spectral_affinity(strength)
+    values, vectors = spectral_vectors(graph)
+    return spectral_derivatives(values, vectors, strength.shape)
 
+
+def spectral_affinity(strength):
+    """The intervening-contour graph of :func:`spectral_gradients`, symmetric CSR."""
     H, W = strength.shape
     step = _GLOBAL_STEP
     m, n = (H - 1) // step + 1, (W - 1) // step + 1
@@ -352,29 +358,49 @@ def spectral_gradients(strength):
     intervening_contour(np.ascontiguousarray(strength, np.float32), step, offsets, starts, points,
                         np.float32(_GLOBAL_RHO), rows, cols, weights)
     keep = rows >= 0
-    half = scipy.sparse.coo_array((weights[keep].astype(np.float64), (rows[keep], cols[keep])),
-                                  shape=(m * n, m * n))
-    graph = (half + half.T).tocsr()
-    n_vectors = min(_GLOBAL_VECTORS + 1, m * n)
-    out = np.zeros((N_ORIENTATIONS, H, W), np.float32)
+    rows, cols, weights = rows[keep], cols[keep], weights[keep].astype(np.float64)
+    # Both directions of every pair at once (no sparse sum of the two halves).
+    return scipy.sparse.coo_array((np.concatenate([weights, weights]),
+                                   (np.concatenate([rows, cols]), np.concatenate([cols, rows]))),
+                                  shape=(m * n, m * n)).tocsr()
+
+
+def spectral_vectors(graph):
+    """The ``_GLOBAL_VECTORS + 1`` smallest generalised eigenpairs of ``graph`` (fewer if small)."""
+    from ._spectral import _eigenvectors, _single_threaded_blas, _SolveLog
+
+    n_vectors = min(_GLOBAL_VECTORS + 1, graph.shape[0])
     if n_vectors < 2:  # one vertex: no edge, no eigenvector but the constant one
-        return out
+        return np.zeros(n_vectors), np.ones((graph.shape[0], n_vectors))
     with _single_threaded_blas():
-        values, vectors = _eigenvectors(graph, n_vectors, np.random.default_rng(0), _SolveLog())
+        return _eigenvectors(graph, n_vectors, np.random.default_rng(0),
+                             _SolveLog(residuals=False))
+
+
+def spectral_derivatives(values, vectors, shape):
+    """sPb from the eigenpairs on the grid: oriented derivatives of the non-trivial vectors."""
+    H, W = shape
+    step = _GLOBAL_STEP
+    m, n = (H - 1) // step + 1, (W - 1) // step + 1
+    out = np.zeros((N_ORIENTATIONS, H, W), np.float32)
+    if vectors.shape[1] < 2:
+        return out
+    # Each eigenvector rescaled to [0, 1] first, as gPb does: the sign and
+    # norm of an eigenvector are arbitrary, and without the rescaling a
+    # vector that varies over a few pixels only dominates the sum.
+    v = vectors[:, 1:].T.astype(np.float32)
+    low = v.min(axis=1, keepdims=True)
+    v = (v - low) / np.maximum(v.max(axis=1, keepdims=True) - low, np.float32(1e-12))
+    v = upsample(v.reshape(-1, m, n), step, (H, W))
+    # Gaussian derivatives along x (columns) and y (rows) of every vector.
+    gx = ndi.gaussian_filter1d(ndi.gaussian_filter1d(v, _GLOBAL_SIGMA, axis=1), _GLOBAL_SIGMA,
+                               axis=2, order=1)
+    gy = ndi.gaussian_filter1d(ndi.gaussian_filter1d(v, _GLOBAL_SIGMA, axis=1, order=1),
+                               _GLOBAL_SIGMA, axis=2)
+    scales = 1.0 / np.sqrt(np.maximum(values[1:], 1e-12))
     angles = np.arange(N_ORIENTATIONS) * np.pi / N_ORIENTATIONS
-    for k in range(1, n_vectors):
-        # Each eigenvector rescaled to [0, 1] first, as gPb does: the sign and
-        # norm of an eigenvector are arbitrary, and without the rescaling a
-        # vector that varies over a few pixels only dominates the sum.
-        v = vectors[:, k].astype(np.float32)
-        v = (v - v.min()) / max(float(v.max() - v.min()), 1e-12)
-        v = upsample(v.reshape(m, n), step, (H, W))
-        gx = ndi.gaussian_filter(v, _GLOBAL_SIGMA, order=(0, 1))
-        gy = ndi.gaussian_filter(v, _GLOBAL_SIGMA, order=(1, 0))
-        scale = np.float32(1.0 / np.sqrt(max(values[k], 1e-12)))
-        for o, t in enumerate(angles):
-            # Derivative along the edge's normal (sin t, cos t) in (column, row).
-            out[o] += scale * np.abs(np.float32(np.sin(t)) * gx + np.float32(np.cos(t)) * gy)
+    # Derivative along each edge's normal (sin t, cos t) in (column, row).
+    sum_oriented_derivatives(gx, gy, scales, np.sin(angles), np.cos(angles), out)
     peak = out.max()
     return out / peak if peak > 0 else out
 
