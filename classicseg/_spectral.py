@@ -24,6 +24,7 @@ import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
 
+from ._kernels._jit import few_threads_for
 from ._kernels.spectral import csr_dense_product, heavy_edge_matching, scale_symmetric
 from ._pixel_graph import _quotient
 
@@ -45,6 +46,8 @@ LOBPCG_TOL = 1e-8
 # lies closer than this to the span of the others: the block's condition
 # number then stays far below 1e8, where Cholesky QR twice loses orthogonality.
 CHOLESKY_QR_MIN_SINE = 1e-5
+# Multiply-adds of a sparse block product per thread, at least.
+PRODUCT_CHUNK = 1 << 20
 
 
 def _single_threaded_blas():
@@ -249,9 +252,14 @@ def _block_krylov(W, degree, y, steps, log, finest):
 
 
 def _product(N, X):
-    """``N @ X`` for the CSR ``N`` and a dense block ``X``, by the parallel kernel."""
+    """``N @ X`` for the CSR ``N`` and a dense block ``X``, by the parallel kernel.
+
+    A thread per ``PRODUCT_CHUNK`` multiply-adds at most: on coarse levels
+    waking a second thread costs more than the product.
+    """
     out = np.empty((N.shape[0], X.shape[1]))
-    csr_dense_product(N.indptr, N.indices, N.data, np.ascontiguousarray(X), out)
+    with few_threads_for(N.nnz * X.shape[1] // PRODUCT_CHUNK, chunks_per_thread=1):
+        csr_dense_product(N.indptr, N.indices, N.data, np.ascontiguousarray(X), out)
     return out
 
 
