@@ -246,6 +246,19 @@ def test_sparse_block_product_and_orthonormal_basis_match_scipy_and_numpy():
     np.testing.assert_allclose(q.T @ q, np.eye(6), atol=1e-13)
 
 
+def test_sparse_block_product_same_for_one_and_two_threads():
+    one, two = outputs_per_thread_count("""
+        import scipy.sparse
+        from classicseg import _spectral
+        rng = np.random.default_rng(3)
+        W = scipy.sparse.random_array((20000, 20000), density=5e-4, rng=rng, format="csr")
+        X = rng.standard_normal((20000, 20))
+        assert W.nnz * X.shape[1] >= 2 * _spectral.PRODUCT_CHUNK  # two threads do run
+        digest(_spectral._product(W, X))
+    """)
+    assert len(one) == 1 and one == two
+
+
 @pytest.mark.parametrize("min_share", [0.0, 0.01, 0.6])
 def test_heavy_edge_matching_and_quotient_match_naive(min_share):
     rng = np.random.default_rng(6)
