@@ -25,8 +25,9 @@ Methods (``--methods``, comma-separated; all by default):
   size_scale=500, size_power=0.5).cut(n_regions=200)`` (its settings of before).
 * ``contour_hierarchy``: :func:`classicseg.contour_hierarchy` (oriented watershed
   of :func:`classicseg.contours`, merged by mean arc strength), cut at 99
-  thresholds (``Hierarchy.cut(t)``: the regions of ``ucm2 <= t``);
-  ``contour_hierarchy+globalize`` the same with ``globalize=True``.
+  thresholds (``Hierarchy.cut(t)``: the regions of ``ucm2 <= t``), with its
+  default spectral globalisation; ``contour_hierarchy.local`` the same with
+  ``globalize=False`` (the local cues only).
 * ``gpb-owt-ucm``: the official gPb-owt-ucm maps in ``<root>/ucm2/<split>``
   (Arbelaez et al., TPAMI 2011), scored by the same code as
   ``meanshift+fusion``.
@@ -35,8 +36,8 @@ Boundary rows (``--boundaries``, comma-separated; all by default, "" for
 none), scored by :func:`classicseg.metrics.boundary_benchmark` (99 thresholds,
 max_dist 0.0075) with their precision-recall curves in ``<out>_pr.png``:
 ``contours`` (its non-maximum suppressed ``thin`` map), ``contours.soft`` (its
-``strength``), ``contours+globalize``, ``contour_hierarchy`` and
-``contour_hierarchy+globalize`` (their ``ucm2()``) and ``gpb-owt-ucm`` (the
+``strength``), ``contours.local`` (``globalize=False``), ``contour_hierarchy``
+and ``contour_hierarchy.local`` (their ``ucm2()``) and ``gpb-owt-ucm`` (the
 official ``ucm2``).
 
 Defaults were chosen on ``train`` (``benchmarks/bsds_log.md``); report on ``val``.
@@ -110,8 +111,8 @@ def run_contour_hierarchy(image, values, image_id, root, split):
     return [hierarchy.cut(t) for t in values]
 
 
-def run_contour_hierarchy_globalized(image, values, image_id, root, split):
-    hierarchy = classicseg.contour_hierarchy(image, globalize=True)
+def run_contour_hierarchy_local(image, values, image_id, root, split):
+    hierarchy = classicseg.contour_hierarchy(image, globalize=False)
     return [hierarchy.cut(t) for t in values]
 
 
@@ -139,8 +140,8 @@ METHODS = {  # name: (runner, parameter, values, description)
     "contour_hierarchy": (run_contour_hierarchy, "threshold", THRESHOLDS,
                           "`contour_hierarchy(img)`, regions of `ucm2 <= t` (its `cut(t)`, "
                           "99 thresholds)"),
-    "contour_hierarchy+globalize": (run_contour_hierarchy_globalized, "threshold", THRESHOLDS,
-                                    "`contour_hierarchy(img, globalize=True)`, as above"),
+    "contour_hierarchy.local": (run_contour_hierarchy_local, "threshold", THRESHOLDS,
+                                "`contour_hierarchy(img, globalize=False)`, as above"),
     "gpb-owt-ucm": (run_gpb, "threshold", THRESHOLDS,
                     "official gPb-owt-ucm `ucm2` maps (Arbelaez et al. 2011), regions of "
                     "`ucm2 <= t` (99 thresholds), scored by the same code"),
@@ -155,13 +156,13 @@ BOUNDARIES = {  # name: (boundary map of (image, image_id, root, split), descrip
     "contours": (lambda im, *_: classicseg.contours(im).thin, "`contours(img).thin`"),
     "contours.soft": (lambda im, *_: classicseg.contours(im).strength,
                       "`contours(img).strength`"),
-    "contours+globalize": (lambda im, *_: classicseg.contours(im, globalize=True).thin,
-                           "`contours(img, globalize=True).thin`"),
+    "contours.local": (lambda im, *_: classicseg.contours(im, globalize=False).thin,
+                       "`contours(img, globalize=False).thin`"),
     "contour_hierarchy": (lambda im, *_: classicseg.contour_hierarchy(im).ucm2(),
                           "`contour_hierarchy(img).ucm2()`"),
-    "contour_hierarchy+globalize": (
-        lambda im, *_: classicseg.contour_hierarchy(im, globalize=True).ucm2(),
-        "`contour_hierarchy(img, globalize=True).ucm2()`"),
+    "contour_hierarchy.local": (
+        lambda im, *_: classicseg.contour_hierarchy(im, globalize=False).ucm2(),
+        "`contour_hierarchy(img, globalize=False).ucm2()`"),
     "gpb-owt-ucm": (lambda im, *where: gpb_ucm2(*where), "official gPb-owt-ucm `ucm2` maps"),
 }
 

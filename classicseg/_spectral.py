@@ -24,7 +24,8 @@ import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
 
-from ._kernels.spectral import heavy_edge_matching, scale_symmetric
+from ._kernels._jit import few_threads_for
+from ._kernels.spectral import csr_dense_product, heavy_edge_matching, scale_symmetric
 from ._pixel_graph import _quotient
 
 # Graphs up to this many vertices are solved densely (scipy.linalg.eigh).
@@ -41,6 +42,12 @@ KRYLOV_STEPS_FINEST = 4
 # LOBPCG (only where coarsening stalls): iterations and residual tolerance.
 LOBPCG_ITER = 500
 LOBPCG_TOL = 1e-8
+# Cholesky QR is used while no column of a block (scaled to unit length)
+# lies closer than this to the span of the others: the block's condition
+# number then stays far below 1e8, where Cholesky QR twice loses orthogonality.
+CHOLESKY_QR_MIN_SINE = 1e-5
+# Multiply-adds of a sparse block product per thread, at least.
+PRODUCT_CHUNK = 1 << 20
 
 
 def _single_threaded_blas():
@@ -63,9 +70,14 @@ def _single_threaded_blas():
 
 
 class _SolveLog:
-    """Counters of the eigen-solves of one partition."""
+    """Counters of the eigen-solves of one partition.
 
-    def __init__(self):
+    ``residuals=False`` skips the residual norms of the finest level (a
+    product of the whole Krylov block) where nobody reads them.
+    """
+
+    def __init__(self, residuals=True):
+        self.residuals = residuals
         self.eigenvalues = []
         self.time = 0.0
         self.n_iter = 0
@@ -202,22 +214,82 @@ def _block_krylov(W, degree, y, steps, log, finest):
     steps = min(steps, n // (2 * b))
     Q = np.empty((n, (steps + 1) * b))
     NQ = np.empty_like(Q)
-    Q[:, :b] = np.linalg.qr(z)[0]
+    # The projection Q^T N Q, filled from the recurrence: block column k holds
+    # the re-orthogonalisation coefficients (rows of blocks 0..k) and the
+    # triangular factor of the next block; N Q_k has no part along later
+    # blocks. Only the last block column needs a product of its own.
+    T = np.zeros((Q.shape[1], Q.shape[1]))
+    Q[:, :b], factor = _orthonormal_basis(z)
+    exact = factor is not None
     for k in range(steps + 1):
         block = slice(k * b, (k + 1) * b)
-        NQ[:, block] = N @ Q[:, block]
+        NQ[:, block] = _product(N, Q[:, block])
         if k == steps:
             break
         w = NQ[:, block] - trivial @ (trivial.T @ NQ[:, block])
         done = Q[:, : (k + 1) * b]
-        w -= done @ (done.T @ w)  # full re-orthogonalisation (a few steps only)
-        Q[:, (k + 1) * b: (k + 2) * b] = np.linalg.qr(w)[0]
-    mu, v = scipy.linalg.eigh(Q.T @ NQ)
+        coefficients = done.T @ w
+        w -= done @ coefficients  # full re-orthogonalisation (a few steps only)
+        following = slice((k + 1) * b, (k + 2) * b)
+        Q[:, following], factor = _orthonormal_basis(w)
+        T[: (k + 1) * b, block] = coefficients
+        T[following, block] = factor if factor is not None else 0.0
+        exact = exact and factor is not None
+    if exact:
+        T[:, block] = Q.T @ NQ[:, block]
+        T = 0.5 * (T + T.T)
+    else:
+        # Householder QR of a nearly dependent block: its extra columns are
+        # not orthogonal to the earlier blocks, so project in full.
+        T = Q.T @ NQ
+    mu, v = scipy.linalg.eigh(T)
     top = np.argsort(-mu, kind="stable")[: z.shape[1]]
     mu, v = mu[top], v[:, top]
     z = Q @ v
-    log.record(steps, np.linalg.norm(NQ @ v - z * mu, axis=0) if finest else None)
+    log.record(steps, np.linalg.norm(NQ @ v - z * mu, axis=0)
+               if finest and log.residuals else None)
     return _join_trivial(mu, z, trivial, sqrt_d)
+
+
+def _product(N, X):
+    """``N @ X`` for the CSR ``N`` and a dense block ``X``, by the parallel kernel.
+
+    A thread per ``PRODUCT_CHUNK`` multiply-adds at most: on coarse levels
+    waking a second thread costs more than the product.
+    """
+    out = np.empty((N.shape[0], X.shape[1]))
+    with few_threads_for(N.nnz * X.shape[1] // PRODUCT_CHUNK, chunks_per_thread=1):
+        csr_dense_product(N.indptr, N.indices, N.data, np.ascontiguousarray(X), out)
+    return out
+
+
+def _orthonormal_basis(w):
+    """An orthonormal basis ``q`` of the columns of the tall ``w``, ``(n, b)``, and ``r``.
+
+    Cholesky QR twice (Yamamoto et al., ETNA 44, 2015): two Gram products
+    and two triangular solves, several times faster than Householder QR on
+    a tall block and as orthogonal when ``w`` is well conditioned; then
+    ``w = q r`` with ``r`` upper triangular. Where the Cholesky factor says
+    it is not (a nearly dependent block), Householder QR
+    (``numpy.linalg.qr``) instead, and ``r`` is None.
+    """
+    q, r = w, np.eye(w.shape[1])
+    for _ in range(2):
+        gram = q.T @ q
+        norms = np.sqrt(np.diag(gram))
+        if not norms.min() > 0:
+            return np.linalg.qr(w)[0], None
+        # On unit columns, the factor's diagonal is each column's distance
+        # from the span of those before it: small means nearly dependent.
+        try:
+            lower = np.linalg.cholesky(gram / np.outer(norms, norms))
+        except np.linalg.LinAlgError:
+            return np.linalg.qr(w)[0], None
+        if np.diag(lower).min() <= CHOLESKY_QR_MIN_SINE:
+            return np.linalg.qr(w)[0], None
+        q = (q / norms) @ scipy.linalg.solve_triangular(lower, np.eye(len(lower)), lower=True).T
+        r = (lower.T * norms) @ r
+    return q, r
 
 
 def _lobpcg(W, degree, y, log):

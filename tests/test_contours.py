@@ -170,9 +170,12 @@ def test_result_ranges_dtypes_and_no_mutation():
     variants.append(ro)
     for v in variants:
         np.testing.assert_allclose(classicseg.contours(v).strength, c.strength, atol=1e-5)
-    g = classicseg.contours(img, globalize=True)
-    assert g.strength.min() >= 0 and g.strength.max() <= 1
-    assert classicseg.contours(img[:5, :4], globalize=True).thin.shape == (5, 4)
+    # The default globalises; globalize=False is the local cues alone.
+    np.testing.assert_array_equal(classicseg.contours(img, globalize=True).oriented, c.oriented)
+    local = classicseg.contours(img, globalize=False)
+    assert local.strength.min() >= 0 and local.strength.max() <= 1
+    assert not np.array_equal(local.strength, c.strength)
+    assert classicseg.contours(img[:5, :4]).thin.shape == (5, 4)
     # Channels first, and determinism.
     channels_first = classicseg.contours(np.moveaxis(img, -1, 0), channel_axis=0)
     np.testing.assert_array_equal(channels_first.thin, c.thin)
@@ -183,8 +186,8 @@ def test_one_and_two_threads_give_the_same_result():
     code = (
         "import numpy as np, classicseg\n"
         "img = (np.random.default_rng(3).random((40, 37, 3)) * 255).astype(np.uint8)\n"
-        "c = classicseg.contours(img)\n"
-        "g = classicseg.contours(img, globalize=True)\n"
+        "c = classicseg.contours(img, globalize=False)\n"
+        "g = classicseg.contours(img)\n"
         "import hashlib\n"
         "data = c.oriented.tobytes() + c.thin.tobytes() + g.oriented.tobytes()\n"
         "print(hashlib.sha256(data).hexdigest())\n"

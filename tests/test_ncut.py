@@ -228,6 +228,37 @@ def test_multilevel_eigenvectors_close_to_the_dense_solution():
     assert approx <= 1.05 * exact
 
 
+def test_sparse_block_product_and_orthonormal_basis_match_scipy_and_numpy():
+    rng = np.random.default_rng(7)
+    W = scipy.sparse.random_array((60, 60), density=0.1, rng=rng, format="csr")
+    X = rng.standard_normal((60, 5))
+    np.testing.assert_allclose(_spectral._product(W, X), W @ X, rtol=1e-12, atol=1e-14)
+    w = rng.standard_normal((50, 6)) * [1, 10, 100, 1, 1e-3, 1]
+    q, r = _spectral._orthonormal_basis(w)
+    np.testing.assert_allclose(q.T @ q, np.eye(6), atol=1e-13)
+    np.testing.assert_allclose(r, np.triu(r), atol=0)
+    np.testing.assert_allclose(q @ r, w, atol=1e-12)
+    householder = np.linalg.qr(w)[0]  # the same column space
+    np.testing.assert_allclose(q @ q.T, householder @ householder.T, atol=1e-12)
+    w[:, 5] = w[:, 0] + 1e-9 * rng.standard_normal(50)  # nearly dependent: Householder QR
+    q, r = _spectral._orthonormal_basis(w)
+    assert r is None
+    np.testing.assert_allclose(q.T @ q, np.eye(6), atol=1e-13)
+
+
+def test_sparse_block_product_same_for_one_and_two_threads():
+    one, two = outputs_per_thread_count("""
+        import scipy.sparse
+        from classicseg import _spectral
+        rng = np.random.default_rng(3)
+        W = scipy.sparse.random_array((20000, 20000), density=5e-4, rng=rng, format="csr")
+        X = rng.standard_normal((20000, 20))
+        assert W.nnz * X.shape[1] >= 2 * _spectral.PRODUCT_CHUNK  # two threads do run
+        digest(_spectral._product(W, X))
+    """)
+    assert len(one) == 1 and one == two
+
+
 @pytest.mark.parametrize("min_share", [0.0, 0.01, 0.6])
 def test_heavy_edge_matching_and_quotient_match_naive(min_share):
     rng = np.random.default_rng(6)

@@ -182,3 +182,26 @@ def smooth_oriented(oriented, taps, tap_starts, out):
 def _mirror(i, n):
     i = i % (2 * n)
     return i if i < n else 2 * n - 1 - i
+
+
+@kernel(parallel=True)
+def sum_oriented_derivatives(gx, gy, scales, sines, cosines, out):
+    """``out[o] = sum_k scales[k] |sines[o] gx[k] + cosines[o] gy[k]|``: gPb's sPb (eq. 11).
+
+    ``gx``, ``gy`` are ``(n_vectors, H, W)`` float32 derivatives of the
+    eigenvectors along x (columns) and y (rows); ``(sines[o], cosines[o])``
+    is the normal of orientation ``o``'s edge in (column, row) units; ``out``
+    is ``(n_orientations, H, W)`` float32. Each pixel sums over the vectors
+    in order in float64, one row per task, so threads do not change it.
+    """
+    n_vectors, H, W = gx.shape
+    n_orient = out.shape[0]
+    for y in prange(H):
+        for o in range(n_orient):
+            s = sines[o]
+            c = cosines[o]
+            for x in range(W):
+                acc = 0.0
+                for k in range(n_vectors):
+                    acc += scales[k] * abs(s * gx[k, y, x] + c * gy[k, y, x])
+                out[o, y, x] = acc

@@ -5,6 +5,7 @@ Graphs are CSR triplets ``indptr`` (n + 1,) int64 (or int32), ``indices``
 """
 
 import numpy as np
+from numba import prange
 
 from ._jit import kernel
 
@@ -93,3 +94,23 @@ def scale_symmetric(indptr, indices, data, scale):
         for s in range(indptr[i], indptr[i + 1]):
             out[s] = data[s] * scale[i] * scale[indices[s]]
     return out
+
+
+@kernel(parallel=True)
+def csr_dense_product(indptr, indices, data, X, out):
+    """``out = W @ X`` for the CSR ``W`` and a C-contiguous float64 ``X`` ``(n, b)``.
+
+    One task per row, each row's products summed in the order of its entries
+    (as SciPy's ``csr_matvecs`` does), so the result does not depend on the
+    number of threads. SciPy's product runs on one thread; the eigensolver's
+    block products on the finest level are its largest cost.
+    """
+    b = X.shape[1]
+    for i in prange(indptr.shape[0] - 1):
+        for c in range(b):
+            out[i, c] = 0.0
+        for s in range(indptr[i], indptr[i + 1]):
+            a = data[s]
+            j = indices[s]
+            for c in range(b):
+                out[i, c] += a * X[j, c]

@@ -5,8 +5,9 @@ Contours and their hierarchy: the oriented watershed and the UCM
 :func:`classicseg.contours` measures, at every pixel and in 8 orientations,
 how different the two halves of a disc are in brightness, colour and texture
 (textons) at three radii, and weighs these gradients into a probability of
-boundary with weights learned on BSDS500 train (the local part of gPb,
-Arbelaez et al., TPAMI 2011).
+boundary with weights learned on BSDS500 train, and adds the oriented
+gradients of the eigenvectors of a pixel affinity built from that map (the
+spectral globalisation): gPb, Arbelaez et al., TPAMI 2011.
 
 :func:`classicseg.contour_hierarchy` floods that map from its minima
 (watershed): the basins are the finest regions and the lines between two
