@@ -21,7 +21,7 @@ Methods (``--methods``, comma-separated; all by default):
 * ``ncut``: ``ncut_segment(img, thresh=t, superpixels=regions, rng=0)`` (Shi &
   Malik's recursive two-way cuts while the Ncut is below t, swept) on its
   default ``"regions"`` superpixel graph, with ``regions =
-  merge_hierarchy(hierarchical_segment(img).leaves, img, edge_weight=3,
+  merge_hierarchy(hierarchical_segment(img, leaves="meanshift").leaves, img, edge_weight=3,
   size_scale=500, size_power=0.5).cut(n_regions=200)`` (its settings of before).
 * ``contour_hierarchy``: :func:`classicseg.contour_hierarchy` (oriented watershed
   of :func:`classicseg.contours`, merged by mean arc strength), cut at 99
@@ -97,8 +97,8 @@ def run_hierarchical_segment(image, values, image_id, root, split):
 def run_ncut(image, values, image_id, root, split):
     # The regions as tuned before the library had hierarchies (bsds_log.md, section 4):
     # the mean-shift leaves fused to 200 with a shorter-reaching size prior.
-    hierarchy = classicseg.merge_hierarchy(hierarchical_segment(image).leaves, image,
-                                           **NCUT_FUSION)
+    leaves = hierarchical_segment(image, leaves="meanshift").leaves
+    hierarchy = classicseg.merge_hierarchy(leaves, image, **NCUT_FUSION)
     regions = hierarchy.cut(n_regions=min(200, hierarchy.n_leaves))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", classicseg.ConvergenceWarning)  # one segment at low t
@@ -135,7 +135,8 @@ METHODS = {  # name: (runner, parameter, values, description)
               0.005),
              "`ncut_segment(img, thresh=t, superpixels=regions, rng=0)` (default "
              "`superpixel_graph='regions'`) on the mean-shift leaves fused to 200 "
-             "(`regions = merge_hierarchy(hierarchical_segment(img).leaves, img, "
+             "(`regions = merge_hierarchy(hierarchical_segment(img, leaves='meanshift')"
+             ".leaves, img, "
              "edge_weight=3, size_scale=500, size_power=0.5).cut(n_regions=200)`)"),
     "contour_hierarchy": (run_contour_hierarchy, "threshold", THRESHOLDS,
                           "`contour_hierarchy(img)`, regions of `ucm2 <= t` (its `cut(t)`, "

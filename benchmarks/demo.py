@@ -1,8 +1,9 @@
 """The demo of ``make demo``: every method on scikit-image's sample images.
 
 Writes ``demo.png`` (a row per image: the input, k-means with k = 2, 8, 16 in
-rgb and k = 16 in rgbxy, mean shift with W = 21 and
-normalized cut into 8 segments, each panel titled with its time) and
+rgb and k = 16 in rgbxy, mean shift with W = 21,
+normalized cut into 8 segments and ``hierarchical_segment`` cut at 0.5, each
+panel titled with its time) and
 ``demo_timings.md`` into ``--out``. Segments are painted in their mean colour
 by ``skimage.color.label2rgb(kind="avg")``.
 
@@ -32,6 +33,7 @@ PANELS = [
     ("k-means k=16, rgbxy", lambda img: classicseg.kmeans_segment(img, 16, features="rgbxy", rng=0)),
     ("mean shift W=21, rgbxy", lambda img: classicseg.meanshift_segment(img, 21, features="rgbxy")),
     ("Ncut 8 segments", lambda img: classicseg.ncut_segment(img, 8, rng=0)),
+    ("hierarchy cut at 0.5", lambda img: classicseg.hierarchical_segment(img).cut(0.5)),
 ]
 
 

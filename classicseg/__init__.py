@@ -72,9 +72,11 @@ def warmup():
     from ._kmeans import kmeans_segment
     from ._meanshift import meanshift_segment
     from ._ncut import ncut_segment
+    from .hierarchy import hierarchical_segment
 
     img = np.random.default_rng(0).random((8, 8, 3)).astype(np.float32)
     kmeans_segment(img, 2)
     meanshift_segment(img, 21)
     meanshift_segment(img, 21, climb_stride=2)  # the recommended approximation's fill
     ncut_segment(img, 2, rng=0)
+    hierarchical_segment(img).cut(0.5)  # contours, their oriented watershed, the merge

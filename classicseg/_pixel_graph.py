@@ -348,8 +348,8 @@ def _fused_regions(image, superpixels, channel_axis, data_range, mask):
 
     if superpixels != "hierarchy":
         raise ValueError(f"superpixels must be a label image or 'hierarchy', got {superpixels!r}")
-    leaves = hierarchical_segment(image, channel_axis=channel_axis, data_range=data_range,
-                                  mask=mask).leaves
+    leaves = hierarchical_segment(image, leaves="meanshift", channel_axis=channel_axis,
+                                  data_range=data_range, mask=mask).leaves
     tree = merge_hierarchy(leaves, image, mask=mask, channel_axis=channel_axis,
                            data_range=data_range, **FUSION_FOR_NCUT)
     return tree.cut(n_regions=min(FUSED_REGIONS, tree.n_leaves))

@@ -20,7 +20,7 @@ from .. import hierarchical_segment
 from ._widgets import RECOVERABLE, chosen_image, show_labels
 
 # Every leaves= string of hierarchical_segment (hierarchy.LEAVES), with its menu name.
-LEAVES = (("mean shift", "meanshift"), ("k-means", "kmeans"), ("contours (2-D, slower)", "contours"))
+LEAVES = (("contours", "contours"), ("mean shift (faster)", "meanshift"), ("k-means", "kmeans"))
 
 
 def compute(image, channel_axis, leaves, cut):
@@ -49,8 +49,9 @@ def compute(image, channel_axis, leaves, cut):
 class HierarchyWidget(Container):
     """Compute a hierarchy of the chosen image, then cut it by threshold or region count.
 
-    ``leaves`` picks the fine segmentation that is merged: mean shift or
-    k-means as :func:`classicseg.hierarchical_segment` runs them, or any
+    ``leaves`` picks the fine segmentation that is merged: contours (the
+    default), mean shift or k-means as :func:`classicseg.hierarchical_segment`
+    runs them, or any
     Labels layer of the viewer (a k-means result, a hand-made
     oversegmentation ...).
     """
