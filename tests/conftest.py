@@ -15,6 +15,13 @@ import scipy.io
 
 TESTS = Path(__file__).resolve().parent
 
+# The official BSDS benchmark's five-image example and its official outputs:
+# the one part of ../shared/data the tests read, only when it is there (its
+# files are not ours to commit); every other test brings its own data.
+BSDS_BENCH = TESTS.parent.parent / "shared" / "data" / "bsds_bench"
+needs_bsds_bench = pytest.mark.skipif(not (BSDS_BENCH / "test_1").is_dir(),
+                                      reason=f"the official BSDS example is not at {BSDS_BENCH}")
+
 
 @contextlib.contextmanager
 def num_threads(n):

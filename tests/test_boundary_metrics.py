@@ -7,8 +7,6 @@ matching (``tests/naive.py``), scikit-image's ``thin`` for the thinning, and
 the human ``Boundaries`` of the official example for :func:`boundaries`.
 """
 
-from pathlib import Path
-
 import naive
 import numpy as np
 import pytest
@@ -25,12 +23,9 @@ from classicseg.metrics import (
     boundary_pr,
     region_benchmark,
 )
+from conftest import BSDS_BENCH, needs_bsds_bench
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-BENCH = DATA / "bsds_bench"
 BENCH_IDS = ("2018", "3063", "5096", "6046", "8068")
-needs_bench = pytest.mark.skipif(not (BENCH / "test_1").is_dir(),
-                                 reason=f"the official BSDS example is not at {BENCH}")
 OFFICIAL_TOL = 0.002
 
 
@@ -39,23 +34,24 @@ def _truth_cells(path):
 
 
 def _bench_truths(image_id):
-    return [cell["Boundaries"][0, 0] for cell in _truth_cells(BENCH / "groundTruth" / f"{image_id}.mat")]
+    cells = _truth_cells(BSDS_BENCH / "groundTruth" / f"{image_id}.mat")
+    return [cell["Boundaries"][0, 0] for cell in cells]
 
 
 def _bench_prediction(kind, image_id):
     if kind == "ucm2":
-        return scipy.io.loadmat(BENCH / "ucm2" / f"{image_id}.mat")["ucm2"]
+        return scipy.io.loadmat(BSDS_BENCH / "ucm2" / f"{image_id}.mat")["ucm2"]
     if kind == "png":
         from skimage import io
-        return io.imread(BENCH / "png" / f"{image_id}.png") / 255
-    return list(scipy.io.loadmat(BENCH / "segs" / f"{image_id}.mat")["segs"].ravel())
+        return io.imread(BSDS_BENCH / "png" / f"{image_id}.png") / 255
+    return list(scipy.io.loadmat(BSDS_BENCH / "segs" / f"{image_id}.mat")["segs"].ravel())
 
 
 # --------------------------------------------------------------------------
 # The official outputs
 
 
-@needs_bench
+@needs_bsds_bench
 @pytest.mark.parametrize("test, kind", [("test_1", "ucm2"), ("test_2", "png"),
                                         ("test_3", "segs"), ("test_4", "segs")])
 def test_official_boundary_files(test, kind):
@@ -63,7 +59,7 @@ def test_official_boundary_files(test, kind):
     bench = boundary_benchmark(results, thresholds=5)
     for name, text in bench.official_tables().items():
         ours = np.atleast_2d(np.loadtxt(text.splitlines()))
-        official = np.atleast_2d(np.loadtxt(BENCH / test / name))
+        official = np.atleast_2d(np.loadtxt(BSDS_BENCH / test / name))
         assert ours.shape == official.shape, name
         np.testing.assert_allclose(ours, official, rtol=0, atol=OFFICIAL_TOL, err_msg=name)
 
@@ -86,19 +82,20 @@ def _ucm_regions(ucm2, t):
     return labels[1::2, 1::2]
 
 
-@needs_bench
+@needs_bsds_bench
 @pytest.mark.parametrize("test, kind", [("test_1", "ucm2"), ("test_4", "segs"),
                                         ("test_5", "segs")])
 def test_official_region_files(test, kind):
     params = np.linspace(1 / 6, 5 / 6, 5) if kind == "ucm2" else np.arange(1, 6)
     images = []
     for i in BENCH_IDS:
-        gts = [cell["Segmentation"][0, 0] for cell in _truth_cells(BENCH / "groundTruth" / f"{i}.mat")]
+        cells = _truth_cells(BSDS_BENCH / "groundTruth" / f"{i}.mat")
+        gts = [cell["Segmentation"][0, 0] for cell in cells]
         pred = _bench_prediction(kind, i)
         segs = [_ucm_regions(pred, t) for t in params] if kind == "ucm2" else pred
         images.append((gts, segs))
     bench = region_benchmark(images, params=list(params))
-    folder = BENCH / test
+    folder = BSDS_BENCH / test
 
     cover = np.loadtxt(folder / "eval_cover.txt")
     _assert_printed([bench.covering_ods_param, bench.covering_ods, bench.covering_ois,
@@ -285,11 +282,11 @@ def test_thin_boundaries_of_a_segmentation_are_the_drawn_ones_thinned(seed):
     assert not (thinned & ~drawn).any() and thinned.sum() < drawn.sum()
 
 
-@needs_bench
+@needs_bsds_bench
 def test_boundaries_equal_the_human_boundaries_of_the_official_example():
     # BSDS's Boundaries are the 2x2 rule's pixels thinned (bwmorph 'thin').
     for image_id in BENCH_IDS:
-        for cell in _truth_cells(BENCH / "groundTruth" / f"{image_id}.mat"):
+        for cell in _truth_cells(BSDS_BENCH / "groundTruth" / f"{image_id}.mat"):
             segmentation = cell["Segmentation"][0, 0]
             human = cell["Boundaries"][0, 0].astype(bool)
             assert not (human & ~boundaries(segmentation)).any(), image_id

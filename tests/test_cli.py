@@ -16,7 +16,7 @@ from classicseg import kmeans_segment
 from classicseg import batch
 from classicseg.cli import OPTIONS, main, method_parameters
 from classicseg.metrics import region_benchmark
-from conftest import fake_bsds
+from conftest import BSDS_BENCH, fake_bsds, needs_bsds_bench
 
 
 @pytest.fixture(scope="module")
@@ -363,19 +363,16 @@ def test_evaluate_boundary_errors(tmp_path, capsys):
         assert message in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not (Path(__file__).resolve().parents[1].parent / "shared" / "data"
-                         / "bsds_bench" / "test_1").is_dir(),
-                    reason="the official BSDS example is not in ../shared/data/bsds_bench")
+@needs_bsds_bench
 def test_evaluate_boundary_writes_the_official_files(tmp_path, capsys):
-    bench = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bsds_bench"
     for kind in ("images", "groundTruth"):
         (tmp_path / "root" / kind).mkdir(parents=True)
-        (tmp_path / "root" / kind / "test").symlink_to(bench / kind)
-    assert main(["evaluate", str(bench / "ucm2"), "--bsds", str(tmp_path / "root"), "--split",
+        (tmp_path / "root" / kind / "test").symlink_to(BSDS_BENCH / kind)
+    assert main(["evaluate", str(BSDS_BENCH / "ucm2"), "--bsds", str(tmp_path / "root"), "--split",
                  "test", "--boundary", "--thresholds", "5", "--out", str(tmp_path / "out")]) == 0
     capsys.readouterr()
     for name in ("eval_bdry.txt", "eval_bdry_thr.txt", "eval_bdry_img.txt"):
-        ours, official = np.loadtxt(tmp_path / "out" / name), np.loadtxt(bench / "test_1" / name)
+        ours, official = np.loadtxt(tmp_path / "out" / name), np.loadtxt(BSDS_BENCH / "test_1" / name)
         np.testing.assert_allclose(ours, official, rtol=0, atol=0.002, err_msg=name)
 
 
