@@ -4,7 +4,6 @@ import inspect
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
