@@ -19,8 +19,9 @@ variation of information while adding nothing a human would draw.
 import numpy as np
 
 from ._kernels import hierarchy as _k
+from ._region_graph import check_boundary, check_label_image, leaf_graph, merge_graph
 from ._validate import check_float, prepare_mask
-from .hierarchy import Hierarchy, _check_boundary, _check_labels, _leaf_graph, _merge
+from .hierarchy import Hierarchy
 
 
 def sized_boundary_hierarchy(labels, boundary, *, size_power, size_fraction, mask=None):
@@ -65,18 +66,18 @@ def sized_boundary_hierarchy(labels, boundary, *, size_power, size_fraction, mas
     >>> sized.cut(n_regions=2).tolist()  # with it first
     [[1, 1, 1, 1], [2, 2, 2, 2]]
     """
-    labels = _check_labels(labels)
+    labels = check_label_image(labels)
     mask = prepare_mask(mask, labels.shape)
     size_power = check_float(size_power, "size_power", nonnegative=True)
     size_fraction = check_float(size_fraction, "size_fraction", positive=True)
-    boundary = _check_boundary(boundary, labels.shape, mask)
+    boundary = check_boundary(boundary, labels.shape, mask)
     if boundary is None:
         raise ValueError("boundary must be an array of the labels' shape, got None")
-    ids, graph = _leaf_graph(labels, mask, boundary, 1)
+    ids, graph = leaf_graph(labels, mask, boundary, 1)
     n = graph[0]
     # The fusion kernel without features: cost = mean boundary * min(1, (h / scale) ** p).
-    parents, costs = _merge(graph, _k.FUSION, np.zeros((n, 0)), edge_weight=1.0,
-                            size_scale=size_fraction * float(graph[-1].sum()),
-                            size_power=size_power)
+    parents, costs = merge_graph(graph, _k.FUSION, np.zeros((n, 0)), edge_weight=1.0,
+                                 size_scale=size_fraction * float(graph[-1].sum()),
+                                 size_power=size_power)
     costs[n:] = np.maximum.accumulate(costs[n:])
     return Hierarchy._of_kernel(ids, parents, costs)

@@ -1,8 +1,9 @@
 """Post-passes on label images shared by the segmentation methods."""
 
 import numpy as np
+
 from ._kernels.regions import merge_small
-from .hierarchy import _label_graph
+from ._region_graph import graph_of_labels
 from ._validate import check_array, check_finite, check_int, labels_to_image, prepare_mask
 from .features import feature_space_name
 
@@ -81,8 +82,8 @@ def merge_small_regions(labels, image, min_size, *, connectivity=1, mask=None):
     # Regions: connected components of equal label, numbered from 1 in raster
     # order (0 = outside the mask), and their adjacency, from one pass.
     inside = None if mask is None else np.ascontiguousarray(mask).reshape(-1)
-    ids, n, edge_a, edge_b, _, _, leaf_sizes = _label_graph(out, inside, None, connectivity,
-                                                           connect=True)
+    ids, n, edge_a, edge_b, _, _, leaf_sizes = graph_of_labels(out, inside, None, connectivity,
+                                                               connect=True)
     regions = ids.reshape(out.shape) + 1
     n_regions = n + 1
     flat = regions.reshape(-1)

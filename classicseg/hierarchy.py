@@ -11,17 +11,17 @@ Higra (Perret et al., 2019): leaves first, then the merges in order, the root
 last and its own parent.
 """
 
-import functools
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage as ndi
 from skimage import color, filters, transform
 
 from ._kernels import hierarchy as _k
-from ._validate import (check_array, check_finite, check_float, check_int, check_labels,
-                        check_memory, check_start_label, prepare_image, prepare_mask)
+from ._region_graph import (check_boundary, check_label_image, compact_graph, compact_labels,
+                            leaf_graph, merge_graph)
+from ._validate import (check_array, check_finite, check_float, check_int, check_start_label,
+                        prepare_image, prepare_mask)
 from .features import _data_range
 
 __all__ = ["RegionGraph", "Hierarchy", "region_graph", "merge_hierarchy", "fusion_features",
@@ -104,11 +104,12 @@ def region_graph(labels, boundary=None, *, connectivity=1):
     >>> g.pairs.tolist(), g.length.tolist(), g.boundary_mean.tolist()
     ([[1, 2], [1, 3], [2, 3]], [1.0, 2.0, 1.0], [1.5, 2.0, 4.5])
     """
-    labels = _check_labels(labels)
-    boundary = _check_boundary(boundary, labels.shape)
+    labels = check_label_image(labels)
+    boundary = check_boundary(boundary, labels.shape)
     connectivity = check_int(connectivity, "connectivity", minimum=1, maximum=labels.ndim)
-    values, ids = _compact(labels)
-    a, b, length, total, sizes = _graph(ids, len(values), labels.shape, boundary, connectivity)
+    values, ids = compact_labels(labels)
+    a, b, length, total, sizes = compact_graph(ids, len(values), labels.shape, boundary,
+                                               connectivity)
     mean = None if boundary is None else total / length
     return RegionGraph(values, sizes, np.stack([a, b], axis=1), length,
                        None if boundary is None else total, mean)
@@ -372,17 +373,17 @@ def merge_hierarchy(labels, image=None, *, boundary=None, linkage="fusion", mask
     >>> h.cut(n_regions=2).tolist()
     [[1, 1, 1, 1], [1, 1, 2, 2]]
     """
-    labels = _check_labels(labels)
+    labels = check_label_image(labels)
     mask = prepare_mask(mask, labels.shape)
     connectivity = check_int(connectivity, "connectivity", minimum=1, maximum=labels.ndim)
     if linkage not in ("fusion", "boundary"):
         raise ValueError(f"linkage must be 'fusion' or 'boundary', got {linkage!r}")
-    boundary = _check_boundary(boundary, labels.shape, mask)
+    boundary = check_boundary(boundary, labels.shape, mask)
     if linkage == "boundary":
         if boundary is None:
             raise ValueError("linkage='boundary' needs a boundary map: pass boundary=")
-        ids, graph = _leaf_graph(labels, mask, boundary, connectivity)
-        parents, altitudes = _merge(graph, _k.BOUNDARY, np.zeros((1, 0)))
+        ids, graph = leaf_graph(labels, mask, boundary, connectivity)
+        parents, altitudes = merge_graph(graph, _k.BOUNDARY, np.zeros((1, 0)))
         return Hierarchy._of_kernel(ids, parents, altitudes)
     if image is None:
         raise ValueError("linkage='fusion' needs the image: pass image=")
@@ -392,7 +393,7 @@ def merge_hierarchy(labels, image=None, *, boundary=None, linkage="fusion", mask
     if features.shape[:-1] != labels.shape:
         raise ValueError(f"image must have the labels' spatial shape {labels.shape}, "
                          f"got {features.shape[:-1]}")
-    ids, graph = _leaf_graph(labels, mask, gradient if boundary is None else boundary,
+    ids, graph = leaf_graph(labels, mask, gradient if boundary is None else boundary,
                              connectivity)
     n = graph[0]
     flat = ids.reshape(-1)
@@ -402,7 +403,7 @@ def merge_hierarchy(labels, image=None, *, boundary=None, linkage="fusion", mask
     costs = {"edge_weight": check_float(edge_weight, "edge_weight", nonnegative=True),
              "size_scale": check_float(size_scale, "size_scale", positive=True),
              "size_power": check_float(size_power, "size_power", nonnegative=True)}
-    parents, costs = _merge(graph, _k.FUSION, sums, **costs)
+    parents, costs = merge_graph(graph, _k.FUSION, sums, **costs)
     costs[n:] = np.maximum.accumulate(costs[n:])
     with np.errstate(invalid="ignore"):
         altitudes = np.where(np.isinf(costs), 1.0, costs / (costs + FUSION_SCALE))
@@ -507,7 +508,7 @@ def hierarchical_segment(image, *, leaves="contours", channel_axis=-1, data_rang
     elif isinstance(leaves, str):
         raise ValueError(f"leaves must be one of {LEAVES} or a label image, got {leaves!r}")
     else:
-        labels = _check_labels(leaves, "leaves")
+        labels = check_label_image(leaves, "leaves")
         if labels.shape != spatial:
             raise ValueError(f"leaves must have the image's spatial shape {spatial}, "
                              f"got {labels.shape}")
@@ -573,99 +574,10 @@ def leaf_regions(labels, *, mask=None, connectivity=1):
     The leaves of :func:`merge_hierarchy`. Returns an int64 array of the
     labels' shape.
     """
-    labels = _check_labels(labels)
+    labels = check_label_image(labels)
     mask = prepare_mask(mask, labels.shape)
     connectivity = check_int(connectivity, "connectivity", minimum=1, maximum=labels.ndim)
-    return _leaf_graph(labels, mask, None, connectivity)[0]
-
-
-def _leaf_graph(labels, mask, boundary, connectivity):
-    """Leaves (connected components of ``labels`` inside ``mask``) and their region graph.
-
-    Returns ``ids`` (int64, the labels' shape: leaf 0.. in raster order of
-    first pixel, -1 outside) and ``(n, a, b, length, total, sizes)``.
-    """
-    inside = None if mask is None else np.ascontiguousarray(mask).reshape(-1)
-    ids, n, a, b, length, total, sizes = _label_graph(labels, inside, boundary, connectivity,
-                                                      connect=True)
-    if n < 1:
-        raise ValueError("labels have no region inside the mask")
-    return ids.reshape(labels.shape), (n, a, b, length, total, sizes)
-
-
-def _label_graph(labels, inside, boundary, connectivity, *, connect, n_labels=0):
-    """Call of the :func:`~classicseg._kernels.hierarchy.label_graph` kernel."""
-    shape = labels.shape
-    flat = np.ascontiguousarray(labels, dtype=np.int64).reshape(-1)
-    # Per pixel an id, and at most one run (end, label, inside).
-    if 25 * flat.size > 2**26:
-        check_memory(25 * flat.size, "the region graph's runs", "pass a smaller label image")
-    starts, stops, steps = _rows(tuple(shape), connectivity)
-    flat_boundary = (np.zeros(1, np.float32) if boundary is None
-                     else np.ascontiguousarray(boundary).reshape(-1))
-    *out, finite = _k.label_graph(flat, np.zeros(0, np.bool_) if inside is None else inside,
-                                  shape[-1], starts, stops, steps, flat_boundary,
-                                  boundary is not None, connect, n_labels)
-    if not finite:
-        where = "" if inside is None else " inside the mask"
-        raise ValueError(f"boundary contains NaN or infinite values{where}")
-    return out
-
-
-def _merge(graph, linkage, sums, **costs):
-    """Parents and merge costs of the leaves of ``graph`` (from :func:`_leaf_graph`)."""
-    n, a, b, length, total, sizes = graph
-    if sums.shape[0] != n:
-        sums = np.zeros((n, sums.shape[1]))
-    return _k.merge_tree(
-        n, a, b, length, total, sizes, sums, linkage, costs.get("edge_weight", 0.0),
-        costs.get("size_scale", 1.0), costs.get("size_power", 0.0))
-
-
-def _graph(ids, n, shape, boundary, connectivity):
-    """The region graph of compact ids ``0 .. n-1`` (-1: no region).
-
-    Returns ``(a, b, length, total, sizes)``.
-    """
-    ids = np.asarray(ids).reshape(shape)
-    inside = (ids >= 0).reshape(-1) if ids.min() < 0 else None
-    _, _, a, b, length, total, sizes = _label_graph(ids, inside, boundary, connectivity,
-                                                    connect=False, n_labels=n)
-    return a, b, length, total, sizes
-
-
-@functools.lru_cache(maxsize=16)
-def _rows(shape, connectivity):
-    """Row segments of the neighbour pairs across rows (the forward half of the
-    neighbourhood but the offset ``(0, .., 0, 1)``, which the kernels walk along
-    the rows themselves).
-
-    Kept per ``(shape, connectivity)``: a call's Python work, cold, costs
-    about as much as a tenth of the region graph's kernel. The arrays are
-    shared between calls, so they are read-only.
-    """
-    nd = len(shape)
-    along = (0,) * (nd - 1) + (1,)
-    offsets = np.argwhere(ndi.generate_binary_structure(nd, connectivity)) - 1
-    offsets = np.array([o for o in offsets if tuple(o) > (0,) * nd and tuple(o) != along],
-                       dtype=np.int64).reshape(-1, nd)
-    rows = _k.neighbour_rows(np.array(shape, np.int64), offsets)
-    for a in rows:
-        a.setflags(write=False)
-    return rows
-
-
-def _compact(labels):
-    """Distinct label values and each pixel's index among them (int64, C order)."""
-    flat = labels.reshape(-1).astype(np.int64, copy=False)
-    lo, hi = int(flat.min()), int(flat.max())
-    if hi - lo < 4 * flat.size + 1024:  # a table beats sorting
-        present = np.zeros(hi - lo + 1, dtype=np.bool_)
-        present[flat - lo] = True
-        index = np.cumsum(present) - 1
-        return np.flatnonzero(present).astype(labels.dtype) + lo, index[flat - lo]
-    values, ids = np.unique(flat, return_inverse=True)
-    return values, ids.astype(np.int64)
+    return leaf_graph(labels, mask, None, connectivity)[0]
 
 
 def _check_threshold(threshold):
@@ -675,31 +587,3 @@ def _check_threshold(threshold):
     if np.isnan(threshold):
         raise ValueError("threshold must not be NaN")
     return float(threshold)
-
-
-def _check_labels(labels, name="labels"):
-    labels = check_labels(labels, name)
-    if labels.ndim < 1:
-        raise ValueError(f"{name} must be an array of at least 1 dimension, got shape {labels.shape}")
-    return labels.astype(np.int64) if labels.dtype.kind == "b" else labels
-
-
-def _check_boundary(boundary, shape, mask=None):
-    """``boundary`` of the labels' shape, 0 outside ``mask``, float32 or float64.
-
-    NaN and inf are found by the region graph's kernel, which reads every
-    value as it reads the labels (a separate scan costs more than the
-    kernel's row pass on a cold cache); every use of ``boundary`` goes
-    through it (:func:`_label_graph` raises).
-    """
-    if boundary is None:
-        return None
-    boundary = check_array(boundary, "boundary")
-    if boundary.shape != tuple(shape):
-        raise ValueError(f"boundary must have the labels' shape {tuple(shape)}, "
-                         f"got {boundary.shape}")
-    if mask is not None:
-        boundary = np.where(mask, boundary, 0)
-    if boundary.dtype not in (np.float32, np.float64):  # other types, other byte orders
-        boundary = boundary.astype(np.float64)
-    return boundary
