@@ -93,19 +93,6 @@ def row_segments(shape, connectivity):
     return rows
 
 
-def compact_labels(labels):
-    """Distinct label values and each pixel's index among them (int64, C order)."""
-    flat = labels.reshape(-1).astype(np.int64, copy=False)
-    lo, hi = int(flat.min()), int(flat.max())
-    if hi - lo < 4 * flat.size + 1024:  # a table beats sorting
-        present = np.zeros(hi - lo + 1, dtype=np.bool_)
-        present[flat - lo] = True
-        index = np.cumsum(present) - 1
-        return np.flatnonzero(present).astype(labels.dtype) + lo, index[flat - lo]
-    values, ids = np.unique(flat, return_inverse=True)
-    return values, ids.astype(np.int64)
-
-
 def check_label_image(labels, name="labels"):
     """``labels`` checked by :func:`~classicseg._validate.check_labels`, at least 1-D,
     bool as int64."""

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._progress import progress_bar
 from ._tables import markdown_table, text_table
-from ._validate import check_int, check_labels, check_memory
+from ._validate import check_int, check_labels, check_memory, compact_labels
 
 # A contingency table with more cells than this many times the number of
 # pixels is counted by sorting its keys instead of allocating every cell.
@@ -100,26 +100,6 @@ class RegionBenchmark:
 # Contingency tables
 
 
-def _compact(labels):
-    """Ravelled 0-based ids of a label array, their count and the label of each id."""
-    x = labels.ravel()
-    if x.dtype.kind == "b":
-        x = x.view(np.uint8)
-    lo, hi = int(x.min()), int(x.max())
-    if hi - lo <= 4 * x.size:
-        # A lookup table over the label range costs O(n), a sort O(n log n).
-        # Subtracting in the labels' own dtype cannot overflow (uint64 ids
-        # near 2**64 included): the range hi - lo is small here.
-        low = x.min()
-        offset = (x - low).astype(np.intp)
-        present = np.bincount(offset, minlength=hi - lo + 1) > 0
-        values = np.flatnonzero(present).astype(x.dtype) + low
-        ids = (np.cumsum(present) - 1)[offset]
-        return ids, values.size, values
-    values, ids = np.unique(x, return_inverse=True)
-    return ids.ravel(), values.size, values
-
-
 @dataclass(frozen=True)
 class _Truth:
     """One annotator's label map, compacted once and scored against many segmentations."""
@@ -131,7 +111,8 @@ class _Truth:
 
 
 def _prepare_truth(gt, ignore_index, name):
-    ids, n_ids, values = _compact(gt)
+    values, ids = compact_labels(gt)
+    n_ids = values.size
     hit = np.flatnonzero(values == ignore_index) if ignore_index is not None else ()
     unlabelled = int(hit[0]) if len(hit) else -1
     n_labelled = ids.size - (int(np.count_nonzero(ids == unlabelled)) if unlabelled >= 0 else 0)
@@ -228,8 +209,8 @@ def _prepare_truths(gts, shape, ignore_index, name="gts"):
 
 def _prepare_seg(seg):
     seg = check_labels(seg, "seg")
-    ids, n_ids, _ = _compact(seg)
-    return seg.shape, ids, n_ids
+    values, ids = compact_labels(seg)
+    return seg.shape, ids, values.size
 
 
 def _image_scores(truths, seg):

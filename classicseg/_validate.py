@@ -171,6 +171,32 @@ def check_labels(labels, name, *, ndim=None, shape=None, shape_of=None):
     return check_array(labels, name)
 
 
+def compact_labels(labels):
+    """Sorted distinct values of ``labels`` and each element's index among them.
+
+    Returns ``values`` (the labels' dtype; uint8 for bool) and ``ids``
+    (``np.intp``, C order, ``values[ids]`` is the ravelled labels). A lookup
+    table over the value range costs O(n) where a sort costs O(n log n), so
+    it serves when the range is small; offsets are taken in int64 (or, for
+    unsigned labels, from the minimum in their own dtype) so that neither
+    int8 labels spanning more than 127 nor uint64 labels near 2**64 wrap.
+    """
+    x = labels.reshape(-1)
+    if x.dtype.kind == "b":
+        x = x.view(np.uint8)
+    low = x.min()
+    lo, hi = int(low), int(x.max())
+    if hi - lo >= 4 * x.size + 1024:
+        values, ids = np.unique(x, return_inverse=True)
+        return values, ids.reshape(-1).astype(np.intp, copy=False)
+    offset = (x - low).astype(np.intp) if x.dtype.kind == "u" else x.astype(np.intp) - lo
+    present = np.zeros(hi - lo + 1, dtype=np.bool_)
+    present[offset] = True
+    steps = np.flatnonzero(present)
+    values = steps.astype(x.dtype) + low if x.dtype.kind == "u" else (steps + lo).astype(x.dtype)
+    return values, (np.cumsum(present) - 1)[offset]
+
+
 def check_weights(sample_weight, n):
     """``sample_weight`` as (n,) float32 (None stays None): finite, >= 0, not all zero."""
     if sample_weight is None:

@@ -18,10 +18,10 @@ import numpy as np
 from skimage import color, filters, transform
 
 from ._kernels import hierarchy as _k
-from ._region_graph import (check_boundary, check_label_image, compact_graph, compact_labels,
-                            leaf_graph, merge_graph)
+from ._region_graph import (check_boundary, check_label_image, compact_graph, leaf_graph,
+                            merge_graph)
 from ._validate import (check_array, check_finite, check_float, check_int, check_start_label,
-                        prepare_image, prepare_mask)
+                        compact_labels, prepare_image, prepare_mask)
 from .features import _data_range
 
 __all__ = ["RegionGraph", "Hierarchy", "region_graph", "merge_hierarchy", "fusion_features",

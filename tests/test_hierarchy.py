@@ -129,6 +129,18 @@ def test_region_graph_takes_unusual_layouts_and_leaves_input_alone():
     assert h.n_leaves > 1
 
 
+
+@pytest.mark.parametrize("dtype, ids", [(np.int8, (-100, 100, 0, 5)),
+                                        (np.uint64, (2**64 - 1, 0, 2**63, 7))])
+def test_region_graph_keeps_extreme_label_values(dtype, ids):
+    labels = np.array(ids, dtype)[blocky_labels((12, 10), 2, 4, 1) % 4]
+    g = region_graph(labels)
+    assert g.labels.dtype == labels.dtype
+    np.testing.assert_array_equal(g.labels, np.unique(labels))
+    reference = region_graph(np.searchsorted(np.unique(labels), labels))
+    np.testing.assert_array_equal(g.edges, reference.edges)
+    np.testing.assert_array_equal(g.sizes, reference.sizes)
+
 def test_two_python_threads_give_the_same_trees():
     from concurrent.futures import ThreadPoolExecutor
 

@@ -211,6 +211,22 @@ def test_bool_and_small_int_labels():
     assert segmentation_covering(gt.astype(np.int8), ROWS, ignore_index=None) == 1.0
 
 
+@pytest.mark.parametrize("dtype, ids", [(np.int8, (-100, 100, 0, 5)),
+                                        (np.uint64, (0, 2**64 - 1, 5, 2**63)),
+                                        (np.uint64, (2**64 - 1, 2**64 - 5, 2**64 - 3, 2**64 - 2))])
+def test_extreme_ids_of_small_and_wide_dtypes(dtype, ids):
+    # int8 ids spanning more than 127 and uint64 ids beyond 2**63: the
+    # label values' range must not wrap (the same partition as 0..3).
+    rng = np.random.default_rng(3)
+    gt = rng.integers(0, 3, (9, 11))
+    seg = rng.integers(0, 4, (9, 11))
+    wide = np.array(ids, dtype)[seg]
+    assert rand_index(gt, wide, ignore_index=None) == pytest.approx(
+        rand_score(gt.ravel(), seg.ravel()), abs=1e-12)
+    assert variation_of_information(wide, gt, ignore_index=None) == pytest.approx(
+        sk_vi(seg, gt).sum(), abs=1e-9)
+
+
 def test_inputs_not_modified():
     rng = np.random.default_rng(1)
     gts = [rng.integers(0, 4, (9, 8)) for _ in range(3)]
