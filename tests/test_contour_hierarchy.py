@@ -107,6 +107,42 @@ def test_arc_orientation_by_principal_axis(points, expected):
     assert min(d, np.pi - d) < 0.1
 
 
+def test_merge_reads_the_texton_map_of_contours(noisy):
+    """contour_hierarchy = merge_arcs over the oriented watershed of contours(img),
+    with the texton map computed from the image's lightness (the handed-over map
+    is the one an independent computation gives)."""
+    img, _, h = noisy
+    c = classicseg.contours(img)
+    textons = _contours.texton_map(_contours.lab_planes(img)[0])
+    leaves, boundary = _contours.oriented_watershed(c)
+    expected = _contours.merge_arcs(leaves, boundary, None, textons)
+    np.testing.assert_array_equal(h.parents, expected.parents)
+    np.testing.assert_array_equal(h.altitudes, expected.altitudes)
+    without = _contours.merge_arcs(leaves, boundary)
+    assert not np.array_equal(h.altitudes, without.altitudes)
+
+
+def test_texton_term_merges_like_textures_first():
+    """Three stripes behind borders of equal strength: the middle stripe joins the
+    one of its own texture first, whichever side that is."""
+    leaves = np.repeat(np.arange(1, 4), 10)[None, :].repeat(12, axis=0)
+    boundary = np.zeros((12, 30))
+    boundary[:, [9, 10, 19, 20]] = 0.4
+    grass = np.arange(12)[:, None].repeat(30, axis=1) % 4  # the same histogram per stripe
+    sky = grass + 8
+    for middle_like in (1, 3):
+        textons = np.where(leaves == (4 - middle_like), sky, grass).astype(np.uint8)
+        h = _contours.merge_arcs(leaves, boundary, None, textons)
+        assert same_partition(h.cut(n_regions=2), leaves == 4 - middle_like)
+        # The first merge keeps the border's mean strength, mapped by the altitude map;
+        # the other pays the histogram distance on top.
+        first, second = h.altitudes[3:]
+        assert first == pytest.approx(_contours.altitude_map(0.4))
+        assert second > _contours.altitude_map(0.4 + 0.5 * _contours.OWT_TEXTON_WEIGHT)
+    plain = _contours.merge_arcs(leaves, boundary)
+    np.testing.assert_allclose(plain.altitudes[3:], _contours.altitude_map(0.4))
+
+
 def test_deterministic_and_input_untouched():
     img, _ = three_regions(noise=20.0, seed=1)
     before = img.copy()
