@@ -570,12 +570,12 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True
 OWT_SIZE_POWER = 0.1
 OWT_SIZE_FRACTION = 0.125
 
-# Added to the mean arc strength: OWT_TEXTON_WEIGHT times the Euclidean distance
+# Added to the mean arc strength: OWT_TEXTON_WEIGHT times the chi-squared distance
 # between the two regions' normalised texton histograms (the texton map of
 # contours), so that of two borders of the same strength the one between like
 # textures goes first. Chosen on two sets of 20 BSDS500 train images
 # (benchmarks/bsds_log.md, section 17).
-OWT_TEXTON_WEIGHT = 0.1
+OWT_TEXTON_WEIGHT = 0.4
 
 # The merge costs a (in [0, 1]) map to a ** OWT_GAMMA. On the first 16 BSDS500
 # train images, covering and PRI (ODS) were best at a = 0.57 (benchmarks/bsds_log.md,

@@ -18,13 +18,18 @@ variation of information while adding nothing a human would draw.
 Optionally a region term joins the border's strength: given a per-pixel
 class map (``contour_hierarchy`` passes the texton map that
 :func:`~classicseg.contours` computed for its texture gradient), the
-Euclidean distance between the two regions' normalised class histograms,
-times a weight, is added to the mean strength before the prior. Two
-borders of the same strength then merge the regions of like texture first,
-as texture-aware region merging does (the texton histograms of Malik,
-Belongie, Leung & Shi, IJCV 2001; the region cues of the fusion linkage).
-The kernel is the fusion linkage's: the features are the weighted one-hot
-classes, whose region means are the histograms.
+chi-squared distance ``1/2 sum_k (x_k - y_k)^2 / (x_k + y_k)`` (in [0, 1])
+between the two regions' normalised class histograms x and y, times a
+weight, is added to the mean strength before the prior. Two borders of the
+same strength then merge the regions of like texture first, as
+texture-aware region merging does (texton histograms compared by
+chi-squared: Malik, Belongie, Leung & Shi, "Contour and texture analysis
+for image segmentation", IJCV 43(1), 2001; the same distance as the
+half-disc texture gradient of :func:`~classicseg.contours`, Martin, Fowlkes
+& Malik, PAMI 2004). The kernel is the fusion linkage's (``HISTOGRAM``
+code): the features are the weighted one-hot classes, whose region means
+are the weighted histograms; chi-squared is homogeneous of degree one, so
+the weight scales the distance.
 """
 
 import numpy as np
@@ -39,7 +44,7 @@ def sized_boundary_hierarchy(labels, boundary, *, size_power, size_fraction, mas
                              classes=None, class_weight=0.0):
     """Greedy merging, cheapest first, by ``(w d + mean border strength) * min(1, (h / (f n)) ** p)``.
 
-    ``d`` is the Euclidean distance between the regions' normalised
+    ``d`` is the chi-squared distance between the regions' normalised
     histograms of ``classes`` (0 without them), ``w`` the ``class_weight``.
 
     Parameters
@@ -59,7 +64,7 @@ def sized_boundary_hierarchy(labels, boundary, *, size_power, size_fraction, mas
     classes : (M, N[, ...]) int ndarray, optional
         A class per pixel, 0 .. K-1 (a texton map); outside the mask ignored.
     class_weight : float
-        w >= 0, the weight of the histogram distance (in [0, sqrt(2)]).
+        w >= 0, the weight of the histogram distance (in [0, 1]).
 
     Returns
     -------
@@ -101,8 +106,8 @@ def sized_boundary_hierarchy(labels, boundary, *, size_power, size_fraction, mas
         counts = class_counts(ids, classes, n)
         if class_weight > 0:
             sums = class_weight * counts
-    # The fusion kernel: cost = (|mean sums_a - mean sums_b| + mean boundary) * prior.
-    parents, costs = merge_graph(graph, _k.FUSION, sums, edge_weight=1.0,
+    # The fusion kernel: cost = (chi2(mean sums_a, mean sums_b) + mean boundary) * prior.
+    parents, costs = merge_graph(graph, _k.HISTOGRAM, sums, edge_weight=1.0,
                                  size_scale=size_fraction * float(graph[-1].sum()),
                                  size_power=size_power)
     costs[n:] = np.maximum.accumulate(costs[n:])

@@ -72,10 +72,11 @@ def test_class_histograms_change_the_merge_order_at_the_hand_computed_cost():
                                      classes=classes, class_weight=0.0)
     np.testing.assert_allclose(plain.altitudes[3:], [0.5, 0.5])
     # Histograms (1/2, 1/2, 0), (1/2, 1/2, 0), (0, 0, 1): 0-1 at distance 0, costs
-    # 0.5; then {0, 1}-2 at distance |(1/2, 1/2, -1)| = sqrt(1.5), 0.5 + 0.3 sqrt(1.5).
+    # 0.5; then {0, 1}-2 at chi-squared distance (1/4 / 1/2 + 1/4 / 1/2 + 1 / 1) / 2 = 1,
+    # 0.5 + 0.3.
     h = sized_boundary_hierarchy(labels, boundary, size_power=0.0, size_fraction=1.0,
                                  classes=classes, class_weight=0.3)
-    np.testing.assert_allclose(h.altitudes[3:], [0.5, 0.5 + 0.3 * np.sqrt(1.5)])
+    np.testing.assert_allclose(h.altitudes[3:], [0.5, 0.8])
     assert same_partition(h.cut(n_regions=2), labels == 2)
     # Without the class term the tie goes to the lower edge, the first leaves in
     # raster order: on the mirrored stripes the textured stripe and the middle
@@ -100,7 +101,7 @@ def test_class_histograms_equal_the_greedy_reference(weight, power):
                                  classes=classes, class_weight=weight)
     one_hot = weight * np.eye(4)[classes]  # region means: the weighted histograms
     expected = naive.greedy_fusion_costs(h.leaves, one_hot, boundary, 1.0,
-                                         0.125 * labels.size, power)
+                                         0.125 * labels.size, power, distance="chi2")
     np.testing.assert_allclose(h.altitudes[h.n_leaves:], np.maximum.accumulate(expected),
                                rtol=1e-10)
 
