@@ -178,7 +178,7 @@ def contours_and_textons(image, channel_axis, data_range, globalize):
 
     :func:`contour_hierarchy`'s merge compares the regions' texton
     histograms; handing the map over saves computing it twice (the filter
-    bank and the nearest-texton search cost about a fifth of the local cues).
+    bank and the nearest-texton search take about 0.3 s on a BSDS image).
     """
     if not isinstance(globalize, (bool, np.bool_)):
         raise TypeError(f"globalize must be True or False, got {globalize!r}")
@@ -519,9 +519,9 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True
     like textures goes first), times a size prior ``min(1, (8 h / n) **
     OWT_SIZE_POWER)``, ``h = |a||b| / (|a| + |b|)`` of the two regions and
     ``n`` the image's pixels, so that small regions ringed by a short strong
-    contour merge earlier; the altitudes ``a`` in [0, 1] become ``a ** OWT_GAMMA``, one fixed monotone
-    map chosen on BSDS500 train so that 0.5 cuts near the best threshold for
-    the whole data set.
+    contour merge earlier; the altitudes ``a`` in [0, 1] become ``a **
+    OWT_GAMMA``, one fixed monotone map chosen on BSDS500 train so that 0.5
+    cuts near the best threshold for the whole data set.
 
     Parameters
     ----------

@@ -42,7 +42,7 @@ from .hierarchy import Hierarchy
 
 def sized_boundary_hierarchy(labels, boundary, *, size_power, size_fraction, mask=None,
                              classes=None, class_weight=0.0):
-    """Greedy merging, cheapest first, by ``(w d + mean border strength) * min(1, (h / (f n)) ** p)``.
+    """Greedy merging, cheapest first, by ``(w d + mean border) * min(1, (h / (f n)) ** p)``.
 
     ``d`` is the chi-squared distance between the regions' normalised
     histograms of ``classes`` (0 without them), ``w`` the ``class_weight``.
@@ -64,7 +64,7 @@ def sized_boundary_hierarchy(labels, boundary, *, size_power, size_fraction, mas
     classes : (M, N[, ...]) int ndarray, optional
         A class per pixel, 0 .. K-1 (a texton map); outside the mask ignored.
     class_weight : float
-        w >= 0, the weight of the histogram distance (in [0, 1]).
+        w >= 0, the weight of the histogram distance (which lies in [0, 1]).
 
     Returns
     -------
