@@ -106,6 +106,28 @@ def test_class_histograms_equal_the_greedy_reference(weight, power):
                                rtol=1e-10)
 
 
+def test_several_class_maps_add_their_weighted_distances():
+    rng = np.random.default_rng(6)
+    coarse = rng.integers(0, 3, (5, 6))
+    labels = np.repeat(np.repeat(coarse, 3, axis=0), 3, axis=1)[:14, :16]
+    boundary = rng.random((14, 16))
+    texture, colour = rng.integers(0, 4, (14, 16)), rng.integers(0, 3, (14, 16))
+    h = sized_boundary_hierarchy(labels, boundary, size_power=0.1, size_fraction=0.125,
+                                 classes=[texture, colour], class_weight=(0.5, 0.2))
+    # Chi-squared sums over bins: the two maps' one-hot classes side by side.
+    one_hot = np.concatenate([0.5 * np.eye(4)[texture], 0.2 * np.eye(3)[colour]], axis=-1)
+    expected = naive.greedy_fusion_costs(h.leaves, one_hot, boundary, 1.0,
+                                         0.125 * labels.size, 0.1, distance="chi2")
+    np.testing.assert_allclose(h.altitudes[h.n_leaves:], np.maximum.accumulate(expected),
+                               rtol=1e-10)
+    # A zero weight leaves its map out.
+    alone = sized_boundary_hierarchy(labels, boundary, size_power=0.1, size_fraction=0.125,
+                                     classes=texture, class_weight=0.5)
+    zero = sized_boundary_hierarchy(labels, boundary, size_power=0.1, size_fraction=0.125,
+                                    classes=(texture, colour), class_weight=(0.5, 0.0))
+    np.testing.assert_array_equal(zero.altitudes, alone.altitudes)
+
+
 def test_mask_counts_only_the_pixels_inside():
     labels, edge = ringed_pixel()
     wide_labels = np.concatenate([labels, np.full((2, 4), 7)], axis=1)
@@ -131,6 +153,8 @@ def test_mask_counts_only_the_pixels_inside():
     (dict(size_power=0.1, size_fraction=1.0, classes=np.zeros((2, 4))), TypeError, "classes"),
     (dict(size_power=0.1, size_fraction=1.0, classes=np.full((2, 4), -1)), ValueError,
      "classes must be >= 0"),
+    (dict(size_power=0.1, size_fraction=1.0, classes=[np.zeros((2, 4), int)] * 2,
+          class_weight=(0.1, 0.2, 0.3)), ValueError, "one value per class map"),
 ])
 def test_bad_input_names_the_argument(kwargs, error, match):
     labels, edge = ringed_pixel()
