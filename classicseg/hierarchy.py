@@ -468,7 +468,7 @@ def hierarchical_segment(image, *, leaves="contours", channel_axis=-1, data_rang
         The fine segmentation whose connected regions are merged:
         ``"contours"`` (the default, the best on BSDS500 val): the oriented
         watershed of :func:`classicseg.contours`, merged by mean boundary
-        strength with a size prior: the hierarchy of
+        strength and cue histograms with a size prior: the hierarchy of
         :func:`classicseg.contour_hierarchy`; ``"meanshift"`` (about 10 times
         faster): :func:`classicseg.meanshift_segment` with a joint
         (spatial 8, range 13) window on Lab + position (Comaniciu & Meer,

@@ -415,13 +415,16 @@ def brute_force_matching(iou, thresh):
     return best
 
 
-def greedy_fusion_costs(regions, features, boundary, edge_weight, size_scale, size_power):
+def greedy_fusion_costs(regions, features, boundary, edge_weight, size_scale, size_power,
+                        distance="euclidean"):
     """Merge costs of greedy fusion, every pair's cost recomputed from the pixels at each step.
 
     ``regions`` (H, W) are 0-based connected regions. Cost of adjacent a, b:
     ``(|mean f_a - mean f_b| + edge_weight * mean border boundary) * min(1, (h /
     size_scale) ** size_power)``, ``h = |a||b| / (|a| + |b|)``, where a border
-    pixel pair (p, q) weighs ``(boundary[p] + boundary[q]) / 2``.
+    pixel pair (p, q) weighs ``(boundary[p] + boundary[q]) / 2``. With
+    ``distance="chi2"`` the feature term is ``1/2 sum (x - y)^2 / (x + y)``
+    of the two means (terms with ``x + y = 0`` left out).
     """
     region = regions.copy()
     costs = []
@@ -442,7 +445,12 @@ def greedy_fusion_costs(regions, features, boundary, edge_weight, size_scale, si
         for (a, b), (length, total) in border.items():
             in_a, in_b = region == a, region == b
             sa, sb = in_a.sum(), in_b.sum()
-            d = np.linalg.norm(features[in_a].mean(axis=0) - features[in_b].mean(axis=0))
+            x, y = features[in_a].mean(axis=0), features[in_b].mean(axis=0)
+            if distance == "chi2":
+                both = x + y > 0
+                d = 0.5 * np.sum((x - y)[both] ** 2 / (x + y)[both])
+            else:
+                d = np.linalg.norm(x - y)
             h = sa * sb / (sa + sb)
             cost = (d + edge_weight * total / length) * min(1.0, (h / size_scale) ** size_power)
             if best is None or cost < best[0]:

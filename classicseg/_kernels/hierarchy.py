@@ -16,6 +16,7 @@ from .unionfind import find
 
 BOUNDARY = 0  # linkage codes of merge_tree
 FUSION = 1
+HISTOGRAM = 2  # FUSION with the chi-squared distance of the mean features (histograms)
 
 
 @kernel
@@ -317,10 +318,15 @@ def _cost(linkage, a, b, length, total, size, sums, edge_weight, size_scale, siz
         return mean_boundary
     d2 = 0.0
     for f in range(sums.shape[1]):
-        diff = sums[a, f] / size[a] - sums[b, f] / size[b]
-        d2 += diff * diff
+        x = sums[a, f] / size[a]
+        y = sums[b, f] / size[b]
+        if linkage == FUSION:
+            d2 += (x - y) * (x - y)
+        elif x + y > 0.0:  # HISTOGRAM: chi-squared, 1/2 sum (x - y)^2 / (x + y)
+            d2 += 0.5 * (x - y) * (x - y) / (x + y)
+    d = np.sqrt(d2) if linkage == FUSION else d2
     h = size[a] * size[b] / (size[a] + size[b])
-    return (np.sqrt(d2) + edge_weight * mean_boundary) * min(1.0, (h / size_scale) ** size_power)
+    return (d + edge_weight * mean_boundary) * min(1.0, (h / size_scale) ** size_power)
 
 
 @kernel
@@ -383,7 +389,9 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
     cost changes moves in place, so every pop is a merge. ``BOUNDARY``: cost
     = total / length of the edge, only merged edges change. ``FUSION``: the
     cost depends on the regions' sizes and mean features (``sums / size``),
-    so every edge of a new region is costed again. Regions the graph leaves
+    so every edge of a new region is costed again; ``HISTOGRAM`` as ``FUSION``
+    with the chi-squared distance of the mean features (non-negative sums,
+    histograms) instead of the Euclidean one. Regions the graph leaves
     apart are joined at the end at cost +inf.
 
     Returns ``(parents, costs)`` for the ``2n - 1`` nodes (leaves cost 0).
@@ -478,7 +486,7 @@ def merge_tree(n, ea, eb, length, total, sizes, sums, linkage, edge_weight, size
                 pool[nowrap(used)] = f
                 used += 1
         list_len[w] = used - list_start[w]
-        # BOUNDARY: only the edges that took a parallel one change; FUSION: all.
+        # BOUNDARY: only the edges that took a parallel one change; FUSION, HISTOGRAM: all.
         changed = n_summed if linkage == BOUNDARY else list_len[w]
         for t in range(changed):
             f = summed[t] if linkage == BOUNDARY else pool[list_start[w] + t]
