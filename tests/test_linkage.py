@@ -43,12 +43,17 @@ def test_small_region_merges_first_at_the_hand_computed_cost():
     np.testing.assert_array_equal(capped.parents, plain.parents)
 
 
-@pytest.mark.parametrize("power, fraction", [(0.1, 0.125), (0.5, 0.05), (0.0, 1.0)])
-def test_equals_the_greedy_reference(power, fraction):
-    rng = np.random.default_rng(3)
+def blocky_case(seed):
+    """A generator, 3x3-block labels of 3 values on 14x16 pixels, a random boundary."""
+    rng = np.random.default_rng(seed)
     coarse = rng.integers(0, 3, (5, 6))
     labels = np.repeat(np.repeat(coarse, 3, axis=0), 3, axis=1)[:14, :16]
-    boundary = rng.random((14, 16))
+    return rng, labels, rng.random((14, 16))
+
+
+@pytest.mark.parametrize("power, fraction", [(0.1, 0.125), (0.5, 0.05), (0.0, 1.0)])
+def test_equals_the_greedy_reference(power, fraction):
+    rng, labels, boundary = blocky_case(3)
     h = sized_boundary_hierarchy(labels, boundary, size_power=power, size_fraction=fraction)
     expected = naive.greedy_fusion_costs(h.leaves, np.zeros((14, 16, 0)), boundary, 1.0,
                                          fraction * labels.size, power)
@@ -92,10 +97,7 @@ def test_class_histograms_change_the_merge_order_at_the_hand_computed_cost():
 
 @pytest.mark.parametrize("weight, power", [(0.1, 0.1), (0.5, 0.0), (2.0, 0.5)])
 def test_class_histograms_equal_the_greedy_reference(weight, power):
-    rng = np.random.default_rng(5)
-    coarse = rng.integers(0, 3, (5, 6))
-    labels = np.repeat(np.repeat(coarse, 3, axis=0), 3, axis=1)[:14, :16]
-    boundary = rng.random((14, 16))
+    rng, labels, boundary = blocky_case(5)
     classes = rng.integers(0, 4, (14, 16))
     h = sized_boundary_hierarchy(labels, boundary, size_power=power, size_fraction=0.125,
                                  classes=classes, class_weight=weight)
@@ -107,10 +109,7 @@ def test_class_histograms_equal_the_greedy_reference(weight, power):
 
 
 def test_several_class_maps_add_their_weighted_distances():
-    rng = np.random.default_rng(6)
-    coarse = rng.integers(0, 3, (5, 6))
-    labels = np.repeat(np.repeat(coarse, 3, axis=0), 3, axis=1)[:14, :16]
-    boundary = rng.random((14, 16))
+    rng, labels, boundary = blocky_case(6)
     texture, colour = rng.integers(0, 4, (14, 16)), rng.integers(0, 3, (14, 16))
     h = sized_boundary_hierarchy(labels, boundary, size_power=0.1, size_fraction=0.125,
                                  classes=[texture, colour], class_weight=(0.5, 0.2))
