@@ -18,6 +18,7 @@ import numpy as np
 from skimage import color, filters, transform
 
 from ._kernels import hierarchy as _k
+from ._kernels import tree as _tree
 from ._region_graph import (check_boundary, check_label_image, compact_graph, leaf_graph,
                             merge_graph)
 from ._validate import (check_array, check_finite, check_float, check_int, check_start_label,
@@ -205,19 +206,19 @@ class Hierarchy:
             keep[n:] = merge_index < 2 * n - n_regions
         else:
             keep[n:] = self.altitudes[n:] <= _check_threshold(threshold)
-        region = _k.cut_leaves(self.parents.astype(np.int64), n, keep)
+        region = _tree.cut_leaves(self.parents.astype(np.int64), n, keep)
         lookup = np.append(region + start_label, start_label - 1)  # index -1: no region
         return lookup[self.leaves]
 
     def _edge_altitudes(self):
         """Per axis k, the altitude joining each pixel to its successor along k."""
-        depth, up = _k.ancestor_table(self.parents.astype(np.int64))
+        depth, up = _tree.ancestor_table(self.parents.astype(np.int64))
         leaves = self.leaves.astype(np.int64)
         outside = float(self.altitudes[-1])
         out = []
         for axis, m in enumerate(leaves.shape):
             view = leaves.reshape(int(np.prod(leaves.shape[:axis])), m, -1)
-            out.append(_k.edge_altitudes(np.ascontiguousarray(view), self.altitudes, depth, up,
+            out.append(_tree.edge_altitudes(np.ascontiguousarray(view), self.altitudes, depth, up,
                                          outside).reshape(leaves.shape))
         return out
 
@@ -236,7 +237,7 @@ class Hierarchy:
         if self.leaves.ndim != 2:
             raise ValueError(f"ucm2 needs 2-D leaves, got shape {self.leaves.shape}; "
                              "use contour_map for volumes")
-        return _k.ucm2_layout(*self._edge_altitudes())
+        return _tree.ucm2_layout(*self._edge_altitudes())
 
     def contour_map(self):
         """The contour map at pixel resolution: ``ucm2()[2::2, 2::2]`` in 2-D.
@@ -283,7 +284,7 @@ class Hierarchy:
         if values.min() < 0 or np.any(values[1::2, 1::2] != 0):
             raise ValueError("ucm2 must be >= 0 and hold 0 at the pixel cells [1::2, 1::2]")
         order = np.argsort(values, axis=None, kind="stable")
-        leaves, parents, altitudes = _k.ucm2_tree(values, order)
+        leaves, parents, altitudes = _tree.ucm2_tree(values, order)
         return cls(leaves.astype(np.intp), parents.astype(np.intp), altitudes)
 
     def to_linkage(self):
