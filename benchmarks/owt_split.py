@@ -7,7 +7,7 @@ spectral cue, the combination, smoothing and NMS again, less the local
 map's smoothing and NMS; stages as ``bench_contours.staged`` times them), of
 the oriented watershed
 (watershed of the strength, arcs' orientations and strengths) and of the
-merging (``_contours.merge_arcs``: mean arc strength plus the distances of
+merging (``_owt.merge_arcs``: mean arc strength plus the distances of
 the regions' histograms of the quantised cues, with the size prior; the
 cues come from the local cues' stage, as in ``contour_hierarchy``) of
 the default (globalised) map, compilation apart; and the region benchmark (99
@@ -28,6 +28,7 @@ import numpy as np
 
 import classicseg
 from classicseg import _contours as C
+from classicseg import _owt
 from classicseg.datasets import load_bsds500
 from classicseg.metrics import region_benchmark
 
@@ -57,15 +58,15 @@ def main(argv=None):
         _, c, stages = staged(image)  # the default, globalised map
         bins = C.cue_bins(C.lab_planes(image))[0]  # timed in staged's local cues
         t1 = time.perf_counter()
-        leaves, boundary = C.oriented_watershed(c)
+        leaves, boundary = _owt.oriented_watershed(c)
         t2 = time.perf_counter()
-        h = C.merge_arcs(leaves, boundary, None, bins)
+        h = _owt.merge_arcs(leaves, boundary, None, bins)
         t3 = time.perf_counter()
         local = stages["total, globalize=False"]
         for key, t in zip(times, (local, stages["total, globalize=True"] - local, t2 - t1,
                                   t3 - t2)):
             times[key].append(t)
-        plain = C.merge_arcs(leaves, c.strength, None, bins)
+        plain = _owt.merge_arcs(leaves, c.strength, None, bins)
         for key, tree in zip(items, (h, plain)):
             items[key].append((gts, [tree.cut(t) for t in THRESHOLDS]))
         print(f"\r{len(times['merging'])}/{len(ids)}", end="", file=sys.stderr, flush=True)

@@ -38,7 +38,7 @@ _EXPORTS = {
     "hierarchical_segment": ".hierarchy",
     "Contours": "._contours",
     "contours": "._contours",
-    "contour_hierarchy": "._contours",
+    "contour_hierarchy": "._owt",
 }
 _SUBMODULES = ("batch", "datasets", "features", "hierarchy", "learned", "metrics")
 

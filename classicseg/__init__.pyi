@@ -15,7 +15,8 @@ from ._window import estimate_window
 from ._ncut import ncut_partition, ncut_segment, ncut_value, NcutResult
 from ._pixel_graph import affinity_graph
 from ._regions import merge_small_regions
-from ._contours import contour_hierarchy, contours, Contours
+from ._contours import contours, Contours
+from ._owt import contour_hierarchy
 from .hierarchy import (
     fusion_features,
     hierarchical_segment,

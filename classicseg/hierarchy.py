@@ -503,7 +503,7 @@ def hierarchical_segment(image, *, leaves="contours", channel_axis=-1, data_rang
     elif isinstance(leaves, str) and leaves == "kmeans":
         labels = _kmeans_leaves(img)
     elif isinstance(leaves, str) and leaves == "contours":
-        from ._contours import contour_hierarchy
+        from ._owt import contour_hierarchy
 
         return contour_hierarchy(img, data_range=1.0, mask=mask)
     elif isinstance(leaves, str):

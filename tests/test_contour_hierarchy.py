@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage as ndi
 
 import classicseg
-from classicseg import _contours
+from classicseg import _contours, _owt
 
 from conftest import outputs_per_thread_count
 from naive import same_partition
@@ -77,7 +77,7 @@ def test_oriented_watershed_reads_the_arcs_orientation():
     oriented[0] = 0.9                  # orientation 0: horizontal edges
     oriented[n_orient // 2] = 0.5      # orientation pi/2: vertical edges
     c = _contours.Contours(strength, np.zeros_like(strength), strength, oriented)
-    leaves, boundary = _contours.oriented_watershed(c)
+    leaves, boundary = _owt.oriented_watershed(c)
     assert np.unique(leaves).size == 4
     graph = classicseg.region_graph(leaves, boundary)
     vertical_borders = [(leaves[5, 5], leaves[5, 25]), (leaves[15, 5], leaves[15, 25])]
@@ -102,7 +102,7 @@ def test_arc_orientation_by_principal_axis(points, expected):
     p = np.array([r * width + c for r, c in points])
     vertical = np.full(len(p), expected != 0.0)
     q = p + np.where(vertical, 1, width)
-    theta = _contours.arc_orientations(np.zeros(len(p), np.intp), 1, p, q, vertical, width)
+    theta = _owt.arc_orientations(np.zeros(len(p), np.intp), 1, p, q, vertical, width)
     d = abs(theta[0] - expected) % np.pi
     assert min(d, np.pi - d) < 0.1
 
@@ -114,11 +114,11 @@ def test_merge_reads_the_quantised_cues_of_contours(noisy):
     img, _, h = noisy
     c = classicseg.contours(img)
     bins = _contours.cue_bins(_contours.lab_planes(img))[0]
-    leaves, boundary = _contours.oriented_watershed(c)
-    expected = _contours.merge_arcs(leaves, boundary, None, bins)
+    leaves, boundary = _owt.oriented_watershed(c)
+    expected = _owt.merge_arcs(leaves, boundary, None, bins)
     np.testing.assert_array_equal(h.parents, expected.parents)
     np.testing.assert_array_equal(h.altitudes, expected.altitudes)
-    without = _contours.merge_arcs(leaves, boundary)
+    without = _owt.merge_arcs(leaves, boundary)
     assert not np.array_equal(h.altitudes, without.altitudes)
 
 
@@ -133,33 +133,33 @@ def test_texton_term_merges_like_textures_first():
     for middle_like in (1, 3):
         bins = np.zeros((4, 12, 30), np.uint8)  # L, a and b in one bin each
         bins[3] = np.where(leaves == (4 - middle_like), sky, grass)
-        h = _contours.merge_arcs(leaves, boundary, None, bins)
+        h = _owt.merge_arcs(leaves, boundary, None, bins)
         assert same_partition(h.cut(n_regions=2), leaves == 4 - middle_like)
         # The first merge keeps the border's mean strength, mapped by the altitude map;
         # the other pays the chi-squared distance of disjoint histograms, 1, times the
         # weight on top (no size prior: the smaller side has 120 > 360 / 8 pixels).
-        np.testing.assert_allclose(h.altitudes[3:], _contours.altitude_map(
-            np.array([0.4, 0.4 + _contours.OWT_CUE_WEIGHTS[3]])))
-    plain = _contours.merge_arcs(leaves, boundary)
-    np.testing.assert_allclose(plain.altitudes[3:], _contours.altitude_map(0.4))
+        np.testing.assert_allclose(h.altitudes[3:], _owt.altitude_map(
+            np.array([0.4, 0.4 + _owt.OWT_CUE_WEIGHTS[3]])))
+    plain = _owt.merge_arcs(leaves, boundary)
+    np.testing.assert_allclose(plain.altitudes[3:], _owt.altitude_map(0.4))
 
 
 
 def test_altitude_map_keeps_the_largest_costs_apart():
     """a ** 1.8 up to the cost that maps to 0.5, then strictly increasing to 1 at the
     largest possible cost (1 + the cue weights), with no kink at the join."""
-    top = 1 + sum(_contours.OWT_CUE_WEIGHTS)
+    top = 1 + sum(_owt.OWT_CUE_WEIGHTS)
     below = np.linspace(0, 0.5 ** (1 / 1.8), 50)
-    np.testing.assert_allclose(_contours.altitude_map(below), below ** 1.8, rtol=1e-12)
+    np.testing.assert_allclose(_owt.altitude_map(below), below ** 1.8, rtol=1e-12)
     above = np.linspace(0.5 ** (1 / 1.8), top, 200)
-    alt = _contours.altitude_map(above)
+    alt = _owt.altitude_map(above)
     assert np.all(np.diff(alt) > 0) and alt[-1] == pytest.approx(1.0)
-    assert _contours.altitude_map(np.array([1.0, 1.2, 1.3])).max() < 0.98
+    assert _owt.altitude_map(np.array([1.0, 1.2, 1.3])).max() < 0.98
     cut, e = 0.5 ** (1 / 1.8), 1e-6
-    left = (_contours.altitude_map(cut) - _contours.altitude_map(cut - e)) / e
-    right = (_contours.altitude_map(cut + e) - _contours.altitude_map(cut)) / e
+    left = (_owt.altitude_map(cut) - _owt.altitude_map(cut - e)) / e
+    right = (_owt.altitude_map(cut + e) - _owt.altitude_map(cut)) / e
     assert right == pytest.approx(left, rel=1e-4)
-    assert _contours.altitude_map(np.inf) == 1.0
+    assert _owt.altitude_map(np.inf) == 1.0
 
 def test_deterministic_and_input_untouched():
     img, _ = three_regions(noise=20.0, seed=1)

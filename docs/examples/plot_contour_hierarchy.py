@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 from skimage import color, data
 
 from classicseg import contour_hierarchy, contours
-from classicseg._contours import oriented_watershed  # the internal step, shown here
+from classicseg._owt import oriented_watershed  # the internal step, shown here
 
 image = data.coffee()[::2, ::2]  # 200 x 300 pixels
 c = contours(image)

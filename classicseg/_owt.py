@@ -1,0 +1,209 @@
+"""The oriented watershed hierarchy of :func:`classicseg.contours` (gPb-owt-ucm).
+
+The contour map is flooded into watershed leaves, each arc between two leaves
+gets its strength re-estimated along its own fitted orientation (the oriented
+watershed transform), and the leaves merge cheapest first by mean arc
+strength plus the distances of the regions' cue histograms, with a size
+prior; one fixed monotone map turns the merge costs into altitudes in [0, 1]
+(Arbelaez, Maire, Fowlkes & Malik, "Contour detection and hierarchical image
+segmentation", TPAMI 33(5), 2011, section 4). The contour detector itself is
+in :mod:`classicseg._contours`; the merging kernel in
+:mod:`classicseg._kernels.hierarchy`.
+"""
+
+import numpy as np
+
+from ._contours import contours_and_bins
+from ._validate import prepare_image
+
+
+def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True, mask=None):
+    """Hierarchy of regions over the oriented watershed of :func:`contours` (gPb-owt-ucm).
+
+    The contour strength is flooded from its regional minima (watershed,
+    without lines): the leaves. Each arc between two leaves gets its strength
+    re-estimated along its own orientation (the oriented watershed transform,
+    Arbelaez et al., TPAMI 2011, section 4.1): the orientation is fitted to
+    the arc's unit border segments by principal components, and the arc's
+    strength is the mean of the contour map at the nearest sampled
+    orientation over its pixel pairs, which removes the spurious strength
+    that the maximum over orientations leaves along arcs crossing the real
+    contour near junctions. The leaves then merge cheapest first by the mean
+    arc strength along their borders (the ultrametric contour map, section
+    4.2) plus the chi-squared distances between the two regions' histograms
+    of textons and of L, a and b (the quantised cues of the contours, weighed
+    by ``OWT_CUE_WEIGHTS``: of two borders of equal strength, the one between
+    like textures and colours goes first), times a size prior ``min(1, (8 h / n) **
+    OWT_SIZE_POWER)``, ``h = |a||b| / (|a| + |b|)`` of the two regions and
+    ``n`` the image's pixels, so that small regions ringed by a short strong
+    contour merge earlier; the merge costs ``a`` become altitudes in [0, 1]
+    by one fixed monotone map (:func:`altitude_map`: ``a ** OWT_GAMMA`` up to
+    0.5), chosen on BSDS500 train so that 0.5 cuts near the best threshold
+    for the whole data set.
+
+    Parameters
+    ----------
+    image, channel_axis, data_range, globalize
+        As in :func:`contours`, which computes the contour map (by default
+        with gPb's spectral cue; ``globalize=False``: the local cues only,
+        faster).
+    mask : (M, N) bool ndarray, optional
+        Pixels outside belong to no region (leaf -1) and count as black for
+        the contours; their values may be NaN.
+
+    Returns
+    -------
+    Hierarchy
+        Leaves: the watershed basins; altitudes in [0, 1]. ``ucm2()`` is the
+        BSDS-layout ultrametric contour map, ``cut(threshold=t)`` one
+        segmentation.
+
+    Raises
+    ------
+    ValueError, TypeError, MemoryLimitError
+        Those of :func:`contours`, and a bad mask; the messages name the
+        argument.
+
+    References
+    ----------
+    Arbelaez, Maire, Fowlkes & Malik, "Contour detection and hierarchical
+    image segmentation", TPAMI 33(5), 2011, sections 4.1 and 4.2.
+    Malik, Belongie, Leung & Shi, "Contour and texture analysis for image
+    segmentation", IJCV 43(1), 2001 (texton histograms, chi-squared).
+
+    Examples
+    --------
+    >>> img = np.zeros((40, 50, 3)); img[:, 25:] = (0.8, 0.1, 0.1)
+    >>> h = contour_hierarchy(img)
+    >>> np.unique(h.cut(threshold=0.5)).size
+    2
+    """
+    if mask is not None:
+        image, _, mask = prepare_image(image, channel_axis, mask)
+        image, channel_axis = np.where(mask[..., None], image, 0), -1
+    c, bins = contours_and_bins(image, channel_axis, data_range, globalize)
+    leaves, boundary = oriented_watershed(c)
+    return merge_arcs(leaves, boundary, mask, bins)
+
+
+# The merge cost of two regions: the mean arc strength along their border
+# times min(1, (h / (OWT_SIZE_FRACTION n)) ** OWT_SIZE_POWER) (classicseg._linkage).
+# On two sets of 20 BSDS500 train images it lowered VI by 0.07-0.14 and raised
+# covering and PRI (benchmarks/bsds_log.md, section 15).
+OWT_SIZE_POWER = 0.1
+OWT_SIZE_FRACTION = 0.125
+
+# Added to the mean arc strength: the chi-squared distances between the two
+# regions' normalised histograms of the quantised cues of contours (binned L, a,
+# b and textons, the planes of cue_bins), times these weights, so that of two
+# borders of the same strength the one between like textures and colours goes
+# first. Chosen on two sets of 20 BSDS500 train images (benchmarks/bsds_log.md,
+# section 17): textons alone (0.4) and the colour bins on top both gained on both.
+OWT_CUE_WEIGHTS = (0.05, 0.05, 0.05, 0.4)
+
+# The merge costs lie in [0, OWT_MAX_COST]: the mean arc strength (at most 1) plus
+# each histogram distance (at most 1) times its weight, times the size prior (at
+# most 1).
+OWT_MAX_COST = 1.0 + sum(OWT_CUE_WEIGHTS)
+
+# A merge of cost a up to OWT_CUT_COST gets the altitude a ** OWT_GAMMA, so that the
+# altitude 0.5 cuts at OWT_CUT_COST = 0.5 ** (1 / OWT_GAMMA) = 0.68, near the best
+# threshold for the whole data set (ODS): the ODS thresholds of covering, PRI and VI
+# on two sets of 20 BSDS500 train images (six in all) average 0.51
+# (benchmarks/bsds_log.md, section 17). Above it the altitude rises to 1 at
+# OWT_MAX_COST as 1 - 0.5 ((OWT_MAX_COST - a) / (OWT_MAX_COST - OWT_CUT_COST)) ** k,
+# k such that the slope is continuous at OWT_CUT_COST. Clipping the costs at 1
+# instead put the last merges (costs up to 1.55) all in [0.99, 1], and the ucm2
+# map lost the high-precision end of its precision-recall curve (AP 0.51 / 0.65
+# against 0.75 / 0.82 on the two train sets; section 20).
+OWT_GAMMA = 1.8
+OWT_CUT_COST = 0.5 ** (1 / OWT_GAMMA)
+_OWT_TOP_POWER = OWT_GAMMA * (OWT_MAX_COST - OWT_CUT_COST) / OWT_CUT_COST
+
+
+def merge_arcs(leaves, boundary, mask=None, bins=None):
+    """The hierarchy of :func:`contour_hierarchy` over the leaves and arc strengths of
+    :func:`oriented_watershed`: merged by mean arc strength plus the cue
+    histograms' distances (when ``bins``, the ``(4, M, N)`` planes of
+    :func:`cue_bins`, are given), with the size prior, altitudes mapped by
+    :func:`altitude_map`."""
+    from ._linkage import sized_boundary_hierarchy
+    from .hierarchy import Hierarchy
+
+    h = sized_boundary_hierarchy(leaves, boundary, size_power=OWT_SIZE_POWER,
+                                 size_fraction=OWT_SIZE_FRACTION, mask=mask,
+                                 classes=None if bins is None else list(bins),
+                                 class_weight=OWT_CUE_WEIGHTS)
+    return Hierarchy(h.leaves, h.parents, altitude_map(h.altitudes))
+
+
+def altitude_map(altitudes):
+    """The fixed monotone map of merge costs in [0, OWT_MAX_COST] to altitudes in [0, 1]."""
+    a = np.clip(altitudes, 0.0, OWT_MAX_COST)
+    top = (OWT_MAX_COST - a) / (OWT_MAX_COST - OWT_CUT_COST)
+    return np.where(a <= OWT_CUT_COST, a ** OWT_GAMMA, 1.0 - 0.5 * top ** _OWT_TOP_POWER)
+
+
+def oriented_watershed(c):
+    """Watershed leaves of ``c.strength`` and the per-pixel strength of their arcs.
+
+    Returns the leaves ``(M, N)`` (labels 1..n) and a float64 map that holds,
+    at each pixel on a border between leaves, the oriented strength of its
+    arc (the largest where several arcs meet) and 0 elsewhere; the boundary
+    linkage averages it over the pixel pairs of a border.
+    """
+    from skimage.segmentation import watershed
+
+    leaves = watershed(c.strength)  # markers: the regional minima
+    n = int(leaves.max()) + 1
+    n_orient = c.oriented.shape[0]
+    # Pixel pairs across a border, along rows (right neighbour) then columns.
+    p_list, q_list, vertical = [], [], []
+    flat = leaves.ravel()
+    index = np.arange(flat.size).reshape(leaves.shape)
+    for head, tail, is_vertical in ((index[:, :-1], index[:, 1:], True),
+                                    (index[:-1], index[1:], False)):
+        cross = flat[head] != flat[tail]
+        p_list.append(head[cross])
+        q_list.append(tail[cross])
+        vertical.append(np.full(int(cross.sum()), is_vertical))
+    p, q, vertical = (np.concatenate(x) for x in (p_list, q_list, vertical))
+    boundary = np.zeros(leaves.shape)
+    if p.size == 0:
+        return leaves, boundary
+    a, b = np.minimum(flat[p], flat[q]), np.maximum(flat[p], flat[q])
+    arcs, arc = np.unique(a.astype(np.int64) * n + b, return_inverse=True)
+    theta = arc_orientations(arc, len(arcs), p, q, vertical, leaves.shape[1])
+    k = np.rint(theta / (np.pi / n_orient)).astype(np.intp) % n_orient
+    oriented = c.oriented.reshape(n_orient, -1)
+    pair_value = 0.5 * (oriented[k[arc], p].astype(np.float64) + oriented[k[arc], q])
+    strength = (np.bincount(arc, pair_value, len(arcs))
+                / np.bincount(arc, minlength=len(arcs)))
+    out = boundary.reshape(-1)
+    np.maximum.at(out, p, strength[arc])
+    np.maximum.at(out, q, strength[arc])
+    return leaves, boundary
+
+
+def arc_orientations(arc, n_arcs, p, q, vertical, width):
+    """Orientation in [0, pi) of each arc (the convention of :class:`Contours`).
+
+    Each pixel pair's border is a unit segment (vertical between horizontal
+    neighbours) centred between them; the arc's orientation is the principal
+    axis of the union of its segments: the second moments of the centres
+    plus 1/12 along each segment.
+    """
+    y = 0.5 * (p // width + q // width)
+    x = 0.5 * (p % width + q % width)
+    count = np.bincount(arc, minlength=n_arcs).astype(np.float64)
+
+    def mean(v):
+        return np.bincount(arc, v, n_arcs) / count
+
+    my, mx = mean(y), mean(x)
+    cyy = mean(y * y) - my**2 + mean(vertical / 12.0)
+    cxx = mean(x * x) - mx**2 + mean(~vertical / 12.0)
+    cxy = mean(x * y) - mx * my
+    # Principal axis in image coordinates (rows down); Contours measures the
+    # angle counter-clockwise on screen (rows up), hence the minus sign.
+    return (-0.5 * np.arctan2(2 * cxy, cxx - cyy)) % np.pi
