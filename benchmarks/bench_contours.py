@@ -58,7 +58,7 @@ def staged(image):
     times["orientation + NMS"] = time.perf_counter() - t
     times["total, globalize=False"] = sum(times.values())
     t = time.perf_counter()
-    spectral = _contours.spectral_gradients(oriented.max(axis=0))
+    spectral = _contours.spectral_gradients(oriented.max(axis=0), lab)
     times["globalisation (sPb)"] = time.perf_counter() - t
     t = time.perf_counter()
     globalized = _contours.finish(_contours.smooth_along_edges(

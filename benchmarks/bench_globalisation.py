@@ -6,8 +6,8 @@ On every 10th BSDS500 train image (the first ``--images``), the local map of
 ``contours`` is computed once; then the three stages of
 :func:`classicseg._contours.spectral_gradients` are timed, each the minimum
 of ``--repeats`` runs (repeats interleaved over the images): the
-intervening-contour affinity, the eigensolver, and the oriented derivatives
-of the eigenvectors. With ``--against DIR`` (another checkout of the
+affinity (intervening contours, colour clusters and their PMI), the
+eigensolver, and the oriented derivatives of the eigenvectors. With ``--against DIR`` (another checkout of the
 repository), that checkout's whole ``spectral_gradients`` is timed too,
 interleaved with this one's, and the largest difference of their results is
 printed. Compilation apart; prints a Markdown table with the load average
@@ -38,6 +38,8 @@ def other_checkout(root):
     Its modules are loaded under their own names and swapped into
     ``sys.modules`` around each call (its lazy imports resolve there).
     """
+    import inspect
+
     import classicseg._ncut  # noqa: F401 (imported lazily by spectral_gradients)
 
     def ours():
@@ -55,10 +57,13 @@ def other_checkout(root):
         del sys.modules[k]
     sys.modules.update(mine)
 
-    def run(strength):
+    # Checkouts before the PMI affinity (session 27) take the strength alone.
+    with_lab = len(inspect.signature(theirs.spectral_gradients).parameters) > 1
+
+    def run(strength, lab):
         sys.modules.update(their_modules)
         try:
-            return theirs.spectral_gradients(strength)
+            return theirs.spectral_gradients(strength, *([lab] if with_lab else []))
         finally:
             sys.modules.update(mine)
 
@@ -74,26 +79,26 @@ def main():
     args = parser.parse_args()
     other = other_checkout(args.against) if args.against else None
     ids = sorted(p.stem for p in (DATA / "images" / "train").glob("*.jpg"))[::10][:args.images]
-    strengths = []
+    strengths, labs = [], []
     for image_id in ids:
         image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
-        lab = C.lab_planes(image)
-        strengths.append(C.combine(C.cue_gradients(C.cue_bins(lab))).max(axis=0))
-    C.spectral_gradients(strengths[0][:40, :40])  # compile
+        labs.append(C.lab_planes(image))
+        strengths.append(C.combine(C.cue_gradients(C.cue_bins(labs[-1]))).max(axis=0))
+    C.spectral_gradients(strengths[0][:40, :40], labs[0][:, :40, :40])  # compile
     if other:
-        other(strengths[0][:40, :40])
+        other(strengths[0][:40, :40], labs[0][:, :40, :40])
     best = {(i, s): np.inf for i in range(len(ids)) for s in STAGES + ("other checkout",)}
     difference = 0.0
     for _ in range(args.repeats):
-        for i, strength in enumerate(strengths):
+        for i, (strength, lab) in enumerate(zip(strengths, labs)):
             if other:
                 t0 = time.perf_counter()
-                theirs = other(strength)
+                theirs = other(strength, lab)
                 best[i, "other checkout"] = min(best[i, "other checkout"], time.perf_counter() - t0)
                 difference = max(difference, float(np.abs(
-                    theirs - C.spectral_gradients(strength)).max()))
+                    theirs - C.spectral_gradients(strength, lab)).max()))
             t0 = time.perf_counter()
-            graph = C.spectral_affinity(strength)
+            graph = C.pmi_affinity(C.spectral_affinity(strength), C.colour_clusters(lab))
             t1 = time.perf_counter()
             values, vectors = C.spectral_vectors(graph)
             t2 = time.perf_counter()

@@ -82,12 +82,13 @@ def learn_weights(step=10, seed=0, globalize=False):
     Xs, ys, ws = [], [], []
     for image_id in train_ids(step):
         image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
-        grads = _contours.cue_gradients(_contours.cue_bins(_contours.lab_planes(image)))
+        lab = _contours.lab_planes(image)
+        grads = _contours.cue_gradients(_contours.cue_bins(lab))
         # combine() weighs the square roots of the chi-squared distances.
         feats = np.sqrt(grads)
         if globalize:
             # sPb from the shipped local weights' strength, as contours() does.
-            spectral = _contours.spectral_gradients(_contours.combine(grads).max(axis=0))
+            spectral = _contours.spectral_gradients(_contours.combine(grads).max(axis=0), lab)
             feats = np.concatenate([feats, spectral[None]])
         X, y, w = pixel_sample(feats, read_boundaries("train", image_id), rng)
         Xs.append(X), ys.append(y), ws.append(w)

@@ -322,6 +322,25 @@ def intervening_contour(strength, step, radius, rho):
             A[a, b] = np.exp(-strength[ys, xs].max() / rho)
     return A
 
+def pmi_weights(W, colour, rho):
+    """Mirror of ``classicseg._contours.pmi_affinity`` on a dense symmetric matrix, pair by pair.
+
+    ``P(a, b)``: the share of the nonzero entries ``W[i, j]`` whose vertices
+    have colours ``a`` and ``b``; each entry times ``P(a, b) ** rho / (P(a) P(b))``.
+    """
+    k = max(colour) + 1
+    joint = np.zeros((k, k))
+    pairs = [(i, j) for i in range(len(W)) for j in range(len(W)) if W[i, j] != 0]
+    for i, j in pairs:
+        joint[colour[i], colour[j]] += 1.0 / len(pairs)
+    marginal = joint.sum(axis=1)
+    out = np.zeros_like(W, dtype=np.float64)
+    for i, j in pairs:
+        a, b = colour[i], colour[j]
+        out[i, j] = W[i, j] * joint[a, b] ** rho / (marginal[a] * marginal[b])
+    return out
+
+
 # ---------------------------------------------------------------- boundary matching
 
 

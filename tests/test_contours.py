@@ -61,6 +61,48 @@ def test_intervening_contour_equals_reference(shape, step, radius):
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-30)
 
 
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_pmi_affinity_equals_reference(k):
+    rng = np.random.default_rng(k)
+    strength = rng.random((11, 9)).astype(np.float32)
+    graph = _contours.spectral_affinity(strength)
+    colour = rng.integers(0, k, graph.shape[0]).astype(np.intp)
+    got = _contours.pmi_affinity(graph, colour).toarray()
+    ref = naive.pmi_weights(graph.toarray(), colour, _contours._PMI_RHO)
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
+    if k == 1:  # one colour: every factor is 1
+        np.testing.assert_allclose(got, graph.toarray(), rtol=1e-12)
+
+
+def test_pmi_affinity_cuts_between_colours_that_rarely_meet():
+    # Two colours in two halves: pairs across the colour border are rare, so
+    # their weight falls below the pairs' within one colour, of equal strength.
+    strength = np.zeros((12, 20), np.float32)
+    graph = _contours.spectral_affinity(strength)
+    n = (20 - 1) // _contours._GLOBAL_STEP + 1
+    colour = (np.arange(graph.shape[0]) % n >= n // 2).astype(np.intp)
+    pmi = _contours.pmi_affinity(graph, colour).tocoo()
+    across = colour[pmi.row] != colour[pmi.col]
+    assert across.any() and (~across).any()
+    assert pmi.data[across].max() < pmi.data[~across].min()
+    np.testing.assert_array_equal(_contours.pmi_affinity(graph, colour).indices, graph.indices)
+
+
+def test_colour_clusters_follow_flat_colours():
+    lab = np.zeros((3, 30, 40), np.float32)
+    lab[0] = 50
+    lab[1, :, 20:] = 40  # a red half
+    lab[2, 15:, :] = -40  # a blue half below
+    colour = _contours.colour_clusters(lab)
+    step = _contours._GLOBAL_STEP
+    grid = colour.reshape(len(range(0, 30, step)), len(range(0, 40, step)))
+    quadrants = [grid[:6, :8], grid[:6, 12:], grid[10:, :8], grid[10:, 12:]]  # away from borders
+    assert all(np.unique(q).size == 1 for q in quadrants)
+    assert len({int(q[0, 0]) for q in quadrants}) == 4
+    flat = _contours.colour_clusters(np.full((3, 9, 9), 20, np.float32))  # no warning either
+    np.testing.assert_array_equal(flat, 0)
+
+
 @pytest.mark.parametrize("shape", [(8, 21, 17), (4, 3, 5)])
 def test_smoothing_along_edges_equals_scipy(shape):
     from scipy import ndimage as ndi
