@@ -185,6 +185,16 @@ def test_disc_and_rotated_rectangle_place_and_orientation(globalize):
     assert (angle_error(c.orientation[on], orientation[on]) <= HALF_BIN + 1e-6).all()
 
 
+def test_no_spectral_contours_on_a_flat_or_faint_image():
+    # sPb is scaled per image, so without the gate the eigenvectors' smooth
+    # waves on a featureless image became contours of strength 0.86.
+    flat = np.full((30, 30, 3), 0.5)
+    assert classicseg.contours(flat).strength.max() < 0.01
+    faint = np.clip(0.5 + 0.02 * np.random.default_rng(0).standard_normal((48, 48, 3)), 0, 1)
+    assert classicseg.contours(faint).strength.max() < 0.1
+    assert np.unique(classicseg.contour_hierarchy(faint).cut(0.5)).size == 1
+
+
 def test_result_ranges_dtypes_and_no_mutation():
     rng = np.random.default_rng(0)
     img = (rng.random((24, 30, 3)) * 255).astype(np.uint8)
