@@ -7,8 +7,9 @@ On every 10th BSDS500 train image (the first ``--images``), the local map of
 :func:`classicseg._contours.spectral_gradients` are timed, each the minimum
 of ``--repeats`` runs (repeats interleaved over the images): the
 affinity (intervening contours, colour clusters and their PMI), the
-eigensolver, and the oriented derivatives of the eigenvectors. With ``--against DIR`` (another checkout of the
-repository), that checkout's whole ``spectral_gradients`` is timed too,
+eigensolver, and the oriented derivatives of the eigenvectors. With
+``--against DIR`` (another checkout of the repository), that checkout's
+whole ``spectral_gradients`` is timed too,
 interleaved with this one's, and the largest difference of their results is
 printed. Compilation apart; prints a Markdown table with the load average
 and the Numba thread count.

@@ -18,7 +18,7 @@ from ._validate import prepare_image
 
 
 def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True, mask=None):
-    """Hierarchy of regions over the oriented watershed of :func:`contours` (gPb-owt-ucm).
+    """Hierarchy of regions over the oriented watershed of the contours (gPb-owt-ucm).
 
     The contour strength is flooded from its regional minima (watershed,
     without lines): the leaves. Each arc between two leaves gets its strength
@@ -44,9 +44,9 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True
     Parameters
     ----------
     image, channel_axis, data_range, globalize
-        As in :func:`contours`, which computes the contour map (by default
-        with gPb's spectral cue; ``globalize=False``: the local cues only,
-        faster).
+        As in :func:`~classicseg.contours`, which computes the contour map
+        (by default with gPb's spectral cue; ``globalize=False``: the local
+        cues only, faster).
     mask : (M, N) bool ndarray, optional
         Pixels outside belong to no region (leaf -1) and count as black for
         the contours; their values may be NaN.
@@ -61,8 +61,8 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True
     Raises
     ------
     ValueError, TypeError, MemoryLimitError
-        Those of :func:`contours`, and a bad mask; the messages name the
-        argument.
+        Those of :func:`~classicseg.contours`, and a bad mask; the messages
+        name the argument.
 
     References
     ----------
@@ -125,8 +125,8 @@ def merge_arcs(leaves, boundary, mask=None, bins=None):
     """The hierarchy of :func:`contour_hierarchy` over the leaves and arc strengths of
     :func:`oriented_watershed`: merged by mean arc strength plus the cue
     histograms' distances (when ``bins``, the ``(4, M, N)`` planes of
-    :func:`cue_bins`, are given), with the size prior, altitudes mapped by
-    :func:`altitude_map`."""
+    :func:`classicseg._contours.cue_bins`, are given), with the size prior,
+    altitudes mapped by :func:`altitude_map`."""
     from ._linkage import sized_boundary_hierarchy
     from .hierarchy import Hierarchy
 
@@ -186,7 +186,7 @@ def oriented_watershed(c):
 
 
 def arc_orientations(arc, n_arcs, p, q, vertical, width):
-    """Orientation in [0, pi) of each arc (the convention of :class:`Contours`).
+    """Orientation in [0, pi) of each arc (the convention of :class:`~classicseg.Contours`).
 
     Each pixel pair's border is a unit segment (vertical between horizontal
     neighbours) centred between them; the arc's orientation is the principal

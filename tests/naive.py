@@ -322,6 +322,7 @@ def intervening_contour(strength, step, radius, rho):
             A[a, b] = np.exp(-strength[ys, xs].max() / rho)
     return A
 
+
 def pmi_weights(W, colour, rho):
     """Mirror of ``classicseg._contours.pmi_affinity`` on a dense symmetric matrix, pair by pair.
 
