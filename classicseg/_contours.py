@@ -407,7 +407,7 @@ def colour_clusters(lab):
 
 
 def pmi_affinity(graph, colour):
-    """``graph`` (symmetric, of :func:`spectral_affinity`) with each weight times ``exp(PMI)``.
+    """``graph`` (symmetric CSR, of :func:`spectral_affinity`) with each weight times ``exp(PMI)``.
 
     ``P(a, b)`` is the share of the graph's (ordered) pairs that join colour
     clusters ``a`` and ``b`` (``colour``, one per vertex), ``P(a)`` its
@@ -416,15 +416,16 @@ def pmi_affinity(graph, colour):
     colours that meet often over rare ones that only look unlikely by chance.
     One colour gives the factor 1 everywhere.
     """
-    coo = graph.tocoo()
+    rows = np.repeat(np.arange(graph.shape[0]), np.diff(graph.indptr))
     k = int(colour.max()) + 1
-    a, b = colour[coo.row], colour[coo.col]
+    a, b = colour[rows], colour[graph.indices]
     joint = np.bincount(a * k + b, minlength=k * k).reshape(k, k) / max(len(a), 1)
     marginal = joint.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(joint > 0, joint ** _PMI_RHO / np.outer(marginal, marginal), 0.0)
-    return scipy.sparse.csr_array((coo.data * factor[a, b], (coo.row, coo.col)),
-                                  shape=graph.shape)
+    weighted = graph.copy()  # the same pattern: only the weights change
+    weighted.data = graph.data * factor[a, b]
+    return weighted
 
 
 def spectral_affinity(strength):
