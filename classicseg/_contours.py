@@ -98,16 +98,19 @@ _GLOBAL_GATE = 0.9
 # Gaussian of _PMI_SMOOTH pixels, P(a, b) ** _PMI_RHO / (P(a) P(b)) counted over
 # the graph's own pairs. On four sets of 20 BSDS500 train images it raised the
 # boundary F of contour_hierarchy's ucm2 by 0.003-0.013 and of the thin map by
-# 0.008-0.011 (benchmarks/bsds_log.md, section 22).
-_PMI_COLOURS = 16
-_PMI_RHO = 1.25
+# 0.008-0.011 (benchmarks/bsds_log.md, section 22); 32 clusters and rho 1.5 (with
+# the weights re-learned) instead of 16 and 1.25 raised it by 0.003-0.007 more,
+# but lost covering on three of the four sets alone; with the half-scale blend of
+# classicseg._owt (OWT_COARSE_WEIGHT) they gained on all four (session 28).
+_PMI_COLOURS = 32
+_PMI_RHO = 1.5
 _PMI_SMOOTH = 1.0
 
 # Weights with globalisation: the 12 local cues, then sPb, and the bias
 # (`python benchmarks/learn_contours.py weights --globalize`).
-_GLOBAL_WEIGHTS = np.array([1.4749, 0.0853, 0.8571, 0.7085, 0.5992, 0.2152, 0.9045,
-                            0.3884, 1.1151, 1.8058, 0.3289, 1.6934, 8.3592], np.float32)
-_GLOBAL_BIAS = np.float32(-6.1556)
+_GLOBAL_WEIGHTS = np.array([1.4561, 0.0795, 0.8424, 0.6625, 0.5583, 0.1407, 0.8547,
+                            0.3584, 1.1498, 1.7759, 0.3681, 1.6383, 11.5900], np.float32)
+_GLOBAL_BIAS = np.float32(-6.0500)
 
 
 @dataclass(frozen=True)

@@ -114,12 +114,60 @@ def test_merge_reads_the_quantised_cues_of_contours(noisy):
     img, _, h = noisy
     c = classicseg.contours(img)
     bins = _contours.cue_bins(_contours.lab_planes(img))[0]
-    leaves, boundary = _owt.oriented_watershed(c)
+    coarse = _owt.coarse_map(_owt.half_scale_ucm2(img, -1, None, True), img.shape[:2])
+    leaves, boundary = _owt.oriented_watershed(c, coarse)
     expected = _owt.merge_arcs(leaves, boundary, None, bins)
     np.testing.assert_array_equal(h.parents, expected.parents)
     np.testing.assert_array_equal(h.altitudes, expected.altitudes)
     without = _owt.merge_arcs(leaves, boundary)
     assert not np.array_equal(h.altitudes, without.altitudes)
+
+
+@pytest.mark.parametrize("full, small, border, expected", [
+    (30, 15, 6, [13, 14]),   # exactly half: coarse pixel a covers fine pixels 2a and 2a + 1
+    (31, 16, 11, [22, 23]),  # rescale rounds 15.5 up: the border at (12 x 31 / 16) - 0.5 = 22.75
+    (31, 16, 0, [1, 2]),     # 31 / 16 - 0.5 = 1.44
+    (31, 16, 14, [28, 29]),  # (15 x 31 / 16) - 0.5 = 28.56
+])
+def test_coarse_map_marks_the_fine_pixels_beside_a_coarse_border(full, small, border, expected):
+    """A border between coarse columns ``border`` and ``border + 1`` (ucm2 column
+    ``2 border + 2``) lands on the two fine columns around its position."""
+    u = np.zeros((2 * 5 + 1, 2 * small + 1))
+    u[:, 2 * border + 2] = 0.7
+    m = _owt.coarse_map(u, (10, full))
+    assert m.shape == (10, full)
+    np.testing.assert_array_equal(np.flatnonzero(m.max(axis=0)), expected)
+    assert np.all(m[:, expected] == 0.7)
+    rows = np.zeros((2 * small + 1, 11))  # the same along the other axis
+    rows[2 * border + 2] = 0.7
+    np.testing.assert_array_equal(np.flatnonzero(_owt.coarse_map(rows, (full, 5)).max(axis=1)),
+                                  expected)
+
+
+def test_half_scale_hierarchy_finds_the_edge_at_its_column():
+    """A step at column 30 of a 40 x 60 image: the half-scale ucm2 has its border
+    between coarse pixels 14 and 15 (column 30), read on fine columns 29 and 30; the
+    arcs of the full-scale border take it into their strength."""
+    img = np.full((40, 60, 3), 0.2)
+    img[:, 30:] = (0.8, 0.3, 0.2)
+    for image, kwargs in ((img, {}), ((img * 255).astype(np.uint8), {}),
+                          (img[..., 0] * 1000, dict(channel_axis=None, data_range=1000))):
+        u = _owt.half_scale_ucm2(image, kwargs.get("channel_axis", -1),
+                                 kwargs.get("data_range"), True)
+        assert u.shape == (41, 61)
+        assert np.flatnonzero(u[21] > 0.1).tolist() == [30]
+        m = _owt.coarse_map(u, (40, 60))
+        assert np.flatnonzero(m[20] > 0.1).tolist() == [29, 30]
+    c = classicseg.contours(img)
+    plain = _owt.oriented_watershed(c)
+    blended = _owt.oriented_watershed(c, m)
+    np.testing.assert_array_equal(plain[0], blended[0])
+    w = _owt.OWT_COARSE_WEIGHT
+    on = plain[1] > 0
+    border = on & (np.abs(np.arange(60) - 29.5) < 1)[None, :]
+    np.testing.assert_allclose(blended[1][border], (1 - w) * plain[1][border] + w * m[border])
+    zero = _owt.oriented_watershed(c, np.zeros((40, 60)))
+    np.testing.assert_allclose(zero[1], (1 - w) * plain[1])
 
 
 def test_texton_term_merges_like_textures_first():
