@@ -196,12 +196,14 @@ def contours(image, *, channel_axis=-1, data_range=None, globalize=True):
     >>> int(c.thin[16].argmax()) in (15, 16)
     True
     """
-    return contours_and_bins(image, channel_axis, data_range, globalize)[0]
+    return contours_and_bins(image, channel_axis, data_range, globalize, colour=False)[0]
 
 
-def contours_and_bins(image, channel_axis, data_range, globalize):
+def contours_and_bins(image, channel_axis, data_range, globalize, colour=True):
     """:func:`contours` and the quantised cues it computed on the way: binned L,
-    a, b and the texton map, ``(4, M, N)`` uint8 (:func:`cue_bins`).
+    a, b, the texton map (:func:`cue_bins`) and the colour clusters
+    (:func:`colour_clusters`; left out when neither ``colour`` nor
+    ``globalize``), ``(5, M, N)`` uint8.
 
     :func:`contour_hierarchy`'s merge compares the regions' histograms of
     them; handing them over saves computing them twice (the texton filter
@@ -210,13 +212,16 @@ def contours_and_bins(image, channel_axis, data_range, globalize):
     if not isinstance(globalize, (bool, np.bool_)):
         raise TypeError(f"globalize must be True or False, got {globalize!r}")
     lab = lab_planes(image, channel_axis=channel_axis, data_range=data_range)
-    binned = cue_bins(lab)
-    gradients = cue_gradients(binned)
+    binned, n_bins = cue_bins(lab)
+    clusters = colour_clusters(lab) if colour or globalize else None
+    gradients = cue_gradients((binned, n_bins))
     oriented = combine(gradients)
     if globalize:
-        spectral = spectral_gradients(oriented.max(axis=0), lab)
+        spectral = spectral_gradients(oriented.max(axis=0), lab, clusters)
         oriented = combine(gradients, _GLOBAL_WEIGHTS, _GLOBAL_BIAS, spectral)
-    return finish(smooth_along_edges(oriented)), binned[0]
+    if clusters is not None:
+        binned = np.concatenate([binned, clusters.astype(np.uint8)[None]])
+    return finish(smooth_along_edges(oriented)), binned
 
 
 def lab_planes(image, *, channel_axis=-1, data_range=None):
@@ -367,14 +372,15 @@ def combine(gradients, weights=None, bias=None, spectral=None):
     return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
 
-def spectral_gradients(strength, lab):
+def spectral_gradients(strength, lab, colour=None):
     """gPb's spectral boundary cue sPb, ``(n_orientations, M, N)`` float32 in [0, 1].
 
     Vertices are the pixels of a grid of step ``_GLOBAL_STEP``, joined within
     ``_GLOBAL_RADIUS`` steps with the intervening-contour affinity
     ``exp(-max strength on the segment / rho)`` times the ``exp(PMI)`` of
     their colours (:func:`pmi_affinity`; ``lab`` the CIELAB planes ``(3, M,
-    N)``); the generalised eigenvectors of ``(D - W) v = lambda D v`` (the
+    N)``, ``colour`` their :func:`colour_clusters` when already computed);
+    the generalised eigenvectors of ``(D - W) v = lambda D v`` (the
     normalized cut's eigensolver, Shi & Malik 2000) are each rescaled to
     [0, 1] and upsampled, and their oriented derivatives, weighted by
     ``1 / sqrt(lambda)``, summed (Arbelaez et al., TPAMI 2011, eq. 11), then
@@ -384,18 +390,22 @@ def spectral_gradients(strength, lab):
     colours that rarely meet in the image, and keeps together the colours
     of one texture, which meet often (Isola et al., ECCV 2014).
     """
-    graph = pmi_affinity(spectral_affinity(strength), colour_clusters(lab))
+    if colour is None:
+        colour = colour_clusters(lab)
+    step = _GLOBAL_STEP
+    graph = pmi_affinity(spectral_affinity(strength), colour[::step, ::step].ravel())
     values, vectors = spectral_vectors(graph)
     gate = min(1.0, float(strength.max()) / _GLOBAL_GATE)
     return spectral_derivatives(values, vectors, strength.shape) * np.float32(gate)
 
 
 def colour_clusters(lab):
-    """Colour cluster (0 .. ``_PMI_COLOURS - 1``) of each vertex of the spectral grid.
+    """Colour cluster (0 .. ``_PMI_COLOURS - 1``) of every pixel, ``(M, N)`` intp.
 
     k-means (k-means++ seeding, a fixed seed) of the CIELAB planes ``(3, M,
     N)``, divided by 100 and smoothed by a Gaussian of ``_PMI_SMOOTH``
-    pixels, at every ``_GLOBAL_STEP``-th pixel; ``intp``, row-major.
+    pixels, fitted at every ``_GLOBAL_STEP``-th pixel (the vertices of the
+    spectral graph); every pixel gets its nearest centre.
     """
     from ._kmeans import kmeans
 
@@ -406,7 +416,7 @@ def colour_clusters(lab):
         warnings.simplefilter("ignore", ConvergenceWarning)
         result = kmeans(points, min(_PMI_COLOURS, len(points)), init="k-means++", tol=1e-4,
                         rng=0)
-    return result.labels.astype(np.intp)
+    return result.predict(smooth.reshape(3, -1).T).reshape(smooth.shape[1:])
 
 
 def pmi_affinity(graph, colour):

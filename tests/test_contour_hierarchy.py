@@ -109,11 +109,12 @@ def test_arc_orientation_by_principal_axis(points, expected):
 
 def test_merge_reads_the_quantised_cues_of_contours(noisy):
     """contour_hierarchy = merge_arcs over the oriented watershed of contours(img),
-    with the binned L, a, b and textons computed again from the image (the
-    handed-over planes are the ones a separate computation gives)."""
+    with the binned L, a, b, textons and colour clusters computed again from the
+    image (the handed-over planes are the ones a separate computation gives)."""
     img, _, h = noisy
     c = classicseg.contours(img)
-    bins = _contours.cue_bins(_contours.lab_planes(img))[0]
+    lab = _contours.lab_planes(img)
+    bins = np.concatenate([_contours.cue_bins(lab)[0], _contours.colour_clusters(lab)[None]])
     coarse = _owt.coarse_map(_owt.half_scale_ucm2(img, -1, None, True), img.shape[:2])
     leaves, boundary = _owt.oriented_watershed(c, coarse)
     expected = _owt.merge_arcs(leaves, boundary, None, bins)
@@ -170,27 +171,28 @@ def test_half_scale_hierarchy_finds_the_edge_at_its_column():
     np.testing.assert_allclose(zero[1], (1 - w) * plain[1])
 
 
-def test_texton_term_merges_like_textures_first():
-    """Three stripes of one colour behind borders of equal strength: the middle
-    stripe joins the one of its own texture first, whichever side that is."""
+@pytest.mark.parametrize("plane", [3, 4])
+def test_cue_terms_merge_like_textures_and_colours_first(plane):
+    """Three stripes behind borders of equal strength, alike in every cue but one
+    (plane 3: textons, 4: colour clusters): the middle stripe joins the one of its
+    own texture or colour first, whichever side that is."""
     leaves = np.repeat(np.arange(1, 4), 10)[None, :].repeat(12, axis=0)
     boundary = np.zeros((12, 30))
     boundary[:, [9, 10, 19, 20]] = 0.4
     grass = np.arange(12)[:, None].repeat(30, axis=1) % 4  # the same histogram per stripe
     sky = grass + 8
     for middle_like in (1, 3):
-        bins = np.zeros((4, 12, 30), np.uint8)  # L, a and b in one bin each
-        bins[3] = np.where(leaves == (4 - middle_like), sky, grass)
+        bins = np.zeros((5, 12, 30), np.uint8)  # the other cues in one bin each
+        bins[plane] = np.where(leaves == (4 - middle_like), sky, grass)
         h = _owt.merge_arcs(leaves, boundary, None, bins)
         assert same_partition(h.cut(n_regions=2), leaves == 4 - middle_like)
         # The first merge keeps the border's mean strength, mapped by the altitude map;
         # the other pays the chi-squared distance of disjoint histograms, 1, times the
         # weight on top (no size prior: the smaller side has 120 > 360 / 8 pixels).
         np.testing.assert_allclose(h.altitudes[3:], _owt.altitude_map(
-            np.array([0.4, 0.4 + _owt.OWT_CUE_WEIGHTS[3]])))
+            np.array([0.4, 0.4 + _owt.OWT_CUE_WEIGHTS[plane]])))
     plain = _owt.merge_arcs(leaves, boundary)
     np.testing.assert_allclose(plain.altitudes[3:], _owt.altitude_map(0.4))
-
 
 
 def test_altitude_map_keeps_the_largest_costs_apart():
