@@ -196,20 +196,21 @@ def test_cue_terms_merge_like_textures_and_colours_first(plane):
 
 
 def test_altitude_map_keeps_the_largest_costs_apart():
-    """a ** 1.8 up to the cost that maps to 0.5, then strictly increasing to 1 at the
+    """a ** 2.2 up to the cost that maps to 0.5, then strictly increasing to 1 at the
     largest possible cost (1 + the cue weights), with no kink at the join."""
     top = 1 + sum(_owt.OWT_CUE_WEIGHTS)
-    below = np.linspace(0, 0.5 ** (1 / 1.8), 50)
-    np.testing.assert_allclose(_owt.altitude_map(below), below ** 1.8, rtol=1e-12)
-    above = np.linspace(0.5 ** (1 / 1.8), top, 200)
+    below = np.linspace(0, 0.5 ** (1 / 2.2), 50)
+    np.testing.assert_allclose(_owt.altitude_map(below), below ** 2.2, rtol=1e-12)
+    above = np.linspace(0.5 ** (1 / 2.2), top, 200)
     alt = _owt.altitude_map(above)
     assert np.all(np.diff(alt) > 0) and alt[-1] == pytest.approx(1.0)
     assert _owt.altitude_map(np.array([1.0, 1.2, 1.3])).max() < 0.98
-    cut, e = 0.5 ** (1 / 1.8), 1e-6
+    cut, e = 0.5 ** (1 / 2.2), 1e-6
     left = (_owt.altitude_map(cut) - _owt.altitude_map(cut - e)) / e
     right = (_owt.altitude_map(cut + e) - _owt.altitude_map(cut)) / e
     assert right == pytest.approx(left, rel=1e-4)
     assert _owt.altitude_map(np.inf) == 1.0
+
 
 def test_deterministic_and_input_untouched():
     img, _ = three_regions(noise=20.0, seed=1)
