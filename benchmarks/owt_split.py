@@ -5,12 +5,15 @@ Per image: the seconds of :func:`classicseg.contours` with
 NMS), of its globalisation (what the default ``globalize=True`` adds: the
 spectral cue, the combination, smoothing and NMS again, less the local
 map's smoothing and NMS; stages as ``bench_contours.staged`` times them), of
-the oriented watershed
+the half-scale hierarchy (``_owt.half_scale_ucm2`` and ``coarse_map``: the
+whole pipeline again on the image at half scale), of the oriented watershed
 (watershed of the strength, arcs' orientations and strengths) and of the
 merging (``_owt.merge_arcs``: mean arc strength plus the distances of
 the regions' histograms of the quantised cues, with the size prior; the
 cues come from the local cues' stage, as in ``contour_hierarchy``) of
-the default (globalised) map, compilation apart; and the region benchmark (99
+the default (globalised) map, compilation apart (the ``globalize=False`` total
+leaves out the colour clusters its merge needs, which the globalisation
+computes otherwise); and the region benchmark (99
 thresholds) of the hierarchy with the
 oriented arc strengths against the same leaves merged on the plain strength
 (the maximum over orientations), both through the same altitude map::
@@ -51,21 +54,26 @@ def main(argv=None):
     warm = np.random.default_rng(0).integers(0, 256, (24, 24, 3), dtype=np.uint8)
     classicseg.contour_hierarchy(warm)
     staged(warm)  # compile outside the timing
-    times = {"contours, local cues": [], "globalisation": [], "oriented watershed": [],
-             "merging": []}
+    times = {"contours, local cues": [], "globalisation": [], "half-scale hierarchy": [],
+             "oriented watershed": [], "merging": []}
+    half_local = []  # the half-scale hierarchy of globalize=False
     items = {"oriented (contour_hierarchy)": [], "plain strength": []}
     for image_id, image, gts in load_bsds500(ROOT, args.split, ids=ids):
         _, c, stages = staged(image)  # the default, globalised map
         lab = C.lab_planes(image)  # the planes are timed in staged's stages
         bins = np.concatenate([C.cue_bins(lab)[0], C.colour_clusters(lab)[None]])
+        t0 = time.perf_counter()
+        coarse = _owt.coarse_map(_owt.half_scale_ucm2(image, -1, None, True), c.strength.shape)
         t1 = time.perf_counter()
-        leaves, boundary = _owt.oriented_watershed(c)
+        leaves, boundary = _owt.oriented_watershed(c, coarse)
         t2 = time.perf_counter()
         h = _owt.merge_arcs(leaves, boundary, None, bins)
         t3 = time.perf_counter()
+        _owt.coarse_map(_owt.half_scale_ucm2(image, -1, None, False), c.strength.shape)
+        half_local.append(time.perf_counter() - t3)
         local = stages["total, globalize=False"]
-        for key, t in zip(times, (local, stages["total, globalize=True"] - local, t2 - t1,
-                                  t3 - t2)):
+        for key, t in zip(times, (local, stages["total, globalize=True"] - local, t1 - t0,
+                                  t2 - t1, t3 - t2)):
             times[key].append(t)
         plain = _owt.merge_arcs(leaves, c.strength, None, bins)
         for key, tree in zip(items, (h, plain)):
@@ -80,7 +88,8 @@ def main(argv=None):
              "| step | s/image (median) | mean |", "|---|---|---|"]
     for key, v in times.items():
         lines.append(f"| {key} | {np.median(v):.3f} | {np.mean(v):.3f} |")
-    local = total - np.array(times["globalisation"])
+    local = (total - np.array(times["globalisation"]) - np.array(times["half-scale hierarchy"])
+             + np.array(half_local))
     lines += [f"| total (the default, globalised) | {np.median(total):.3f} | "
               f"{np.mean(total):.3f} |",
               f"| total, `globalize=False` | {np.median(local):.3f} | {np.mean(local):.3f} |", "",

@@ -101,7 +101,8 @@ _GLOBAL_GATE = 0.9
 # 0.008-0.011 (benchmarks/bsds_log.md, section 22); 32 clusters and rho 1.5 (with
 # the weights re-learned) instead of 16 and 1.25 raised it by 0.003-0.007 more,
 # but lost covering on three of the four sets alone; with the half-scale blend of
-# classicseg._owt (OWT_COARSE_WEIGHT) they gained on all four (session 28).
+# classicseg._owt (OWT_COARSE_WEIGHT) they gained on all four (section 23). The
+# clusters also feed contour_hierarchy's merge (classicseg._owt.OWT_CUE_WEIGHTS).
 _PMI_COLOURS = 32
 _PMI_RHO = 1.5
 _PMI_SMOOTH = 1.0

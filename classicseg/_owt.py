@@ -106,7 +106,7 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True
 # With the PMI cue's 32 colours and rho 1.5 (classicseg._contours) it raised the ucm2's
 # boundary F by 0.004-0.010 on four sets of 20 BSDS500 train images (mean +0.007,
 # covering -0.0003; weights 0.1 and 0.2 within 0.001 of it); alone it gained less
-# (benchmarks/bsds_log.md, section 21; session 28). Images under _OWT_COARSE_MIN_SIZE
+# (benchmarks/bsds_log.md, sections 21 and 23). Images under _OWT_COARSE_MIN_SIZE
 # pixels on a side get no coarse scale.
 OWT_COARSE_WEIGHT = 0.15
 _OWT_COARSE_MIN_SIZE = 16
@@ -157,9 +157,11 @@ OWT_SIZE_FRACTION = 0.125
 # strength the one between like textures and colours goes first. Chosen on
 # BSDS500 train images (benchmarks/bsds_log.md): textons (0.4) and the binned
 # L, a, b (0.05 each) on two sets of 20 (section 17); the colour clusters (0.15)
-# on four sets of 20, where they raised the ucm2's boundary F (+0.002 to +0.005)
-# and lowered VI on all four, covering on three (section 23). The clusters
-# compare colours jointly, which the three binned channels cannot.
+# on four sets of 20, where with the PMI cue's former 16 colours they raised the
+# ucm2's boundary F (+0.002 to +0.005) and lowered VI on all four, covering on
+# three, and with the 32 colours and the half-scale blend all four region and
+# boundary scores on all four (section 23). The clusters compare colours
+# jointly, which the three binned channels cannot.
 OWT_CUE_WEIGHTS = (0.05, 0.05, 0.05, 0.4, 0.15)
 
 # The merge costs lie in [0, OWT_MAX_COST]: the mean arc strength (at most 1) plus
