@@ -34,10 +34,10 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True
     that contours that hold at the coarser scale merge later. The leaves
     then merge cheapest first by the mean arc strength along their borders
     (the ultrametric contour map, section 4.2) plus the chi-squared
-    distances between the two regions' histograms of textons, of L, a and b
-    and of the image's colour clusters (the quantised cues of the contours,
-    weighed by ``OWT_CUE_WEIGHTS``: of two borders of equal strength, the one
-    between like textures and colours goes first), times a size prior ``min(1, (8 h / n) **
+    distances between the two regions' histograms of textons and of the
+    image's colour clusters (the quantised cues of the contours, weighed by
+    ``OWT_CUE_WEIGHTS``: of two borders of equal strength, the one between
+    like textures and colours goes first), times a size prior ``min(1, (8 h / n) **
     OWT_SIZE_POWER)``, ``h = |a||b| / (|a| + |b|)`` of the two regions and
     ``n`` the image's pixels, so that small regions ringed by a short strong
     contour merge earlier; the merge costs ``a`` become altitudes in [0, 1]
@@ -151,18 +151,19 @@ OWT_SIZE_POWER = 0.1
 OWT_SIZE_FRACTION = 0.125
 
 # Added to the mean arc strength: the chi-squared distances between the two
-# regions' normalised histograms of the quantised cues of contours (binned L, a,
-# b, textons and the colour clusters of the PMI cue: the planes of
-# contours_and_bins), times these weights, so that of two borders of the same
-# strength the one between like textures and colours goes first. Chosen on
-# BSDS500 train images (benchmarks/bsds_log.md): textons (0.4) and the binned
-# L, a, b (0.05 each) on two sets of 20 (section 17); the colour clusters (0.15)
-# on four sets of 20, where with the PMI cue's former 16 colours they raised the
-# ucm2's boundary F (+0.002 to +0.005) and lowered VI on all four, covering on
-# three, and with the 32 colours and the half-scale blend all four region and
-# boundary scores on all four (section 23). The clusters compare colours
-# jointly, which the three binned channels cannot.
-OWT_CUE_WEIGHTS = (0.05, 0.05, 0.05, 0.4, 0.15)
+# regions' normalised histograms of the quantised cues of contours (the planes of
+# contours_and_bins: binned L, a, b, textons and the colour clusters of the PMI
+# cue), times these weights, so that of two borders of the same strength the one
+# between like textures and colours goes first. Chosen on BSDS500 train images
+# (benchmarks/bsds_log.md): textons (0.4) and the binned L, a, b (0.05 each) on
+# two sets of 20 (section 17); the colour clusters (0.15) on four sets of 20,
+# where with the PMI cue's former 16 colours they raised the ucm2's boundary F
+# (+0.002 to +0.005) and lowered VI on all four; then the colour clusters at 0.25
+# in place of the binned L, a, b, which raised boundary F on seven of eight sets
+# (mean +0.002) and covering on six (mean +0.005; section 23). The clusters
+# compare colours jointly, which the three binned channels cannot; a plane of
+# weight 0 does not enter the merge's costs.
+OWT_CUE_WEIGHTS = (0.0, 0.0, 0.0, 0.4, 0.25)
 
 # The merge costs lie in [0, OWT_MAX_COST]: the mean arc strength (at most 1) plus
 # each histogram distance (at most 1) times its weight, times the size prior (at
