@@ -117,10 +117,9 @@ def half_scale_ucm2(image, channel_axis, data_range, globalize):
     a coarser scale of its own; ``image`` as checked by :func:`contours`."""
     from skimage.transform import rescale
 
-    from .features import _data_range
+    from .hierarchy import _unit_image
 
-    img, _, _ = prepare_image(image, channel_axis)
-    small = rescale(img / _data_range(img.dtype, data_range), 0.5, anti_aliasing=True,
+    small = rescale(_unit_image(image, channel_axis, data_range, None), 0.5, anti_aliasing=True,
                     channel_axis=-1)
     c, bins = contours_and_bins(small, -1, None, globalize)
     return merge_arcs(*oriented_watershed(c), None, bins).ucm2()
