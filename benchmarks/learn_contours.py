@@ -5,6 +5,7 @@ Both are learned once on BSDS500 *train* (never val or test) and committed:
     python benchmarks/learn_contours.py textons   # -> classicseg/_data/contour_textons.npy
     python benchmarks/learn_contours.py weights   # prints _WEIGHTS and _BIAS for _contours.py
     python benchmarks/learn_contours.py weights --globalize   # _GLOBAL_WEIGHTS, _GLOBAL_BIAS
+    python benchmarks/learn_contours.py forest    # -> classicseg/_data/contour_forest.npz
 
 Textons: k-means (classicseg's own, fixed seed) on the filter-bank responses
 of 2 000 random pixels from each of 50 train images. Weights: logistic
@@ -103,9 +104,54 @@ def learn_weights(step=10, seed=0, globalize=False):
     print(f"{prefix}_BIAS = np.float32({model.intercept_[0]:.4f})")
 
 
+def forest_ids():
+    """The train images of the trees: sorted ids [1::10] + [6::10] (40), disjoint from the
+    eight sets A-H of bsds_log on which the choices are scored."""
+    ids = sorted(p.stem for p in (DATA / "images" / "train").glob("*.jpg"))
+    return sorted(ids[1::10] + ids[6::10])
+
+
+def learn_forest(trees=50, leaves=15, rate=0.2, seed=0):
+    """Boosted trees on the context features of classicseg._contour_forest.
+
+    The sample is pixel_sample's (all annotated pixels positive with soft
+    weights, 2 % of the pixels farther than 3 px negative, classes
+    re-balanced), each pixel at the strongest orientation of the shipped
+    logistic combination.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from classicseg import _contour_forest
+
+    rng = np.random.default_rng(seed)
+    Xs, ys, ws = [], [], []
+    for image_id in forest_ids():
+        image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
+        lab = _contours.lab_planes(image)
+        grads = _contours.cue_gradients(_contours.cue_bins(lab))
+        # sPb as contours() computes it (from the local weights' strength, with the PMI).
+        spectral = _contours.spectral_gradients(_contours.combine(grads).max(axis=0), lab)
+        args = (grads, spectral, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS)
+        feats = _contour_forest.context_features(*args)  # (n_orient, n_features, M, N)
+        best = _contour_forest.logit(*args).argmax(axis=0)
+        feats = np.take_along_axis(feats, best[None, None], axis=0)[0][:, None]
+        X, y, w = pixel_sample(feats, read_boundaries("train", image_id), rng)
+        Xs.append(X), ys.append(y), ws.append(w)
+    X, y, w = np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws)
+    w = w * np.where(y == 1, 0.5 / w[y == 1].sum(), 0.5 / w[y == 0].sum()) * len(y)
+    model = HistGradientBoostingClassifier(max_iter=trees, max_leaf_nodes=leaves, max_depth=6,
+                                           learning_rate=rate, l2_regularization=1.0,
+                                           early_stopping=False, random_state=seed)
+    model.fit(X, y, sample_weight=w)
+    out = ROOT / "classicseg" / "_data" / "contour_forest.npz"
+    np.savez(out, **_contour_forest.export_trees(model))
+    print(f"{len(ys)} train images, {len(y)} pixels ({int(y.sum())} on boundaries): "
+          f"{trees} trees of {leaves} leaves -> {out}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("textons", "weights"))
+    parser.add_argument("what", choices=("textons", "weights", "forest"))
     parser.add_argument("--globalize", action="store_true",
                         help="weights for contours(globalize=True): the local cues and sPb")
     parser.add_argument("--step", type=int, default=None,
@@ -113,6 +159,8 @@ def main():
     args = parser.parse_args()
     if args.what == "textons":
         learn_textons(step=args.step or 4)
+    elif args.what == "forest":
+        learn_forest()
     else:
         learn_weights(step=args.step or 10, globalize=args.globalize)
 

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse
 from scipy import ndimage as ndi
 
+from ._contour_forest import forest_combine
 from ._kernels.contours import (
     half_disc_chi2,
     intervening_contour,
@@ -219,7 +220,9 @@ def contours_and_bins(image, channel_axis, data_range, globalize, colour=True):
     oriented = combine(gradients)
     if globalize:
         spectral = spectral_gradients(oriented.max(axis=0), lab, clusters)
-        oriented = combine(gradients, _GLOBAL_WEIGHTS, _GLOBAL_BIAS, spectral)
+        # Boosted trees over the cues and the logistic map's context re-score each
+        # pixel's strongest orientation (classicseg._contour_forest).
+        oriented = forest_combine(gradients, spectral, _GLOBAL_WEIGHTS, _GLOBAL_BIAS)
     if clusters is not None:
         binned = np.concatenate([binned, clusters.astype(np.uint8)[None]])
     return finish(smooth_along_edges(oriented)), binned
