@@ -10,11 +10,11 @@ Zitnick & Dollar, CVPR 2013) and structured edge forests (Dollar & Zitnick,
 ICCV 2013) learn boundaries from local context with tree ensembles. The trees
 are learned on 40 BSDS500 train images (sorted ids [1::10] + [6::10]) by
 ``benchmarks/learn_contours.py forest`` and ship as flat arrays
-(``_data/contour_forest.npz``: 50 trees of 15 leaves). In place of the logistic
-combination, at both scales of :func:`classicseg.contour_hierarchy`, they raised
-the boundary F ODS of its ucm2 by 0.006 on eight other sets of 20 train images
-(-0.0005 .. +0.0135 per set; covering -0.003, PRI -0.001, VI -0.004 on the
-mean) for about +0.2 s per image (benchmarks/bsds_log.md, issue 15, session 29).
+(``_data/contour_forest.npz``: 50 trees of 15 leaves); the kernel is in
+:mod:`classicseg._kernels.contour_forest`. They replace the logistic
+combination of the globalised map (:func:`classicseg.contours` and both scales
+of :func:`classicseg.contour_hierarchy`); benchmarks/bsds_log.md, section 24,
+has what they gained on train and val and what they cost.
 """
 
 import functools

@@ -9,7 +9,9 @@ two halves of a disc, for the CIELAB channels and for textons, at several
 radii, combined by weights learned on BSDS500 train by logistic regression
 (``benchmarks/learn_contours.py`` learned the weights and the texton
 dictionary below; both ship with the package, so results need no ``rng``),
-and by default gPb's spectral cue (the globalisation) on top.
+and by default gPb's spectral cue (the globalisation) on top, the cues then
+re-scored at each pixel's strongest orientation by boosted trees that also
+see the map around the pixel (:mod:`classicseg._contour_forest`).
 """
 
 import functools
@@ -149,7 +151,9 @@ def contours(image, *, channel_axis=-1, data_range=None, globalize=True):
     logistic regression into a probability of boundary; with ``globalize``
     (the default) the oriented gradients of the eigenvectors of a pixel
     affinity built from that first map and from how often the pixels'
-    colours meet in the image join them as one more cue. Each
+    colours meet in the image join them as one more cue, and boosted trees
+    learned on BSDS500 train re-score each pixel's strongest orientation
+    from all the cues and the map's values across and along the edge. Each
     orientation's map is smoothed along its edge direction, and the
     strongest orientation wins (refined between the sampled ones by a
     parabola). The thin map keeps the maxima across the edge.
@@ -190,6 +194,8 @@ def contours(image, *, channel_axis=-1, data_range=None, globalize=True):
     hierarchical image segmentation", TPAMI 2011.
     P. Isola, D. Zoran, D. Krishnan, E. Adelson, "Crisp boundary detection
     using pointwise mutual information", ECCV 2014.
+    J. Lim, C. L. Zitnick, P. Dollar, "Sketch tokens: a learned mid-level
+    representation for contour and object detection", CVPR 2013.
 
     Examples
     --------

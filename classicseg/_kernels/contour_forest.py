@@ -40,40 +40,40 @@ def forest_oriented(sq, spb, z, normal, along, feature, threshold, left, right, 
                 if z[o, y, x] > zmax:
                     zmax = z[o, y, x]
                     best = o
-            for o in range(best, best + 1):
-                for c in range(n_cues):
-                    f[c] = sq[c, o, y, x]
-                f[12] = spb[o, y, x]
-                f[13] = z[o, y, x]
-                f[14] = zmax
-                f[15] = z[(o - 1) % n_orient, y, x]
-                f[16] = z[(o + 1) % n_orient, y, x]
-                for j in range(6):
-                    yy = min(max(y + normal[o, j, 0], 0), H - 1)
-                    xx = min(max(x + normal[o, j, 1], 0), W - 1)
-                    f[17 + j] = z[o, yy, xx]
-                for j in range(2):
-                    yy = min(max(y + along[o, j, 0], 0), H - 1)
-                    xx = min(max(x + along[o, j, 1], 0), W - 1)
-                    f[23 + j] = z[o, yy, xx]
-                # sPb at normal offsets -4, -2, 2, 4 (entries 0, 1, 4, 5 of normal)
-                for i, j in enumerate((0, 1, 4, 5)):
-                    yy = min(max(y + normal[o, j, 0], 0), H - 1)
-                    xx = min(max(x + normal[o, j, 1], 0), W - 1)
-                    f[25 + i] = spb[o, yy, xx]
-                # cues 0 and 11 at normal offsets -2, 2
-                for i, j in enumerate((1, 4)):
-                    yy = min(max(y + normal[o, j, 0], 0), H - 1)
-                    xx = min(max(x + normal[o, j, 1], 0), W - 1)
-                    f[29 + 2 * i] = sq[0, o, yy, xx]
-                    f[30 + 2 * i] = sq[n_cues - 1, o, yy, xx]
-                acc = np.float64(base)
-                for t in range(n_trees):
-                    k = roots[t]
-                    while feature[k] >= 0:
-                        if f[feature[k]] <= threshold[k]:
-                            k = left[k]
-                        else:
-                            k = right[k]
-                    acc += threshold[k]
-                out[y, x] = 1.0 / (1.0 + np.exp(-acc))
+            o = best
+            for c in range(n_cues):
+                f[c] = sq[c, o, y, x]
+            f[12] = spb[o, y, x]
+            f[13] = z[o, y, x]
+            f[14] = zmax
+            f[15] = z[(o - 1) % n_orient, y, x]
+            f[16] = z[(o + 1) % n_orient, y, x]
+            for j in range(6):
+                yy = min(max(y + normal[o, j, 0], 0), H - 1)
+                xx = min(max(x + normal[o, j, 1], 0), W - 1)
+                f[17 + j] = z[o, yy, xx]
+            for j in range(2):
+                yy = min(max(y + along[o, j, 0], 0), H - 1)
+                xx = min(max(x + along[o, j, 1], 0), W - 1)
+                f[23 + j] = z[o, yy, xx]
+            # sPb at normal offsets -4, -2, 2, 4 (entries 0, 1, 4, 5 of normal)
+            for i, j in enumerate((0, 1, 4, 5)):
+                yy = min(max(y + normal[o, j, 0], 0), H - 1)
+                xx = min(max(x + normal[o, j, 1], 0), W - 1)
+                f[25 + i] = spb[o, yy, xx]
+            # cues 0 and 11 at normal offsets -2, 2
+            for i, j in enumerate((1, 4)):
+                yy = min(max(y + normal[o, j, 0], 0), H - 1)
+                xx = min(max(x + normal[o, j, 1], 0), W - 1)
+                f[29 + 2 * i] = sq[0, o, yy, xx]
+                f[30 + 2 * i] = sq[n_cues - 1, o, yy, xx]
+            acc = np.float64(base)
+            for t in range(n_trees):
+                k = roots[t]
+                while feature[k] >= 0:
+                    if f[feature[k]] <= threshold[k]:
+                        k = left[k]
+                    else:
+                        k = right[k]
+                acc += threshold[k]
+            out[y, x] = 1.0 / (1.0 + np.exp(-acc))
