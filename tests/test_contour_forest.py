@@ -17,12 +17,34 @@ def walk(trees, x):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def test_kernel_equals_numpy_features_and_tree_walk():
-    rng = np.random.default_rng(0)
-    n_orient, H, W = _contours.N_ORIENTATIONS, 9, 11
+def random_cues(seed, H, W):
+    """Random local gradients and spectral cue with the shipped logistic weights."""
+    rng = np.random.default_rng(seed)
+    n_orient = _contours.N_ORIENTATIONS
     grads = rng.random((12, n_orient, H, W), dtype=np.float32) * 0.3
     spectral = rng.random((n_orient, H, W), dtype=np.float32)
-    args = (grads, spectral, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS)
+    return grads, spectral, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS
+
+
+def test_exported_trees_predict_as_scikit_learn():
+    """export_trees reads scikit-learn's node arrays: a walk of the exported arrays
+    gives predict_proba (the oracle) on fresh points, ties at thresholds included."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(2)
+    X = rng.random((2000, 5)).astype(np.float32)
+    y = (X[:, 0] + 0.5 * X[:, 3] ** 2 + 0.1 * rng.standard_normal(2000) > 0.7).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=7, random_state=0).fit(X, y)
+    trees = _contour_forest.export_trees(model)
+    test = np.r_[rng.random((200, 5)).astype(np.float32), X[:50]]
+    expected = model.predict_proba(test)[:, 1]
+    got = [walk(trees, x) for x in test]
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
+
+
+def test_kernel_equals_numpy_features_and_tree_walk():
+    n_orient, H, W = _contours.N_ORIENTATIONS, 9, 11
+    args = random_cues(0, H, W)
     trees = _contour_forest.shipped_trees()
     got = _contour_forest.forest_combine(*args, weight=1.0)
     feats = _contour_forest.context_features(*args)
@@ -36,12 +58,9 @@ def test_kernel_equals_numpy_features_and_tree_walk():
 
 
 def test_weight_blends_trees_and_logistic():
-    rng = np.random.default_rng(1)
-    n_orient, H, W = _contours.N_ORIENTATIONS, 7, 8
-    grads = rng.random((12, n_orient, H, W), dtype=np.float32) * 0.3
-    spectral = rng.random((n_orient, H, W), dtype=np.float32)
-    args = (grads, spectral, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS)
-    logistic = _contours.combine(grads, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS, spectral)
+    args = random_cues(1, 7, 8)
+    grads, spectral, weights, bias = args
+    logistic = _contours.combine(grads, weights, bias, spectral)
     trees = _contour_forest.forest_combine(*args, weight=1.0)
     half = _contour_forest.forest_combine(*args, weight=0.5)
     np.testing.assert_allclose(half, 0.5 * trees + 0.5 * logistic, atol=1e-6)

@@ -149,9 +149,10 @@ def test_half_scale_hierarchy_finds_the_edge_at_its_column(monkeypatch):
     """A step at column 30 of a 40 x 60 image: the half-scale ucm2 has its border
     between coarse pixels 14 and 15 (column 30), read on fine columns 29 and 30; the
     arcs of the full-scale border take it into their strength. The alignment is
-    checked on the logistic map (FOREST_WEIGHT 0), whose peak is at the step; the
-    boosted trees' peak leans half a pixel left on this synthetic step, so their
-    border may be one coarse pixel off."""
+    checked on the logistic map (FOREST_WEIGHT 0), whose peak is at the step. The
+    boosted trees learned BSDS500's human boundaries, which mark the pixel before a
+    label change (the lower index, as the benchmark's seg2bmap draws them), so their
+    peak leans half a pixel left and their coarse border may be one coarse pixel off."""
     from classicseg import _contour_forest
 
     img = np.full((40, 60, 3), 0.2)
