@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from classicseg import _contours  # noqa: E402
+from classicseg._contour_forest import forest_combine  # noqa: E402
 from classicseg.datasets import read_bsds_boundaries  # noqa: E402
 from classicseg.metrics import boundary_benchmark  # noqa: E402
 
@@ -62,11 +63,11 @@ def staged(image):
     times["globalisation (sPb)"] = time.perf_counter() - t
     t = time.perf_counter()
     globalized = _contours.finish(_contours.smooth_along_edges(
-        _contours.combine(gradients, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS, spectral)))
-    times["combination, smoothing, NMS again"] = time.perf_counter() - t
+        forest_combine(gradients, spectral, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS)))
+    times["combination (boosted trees), smoothing, NMS again"] = time.perf_counter() - t
     # contours(globalize=True) smooths and thins only the globalised map.
     times["total, globalize=True"] = (times["total, globalize=False"] + times["globalisation (sPb)"]
-                                      + times["combination, smoothing, NMS again"]
+                                      + times["combination (boosted trees), smoothing, NMS again"]
                                       - times["smoothing along edges"] - times["orientation + NMS"])
     return result, globalized, times
 
