@@ -63,7 +63,8 @@ def staged(image):
     times["globalisation (sPb)"] = time.perf_counter() - t
     t = time.perf_counter()
     globalized = _contours.finish(_contours.smooth_along_edges(
-        forest_combine(gradients, spectral, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS)))
+        forest_combine(gradients, spectral, _contours.combine_logit(
+            gradients, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS, spectral))))
     times["combination (boosted trees), smoothing, NMS again"] = time.perf_counter() - t
     # contours(globalize=True) smooths and thins only the globalised map.
     times["total, globalize=True"] = (times["total, globalize=False"] + times["globalisation (sPb)"]

@@ -1,6 +1,6 @@
-"""Learn what ``classicseg.contours`` ships: the texton dictionary and the cue weights.
+"""Learn what ``classicseg.contours`` ships: the texton dictionary, the cue weights, the trees.
 
-Both are learned once on BSDS500 *train* (never val or test) and committed:
+All are learned once on BSDS500 *train* (never val or test) and committed:
 
     python benchmarks/learn_contours.py textons   # -> classicseg/_data/contour_textons.npy
     python benchmarks/learn_contours.py weights   # prints _WEIGHTS and _BIAS for _contours.py
@@ -13,7 +13,9 @@ regression (scikit-learn) of "on a human boundary" against the square roots
 of the oriented gradients of every (cue, radius) at each pixel's strongest
 orientation (of their plain sum), on a
 sample of pixels of a subset of train images; pixels near but not on a
-boundary are left out, as in Martin, Fowlkes & Malik (PAMI 2004).
+boundary are left out, as in Martin, Fowlkes & Malik (PAMI 2004). Trees:
+boosted trees on the same kind of sample, each pixel described by its cues and
+the logistic map around it (``classicseg._contour_forest``), on 40 train images.
 """
 
 import argparse
@@ -131,9 +133,10 @@ def learn_forest(trees=50, leaves=15, rate=0.2, seed=0):
         grads = _contours.cue_gradients(_contours.cue_bins(lab))
         # sPb as contours() computes it (from the local weights' strength, with the PMI).
         spectral = _contours.spectral_gradients(_contours.combine(grads).max(axis=0), lab)
-        args = (grads, spectral, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS)
-        feats = _contour_forest.context_features(*args)  # (n_orient, n_features, M, N)
-        best = _contour_forest.logit(*args).argmax(axis=0)
+        z = _contours.combine_logit(grads, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS,
+                                    spectral)
+        feats = _contour_forest.context_features(grads, spectral, z)  # (n_orient, n_feat, M, N)
+        best = z.argmax(axis=0)
         feats = np.take_along_axis(feats, best[None, None], axis=0)[0][:, None]
         X, y, w = pixel_sample(feats, read_boundaries("train", image_id), rng)
         Xs.append(X), ys.append(y), ws.append(w)

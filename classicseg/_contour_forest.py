@@ -49,13 +49,6 @@ def context_offsets(n_orient):
     return normal, along
 
 
-def logit(gradients, spectral, weights, bias):
-    """The logistic combination's logit per orientation, ``(n_orient, M, N)`` float32."""
-    z = np.tensordot(np.asarray(weights[:len(gradients)], np.float32), np.sqrt(gradients),
-                     axes=(0, 0)) + np.float32(bias)
-    return (z + np.float32(weights[len(gradients)]) * spectral).astype(np.float32)
-
-
 def _shift(m, dy, dx):
     H, W = m.shape
     ys = np.clip(np.arange(H) + dy, 0, H - 1)
@@ -63,10 +56,10 @@ def _shift(m, dy, dx):
     return m[np.ix_(ys, xs)]
 
 
-def context_features(gradients, spectral, weights, bias):
-    """The kernel's features with NumPy, ``(n_orient, N_FEATURES, M, N)`` float32 (for learning)."""
+def context_features(gradients, spectral, z):
+    """The kernel's features with NumPy, ``(n_orient, N_FEATURES, M, N)`` float32 (for learning);
+    the arguments as in :func:`forest_combine`."""
     sq = np.sqrt(gradients)
-    z = logit(gradients, spectral, weights, bias)
     n_orient = z.shape[0]
     normal, along = context_offsets(n_orient)
     zmax = z.max(axis=0)
@@ -121,23 +114,24 @@ def shipped_trees():
 FOREST_WEIGHT = 1.0
 
 
-def forest_combine(gradients, spectral, weights, bias, trees=None, weight=None):
+def forest_combine(gradients, spectral, z, trees=None, weight=None):
     """Boundary probability per orientation, ``(n_orient, M, N)`` float32.
 
-    The trees give the probability at each pixel's strongest orientation of
-    the logistic combination (``weights`` and ``bias``, whose logit is one of
-    the features); the logistic map of every orientation is scaled so that
-    its maximum becomes ``weight`` x that probability + (1 - ``weight``) x
-    its own, which keeps its orientation tuning (the trees, learned at the
-    strongest orientation only, do not rank the others reliably) and costs
-    one pass of the trees per pixel. ``trees`` defaults to the shipped ones,
-    ``weight`` to ``FOREST_WEIGHT``.
+    ``gradients`` are the local cues' chi-squared gradients ``(12, n_orient, M, N)``,
+    ``spectral`` the spectral cue and ``z`` the logistic combination's logit
+    (:func:`classicseg._contours.combine_logit`), both ``(n_orient, M, N)``. The
+    trees give the probability at each pixel's strongest orientation of ``z``;
+    the logistic map of every orientation is scaled so that its maximum becomes
+    ``weight`` x that probability + (1 - ``weight``) x its own, which keeps its
+    orientation tuning (the trees, learned at the strongest orientation only,
+    do not rank the others reliably) and costs one pass of the trees per pixel.
+    ``trees`` defaults to the shipped ones, ``weight`` to ``FOREST_WEIGHT``.
     """
     t = shipped_trees() if trees is None else trees
     w = np.float32(FOREST_WEIGHT if weight is None else weight)
     sq = np.sqrt(gradients).astype(np.float32)
     spectral = np.ascontiguousarray(spectral, np.float32)
-    z = logit(gradients, spectral, weights, bias)
+    z = np.ascontiguousarray(z, np.float32)
     normal, along = context_offsets(z.shape[0])
     p = np.empty(z.shape[1:], np.float32)
     forest_oriented(sq, spectral, z, normal, along, t["feature"], t["threshold"], t["left"],

@@ -228,7 +228,8 @@ def contours_and_bins(image, channel_axis, data_range, globalize, colour=True):
         spectral = spectral_gradients(oriented.max(axis=0), lab, clusters)
         # Boosted trees over the cues and the logistic map's context re-score each
         # pixel's strongest orientation (classicseg._contour_forest).
-        oriented = forest_combine(gradients, spectral, _GLOBAL_WEIGHTS, _GLOBAL_BIAS)
+        z = combine_logit(gradients, _GLOBAL_WEIGHTS, _GLOBAL_BIAS, spectral)
+        oriented = forest_combine(gradients, spectral, z)
     if clusters is not None:
         binned = np.concatenate([binned, clusters.astype(np.uint8)[None]])
     return finish(smooth_along_edges(oriented)), binned
@@ -367,7 +368,13 @@ def disc_spans(radius, n_orientations):
 
 
 def combine(gradients, weights=None, bias=None, spectral=None):
-    """Boundary probability per orientation: the logistic function of the weighted gradients.
+    """Boundary probability per orientation: the logistic function of :func:`combine_logit`."""
+    z = combine_logit(gradients, weights, bias, spectral)
+    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
+def combine_logit(gradients, weights=None, bias=None, spectral=None):
+    """The weighted gradients plus the bias, per orientation: ``(n_orient, M, N)`` float32.
 
     The features are the square roots of the chi-squared distances, whose
     distribution is strongly skewed; on BSDS500 train this raised the
@@ -379,7 +386,7 @@ def combine(gradients, weights=None, bias=None, spectral=None):
     z = np.tensordot(w[:len(gradients)], np.sqrt(gradients), axes=(0, 0)) + b
     if spectral is not None:
         z += w[len(gradients)] * spectral
-    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+    return z
 
 
 def spectral_gradients(strength, lab, colour=None):

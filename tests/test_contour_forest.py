@@ -18,12 +18,13 @@ def walk(trees, x):
 
 
 def random_cues(seed, H, W):
-    """Random local gradients and spectral cue with the shipped logistic weights."""
+    """Random local gradients and spectral cue, and the shipped logistic logit of them."""
     rng = np.random.default_rng(seed)
     n_orient = _contours.N_ORIENTATIONS
     grads = rng.random((12, n_orient, H, W), dtype=np.float32) * 0.3
     spectral = rng.random((n_orient, H, W), dtype=np.float32)
-    return grads, spectral, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS
+    z = _contours.combine_logit(grads, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS, spectral)
+    return grads, spectral, z
 
 
 def test_exported_trees_predict_as_scikit_learn():
@@ -48,7 +49,7 @@ def test_kernel_equals_numpy_features_and_tree_walk():
     trees = _contour_forest.shipped_trees()
     got = _contour_forest.forest_combine(*args, weight=1.0)
     feats = _contour_forest.context_features(*args)
-    best = _contour_forest.logit(*args).argmax(axis=0)
+    best = args[2].argmax(axis=0)
     for y, x in [(0, 0), (4, 5), (8, 10), (2, 9), (6, 1)]:
         o = best[y, x]
         np.testing.assert_allclose(got[:, y, x].max(), walk(trees, feats[o, :, y, x]), atol=1e-5)
@@ -59,8 +60,9 @@ def test_kernel_equals_numpy_features_and_tree_walk():
 
 def test_weight_blends_trees_and_logistic():
     args = random_cues(1, 7, 8)
-    grads, spectral, weights, bias = args
-    logistic = _contours.combine(grads, weights, bias, spectral)
+    grads, spectral, _ = args
+    logistic = _contours.combine(grads, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS,
+                                 spectral)
     trees = _contour_forest.forest_combine(*args, weight=1.0)
     half = _contour_forest.forest_combine(*args, weight=0.5)
     np.testing.assert_allclose(half, 0.5 * trees + 0.5 * logistic, atol=1e-6)
