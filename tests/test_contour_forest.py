@@ -29,7 +29,7 @@ def random_cues(seed, H, W):
 
 def test_exported_trees_predict_as_scikit_learn():
     """export_trees reads scikit-learn's node arrays: a walk of the exported arrays
-    gives predict_proba (the oracle) on fresh points, ties at thresholds included."""
+    gives predict_proba (the oracle) on fresh points and on training points."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     rng = np.random.default_rng(2)
