@@ -35,7 +35,8 @@ DATA = ROOT.parent / "shared" / "data" / "bsds500"
 def staged(image):
     """``contours(image, globalize=False)`` and ``contours(image)`` (globalised) stage by stage, timed.
 
-    The second reuses the first's gradients, as ``contours`` itself does.
+    The second reuses the first's gradients, as ``contours`` itself does. Also returns
+    the gradients and the spectral cue, which ``contour_hierarchy``'s arc model reads.
     """
     times = {}
     t = time.perf_counter()
@@ -70,7 +71,7 @@ def staged(image):
     times["total, globalize=True"] = (times["total, globalize=False"] + times["globalisation (sPb)"]
                                       + times["combination (boosted trees), smoothing, NMS again"]
                                       - times["smoothing along edges"] - times["orientation + NMS"])
-    return result, globalized, times
+    return result, globalized, times, (gradients, spectral)
 
 
 def main():
@@ -87,7 +88,7 @@ def main():
     ours, ours_global, gpb, all_times = [], [], [], []
     t_start = time.perf_counter()
     for n, (image_id, image) in enumerate(zip(ids, images)):
-        result, globalized, times = staged(image)
+        result, globalized, times, _ = staged(image)
         if n < args.timing_images:
             all_times.append(times)
         truth = read_bsds_boundaries(DATA / "groundTruth" / args.split / f"{image_id}.mat")

@@ -7,7 +7,8 @@ spectral cue, the combination, smoothing and NMS again, less the local
 map's smoothing and NMS; stages as ``bench_contours.staged`` times them), of
 the half-scale hierarchy (``_owt.half_scale_ucm2`` and ``coarse_map``: the
 whole pipeline again on the image at half scale), of the oriented watershed
-(watershed of the strength, arcs' orientations and strengths) and of the
+(watershed of the strength, arcs' orientations and strengths, the learned arc
+model of ``classicseg._arcs``) and of the
 merging (``_owt.merge_arcs``: mean arc strength plus the distances of
 the regions' histograms of the quantised cues, with the size prior; the
 cues come from the local cues' stage, as in ``contour_hierarchy``) of
@@ -55,17 +56,17 @@ def main(argv=None):
     classicseg.contour_hierarchy(warm)
     staged(warm)  # compile outside the timing
     times = {"contours, local cues": [], "globalisation": [], "half-scale hierarchy": [],
-             "oriented watershed": [], "merging": []}
+             "oriented watershed and arc model": [], "merging": []}
     half_local = []  # the half-scale hierarchy of globalize=False
     items = {"oriented (contour_hierarchy)": [], "plain strength": []}
     for image_id, image, gts in load_bsds500(ROOT, args.split, ids=ids):
-        _, c, stages = staged(image)  # the default, globalised map
+        _, c, stages, (gradients, spectral) = staged(image)  # the default, globalised map
         lab = C.lab_planes(image)  # the planes are timed in staged's stages
         bins = np.concatenate([C.cue_bins(lab)[0], C.colour_clusters(lab)[None]])
         t0 = time.perf_counter()
         coarse = _owt.coarse_map(_owt.half_scale_ucm2(image, -1, None, True), c.strength.shape)
         t1 = time.perf_counter()
-        leaves, boundary = _owt.oriented_watershed(c, coarse)
+        leaves, boundary = _owt.oriented_watershed(c, coarse, (bins, gradients, spectral))
         t2 = time.perf_counter()
         h = _owt.merge_arcs(leaves, boundary, None, bins)
         t3 = time.perf_counter()

@@ -209,14 +209,20 @@ def contours(image, *, channel_axis=-1, data_range=None, globalize=True):
 
 
 def contours_and_bins(image, channel_axis, data_range, globalize, colour=True):
-    """:func:`contours` and the quantised cues it computed on the way: binned L,
-    a, b, the texton map (:func:`cue_bins`) and the colour clusters
-    (:func:`colour_clusters`; left out when neither ``colour`` nor
-    ``globalize``), ``(5, M, N)`` uint8.
+    """:func:`contours` and what it computed on the way, for the hierarchy.
 
-    :func:`contour_hierarchy`'s merge compares the regions' histograms of
-    them; handing them over saves computing them twice (the texton filter
-    bank and the nearest-texton search take about 0.3 s on a BSDS image).
+    Returns ``(c, bins, gradients, spectral)``: the :class:`Contours`; the
+    quantised cues, binned L, a, b, the texton map (:func:`cue_bins`) and the
+    colour clusters (:func:`colour_clusters`; left out when neither ``colour``
+    nor ``globalize``), ``(5, M, N)`` uint8; the local cues' oriented
+    chi-squared gradients (:func:`cue_gradients`); the spectral cue
+    (:func:`spectral_gradients`, ``(n_orient, M, N)``; None without
+    ``globalize``).
+
+    :func:`contour_hierarchy`'s merge compares the regions' histograms of the
+    quantised cues, and its arc model reads the gradients along each arc;
+    handing them over saves computing them twice (the texton filter bank and
+    the nearest-texton search alone take about 0.3 s on a BSDS image).
     """
     if not isinstance(globalize, (bool, np.bool_)):
         raise TypeError(f"globalize must be True or False, got {globalize!r}")
@@ -225,6 +231,7 @@ def contours_and_bins(image, channel_axis, data_range, globalize, colour=True):
     clusters = colour_clusters(lab) if colour or globalize else None
     gradients = cue_gradients((binned, n_bins))
     oriented = combine(gradients)
+    spectral = None
     if globalize:
         spectral = spectral_gradients(oriented.max(axis=0), lab, clusters)
         # Boosted trees over the cues and the logistic map's context re-score each
@@ -233,7 +240,7 @@ def contours_and_bins(image, channel_axis, data_range, globalize, colour=True):
         oriented = forest_combine(gradients, spectral, z)
     if clusters is not None:
         binned = np.concatenate([binned, clusters.astype(np.uint8)[None]])
-    return finish(smooth_along_edges(oriented)), binned
+    return finish(smooth_along_edges(oriented)), binned, gradients, spectral
 
 
 def lab_planes(image, *, channel_axis=-1, data_range=None):

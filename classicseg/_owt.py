@@ -13,6 +13,7 @@ in :mod:`classicseg._contours`; the merging kernel in
 
 import numpy as np
 
+from ._arcs import ARC_BLEND, learned_strength
 from ._contours import contours_and_bins
 from ._validate import prepare_image
 
@@ -88,12 +89,14 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True
     if mask is not None:
         image, _, mask = prepare_image(image, channel_axis, mask)
         image, channel_axis = np.where(mask[..., None], image, 0), -1
-    c, bins = contours_and_bins(image, channel_axis, data_range, globalize)
+    c, bins, gradients, spectral = contours_and_bins(image, channel_axis, data_range, globalize)
     coarse = None
     if OWT_COARSE_WEIGHT > 0 and min(c.strength.shape) >= _OWT_COARSE_MIN_SIZE:
         coarse = coarse_map(half_scale_ucm2(image, channel_axis, data_range, globalize),
                             c.strength.shape)
-    leaves, boundary = oriented_watershed(c, coarse)
+    # The arc model was learned on the spectral cue's contours: without it, none.
+    cues = None if spectral is None else (bins, gradients, spectral)
+    leaves, boundary = oriented_watershed(c, coarse, cues)
     return merge_arcs(leaves, boundary, mask, bins)
 
 
@@ -121,7 +124,7 @@ def half_scale_ucm2(image, channel_axis, data_range, globalize):
 
     small = rescale(_unit_image(image, channel_axis, data_range, None), 0.5, anti_aliasing=True,
                     channel_axis=-1)
-    c, bins = contours_and_bins(small, -1, None, globalize)
+    c, bins = contours_and_bins(small, -1, None, globalize)[:2]
     return merge_arcs(*oriented_watershed(c), None, bins).ucm2()
 
 
@@ -208,15 +211,51 @@ def altitude_map(altitudes):
     return np.where(a <= OWT_CUT_COST, a ** OWT_GAMMA, 1.0 - 0.5 * top ** _OWT_TOP_POWER)
 
 
-def oriented_watershed(c, coarse=None):
+def oriented_watershed(c, coarse=None, cues=None):
     """Watershed leaves of ``c.strength`` and the per-pixel strength of their arcs.
 
     Returns the leaves ``(M, N)`` (labels 1..n) and a float64 map that holds,
-    at each pixel on a border between leaves, the oriented strength of its
-    arc (the largest where several arcs meet) and 0 elsewhere; the boundary
-    linkage averages it over the pixel pairs of a border. With ``coarse`` (an
-    ``(M, N)`` map of :func:`coarse_map`), each arc's strength is blended with
-    its mean over the arc's pixel pairs, weighed by ``OWT_COARSE_WEIGHT``.
+    at each pixel on a border between leaves, the strength of its arc (the
+    largest where several arcs meet) and 0 elsewhere; the boundary linkage
+    averages it over the pixel pairs of a border. The strength is the arc's
+    mean oriented strength (:func:`oriented_arcs`). Given ``cues``, the
+    ``(bins, gradients, spectral)`` of
+    :func:`classicseg._contours.contours_and_bins`, ``ARC_BLEND`` of it is
+    replaced by the arc's learned probability of lying on a human boundary
+    (:func:`classicseg._arcs.learned_strength`). With ``coarse`` (an
+    ``(M, N)`` map of :func:`coarse_map`), that strength is then blended with
+    the coarse map's mean over the arc's pixel pairs, weighed by
+    ``OWT_COARSE_WEIGHT``.
+    """
+    leaves, p, q, arc, k, pair_value, strength = oriented_arcs(c)
+    boundary = np.zeros(leaves.shape)
+    if p.size == 0:
+        return leaves, boundary
+    if cues is not None:
+        probability = learned_strength(c, *cues, leaves, p, q, arc, k, pair_value, strength)
+        strength = (1.0 - ARC_BLEND) * strength + ARC_BLEND * probability
+    if coarse is not None:
+        f = np.asarray(coarse, np.float64).reshape(-1)
+        count = np.bincount(arc, minlength=len(strength))
+        strength = ((1 - OWT_COARSE_WEIGHT) * strength
+                    + OWT_COARSE_WEIGHT * np.bincount(arc, 0.5 * (f[p] + f[q]), len(strength))
+                    / count)
+    out = boundary.reshape(-1)
+    np.maximum.at(out, p, strength[arc])
+    np.maximum.at(out, q, strength[arc])
+    return leaves, boundary
+
+
+def oriented_arcs(c):
+    """The watershed leaves of ``c.strength`` and their arcs' pixel pairs.
+
+    Returns ``leaves``; the flat indices ``p`` and ``q`` of the pixel pairs
+    across borders (right, then lower neighbours); ``arc``, the arc of each
+    pair (0 .. n_arcs - 1, arcs sorted by their two leaves); ``k``, each
+    arc's orientation index (the sampled orientation of ``c.oriented``
+    nearest its fitted one, :func:`arc_orientations`); the pairs' oriented
+    strength (the mean over ``p`` and ``q`` of ``c.oriented[k]``) and its mean
+    per arc.
     """
     from skimage.segmentation import watershed
 
@@ -234,25 +273,17 @@ def oriented_watershed(c, coarse=None):
         q_list.append(tail[cross])
         vertical.append(np.full(int(cross.sum()), is_vertical))
     p, q, vertical = (np.concatenate(x) for x in (p_list, q_list, vertical))
-    boundary = np.zeros(leaves.shape)
     if p.size == 0:
-        return leaves, boundary
+        return leaves, p, q, p, p, np.zeros(0), np.zeros(0)
     a, b = np.minimum(flat[p], flat[q]), np.maximum(flat[p], flat[q])
     arcs, arc = np.unique(a.astype(np.int64) * n + b, return_inverse=True)
     theta = arc_orientations(arc, len(arcs), p, q, vertical, leaves.shape[1])
     k = np.rint(theta / (np.pi / n_orient)).astype(np.intp) % n_orient
     oriented = c.oriented.reshape(n_orient, -1)
     pair_value = 0.5 * (oriented[k[arc], p].astype(np.float64) + oriented[k[arc], q])
-    count = np.bincount(arc, minlength=len(arcs))
-    strength = np.bincount(arc, pair_value, len(arcs)) / count
-    if coarse is not None:
-        f = np.asarray(coarse, np.float64).reshape(-1)
-        strength = ((1 - OWT_COARSE_WEIGHT) * strength
-                    + OWT_COARSE_WEIGHT * np.bincount(arc, 0.5 * (f[p] + f[q]), len(arcs)) / count)
-    out = boundary.reshape(-1)
-    np.maximum.at(out, p, strength[arc])
-    np.maximum.at(out, q, strength[arc])
-    return leaves, boundary
+    strength = (np.bincount(arc, pair_value, len(arcs))
+                / np.bincount(arc, minlength=len(arcs)))
+    return leaves, p, q, arc, k, pair_value, strength
 
 
 def arc_orientations(arc, n_arcs, p, q, vertical, width):

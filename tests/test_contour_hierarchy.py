@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage as ndi
 
 import classicseg
-from classicseg import _contours, _owt
+from classicseg import _arcs, _contours, _owt
 
 from conftest import outputs_per_thread_count
 from naive import same_partition
@@ -107,16 +107,118 @@ def test_arc_orientation_by_principal_axis(points, expected):
     assert min(d, np.pi - d) < 0.1
 
 
+def quadrants():
+    """Four flat quadrants of test_oriented_watershed_reads_the_arcs_orientation, thin =
+    strength (1 on the ridges); five cue planes: L and the colour clusters split top
+    from bottom, the textons left from right, a and b are flat; the 12 local gradients
+    and the spectral cue constant per orientation (cue i: i + 1 at orientation 0, the
+    horizontal borders, 4 (i + 1) at pi/2, the vertical ones; spectral 0.3 and 0.7)."""
+    n_orient = _contours.N_ORIENTATIONS
+    strength = np.ones((20, 30), np.float32)
+    strength[1:9, 1:14] = strength[11:19, 1:14] = 0
+    strength[1:9, 16:29] = strength[11:19, 16:29] = 0
+    oriented = np.full((n_orient, 20, 30), 0.1, np.float32)
+    oriented[0] = 0.9
+    oriented[n_orient // 2] = 0.5
+    c = _contours.Contours(strength, np.zeros_like(strength), strength, oriented)
+    leaves = _owt.oriented_arcs(c)[0]
+    top, left = leaves == leaves[5, 5], leaves == leaves[5, 5]
+    top |= leaves == leaves[5, 25]
+    left |= leaves == leaves[15, 5]
+    bins = np.zeros((5, 20, 30), np.uint8)
+    bins[0], bins[3], bins[4] = ~top, ~left, ~top
+    gradients = np.full((12, n_orient, 20, 30), 100.0, np.float32)
+    spectral = np.full((n_orient, 20, 30), 0.05, np.float32)
+    for i in range(12):
+        gradients[i, 0], gradients[i, n_orient // 2] = i + 1, 4 * (i + 1)
+    spectral[0], spectral[n_orient // 2] = 0.3, 0.7
+    return c, (bins, gradients, spectral)
+
+
+def pairs_between(leaves, a, b):
+    """Neighbouring pixel pairs (right and lower neighbours) with one pixel in a, one in b."""
+    count = 0
+    for u, v in ((leaves[:, :-1], leaves[:, 1:]), (leaves[:-1], leaves[1:])):
+        count += np.sum((u == a) & (v == b)) + np.sum((u == b) & (v == a))
+    return count
+
+
+def expected_features(leaves, a, b, vertical):
+    """The features of arc_features for the border between quadrant leaves a and b."""
+    s = 0.5 if vertical else 0.9
+    size = np.bincount(leaves.ravel())
+    across = 0.0 if vertical else 1.0  # L and colour clusters split top from bottom
+    gradient = np.sqrt((4.0 if vertical else 1.0) * np.arange(1, 13))
+    return np.r_[s, 1.0, s, 0.0, 1.0, 1.0, np.log(pairs_between(leaves, a, b)),
+                 across, 0.0, 0.0, 1.0 - across, across,
+                 np.log(min(size[a], size[b])), np.log(max(size[a], size[b])),
+                 gradient, 0.7 if vertical else 0.3]
+
+
+def quadrant_arcs(leaves, p, q, arc):
+    """The two leaves of each of the four arcs and whether the arc is vertical."""
+    flat = leaves.ravel()
+    vertical_borders = {frozenset((leaves[5, 5], leaves[5, 25])),
+                        frozenset((leaves[15, 5], leaves[15, 25]))}
+    for i in range(4):
+        a, b = np.unique(flat[np.r_[p[arc == i], q[arc == i]]])
+        yield i, a, b, frozenset((a, b)) in vertical_borders
+
+
+def test_arc_features_by_hand():
+    c, cues = quadrants()
+    leaves, p, q, arc, k, pair_value, strength = _owt.oriented_arcs(c)
+    x = _arcs.arc_features(c, *cues, leaves, p, q, arc, k, pair_value, strength)
+    assert x.shape == (4, len(_arcs.ARC_FEATURES))
+    for i, a, b, vertical in quadrant_arcs(leaves, p, q, arc):
+        assert k[i] == (_contours.N_ORIENTATIONS // 2 if vertical else 0)
+        np.testing.assert_allclose(x[i], expected_features(leaves, a, b, vertical), rtol=1e-6)
+
+
+def test_learned_arc_strength_is_blended_in_before_the_coarse_scale():
+    """With the cues, ARC_BLEND of an arc's oriented strength is replaced by the
+    logistic function of its features; without them, the oriented strength alone;
+    the coarse blend applies to the result."""
+    c, cues = quadrants()
+    _, plain = _owt.oriented_watershed(c)
+    leaves, learned = _owt.oriented_watershed(c, None, cues)
+    # The middle of the border between the two top quadrants (no junction nearby).
+    on = plain[5] > 0
+    assert on.sum() >= 1 and np.all(plain[5][on] == pytest.approx(0.5))
+    x = expected_features(leaves, leaves[5, 5], leaves[5, 25], True)
+    probability = 1 / (1 + np.exp(-(x @ _arcs.ARC_WEIGHTS + _arcs.ARC_BIAS)))
+    blend = (1 - _arcs.ARC_BLEND) * 0.5 + _arcs.ARC_BLEND * probability
+    np.testing.assert_allclose(learned[5][on], blend)
+    w = _owt.OWT_COARSE_WEIGHT
+    both = _owt.oriented_watershed(c, np.full((20, 30), 0.2), cues)[1]
+    np.testing.assert_allclose(both[5][on], (1 - w) * blend + w * 0.2)
+    # A strong, thin, long arc between unlike regions is likely a boundary.
+    assert probability > 0.5
+
+
+def test_arc_weights_are_one_per_feature():
+    assert _arcs.ARC_WEIGHTS.shape == (len(_arcs.ARC_FEATURES),) == (27,)
+    assert 0 < _arcs.ARC_BLEND < 1
+    # The oriented strength's terms carry the model (benchmarks/learn_arcs.py).
+    assert _arcs.ARC_WEIGHTS[1] > 0 and _arcs.ARC_WEIGHTS[2] > 0
+
+
 def test_merge_reads_the_quantised_cues_of_contours(noisy):
     """contour_hierarchy = merge_arcs over the oriented watershed of contours(img),
-    with the binned L, a, b, textons and colour clusters computed again from the
-    image (the handed-over planes are the ones a separate computation gives)."""
+    with the binned L, a, b, textons and colour clusters, the local gradients and the
+    spectral cue computed again from the image (what contours_and_bins hands over is
+    what a separate computation gives)."""
     img, _, h = noisy
     c = classicseg.contours(img)
     lab = _contours.lab_planes(img)
-    bins = np.concatenate([_contours.cue_bins(lab)[0], _contours.colour_clusters(lab)[None]])
+    binned, n_bins = _contours.cue_bins(lab)
+    clusters = _contours.colour_clusters(lab)
+    bins = np.concatenate([binned, clusters[None]])
+    gradients = _contours.cue_gradients((binned, n_bins))
+    spectral = _contours.spectral_gradients(_contours.combine(gradients).max(axis=0), lab,
+                                            clusters)
     coarse = _owt.coarse_map(_owt.half_scale_ucm2(img, -1, None, True), img.shape[:2])
-    leaves, boundary = _owt.oriented_watershed(c, coarse)
+    leaves, boundary = _owt.oriented_watershed(c, coarse, (bins, gradients, spectral))
     expected = _owt.merge_arcs(leaves, boundary, None, bins)
     np.testing.assert_array_equal(h.parents, expected.parents)
     np.testing.assert_array_equal(h.altitudes, expected.altitudes)
