@@ -35,16 +35,17 @@ ARC_FEATURES = (
 
 # An arc's strength is (1 - ARC_BLEND) x its mean oriented strength plus ARC_BLEND x
 # the logistic function of ARC_WEIGHTS . features + ARC_BIAS, in the order of
-# ARC_FEATURES. Learned by benchmarks/learn_arcs.py on the 200 BSDS500 train images:
-# the target of an arc is the fraction of its pixel pairs within 2 pixels of a human
-# boundary, averaged over the annotators, each arc weighted by its length. The blend
-# was chosen by ten-fold cross-validation on train (benchmarks/bsds_log.md, section 24).
+# ARC_FEATURES. Learned by benchmarks/learn_arcs.py on the 200 BSDS500 train images
+# (on the boosted-tree contours): the target of an arc is the fraction of its pixel
+# pairs within 2 pixels of a human boundary, averaged over the annotators, each arc
+# weighted by its length. The blend was chosen by ten-fold cross-validation on train
+# (benchmarks/bsds_log.md, section 24).
 ARC_WEIGHTS = np.array([
-    -0.9098, 4.4048, 0.9112, 1.0562, 0.4905, -0.4510, 0.0456,
-    -0.1584, 0.1011, -0.1310, -0.0488, 0.8665, -0.0381, 0.0660,
-    0.7017, -1.5036, 0.3317, -0.1086, -0.5019, 0.4405, 0.1139, -0.6340, 0.3293,
-    0.5121, -0.0501, 0.5089, 2.0179])
-ARC_BIAS = -5.0028
+    -2.1962, 4.3121, 1.6069, -0.1836, 0.8165, -0.7084, 0.0082,
+    0.0264, 0.1908, 0.0189, -0.0169, 0.5276, 0.0214, 0.0611,
+    0.0321, -0.9429, 0.5728, 0.0428, -0.3706, 0.2426, 0.2308, -0.3759, 0.3758,
+    0.4717, 0.1079, 0.7804, 2.6201])
+ARC_BIAS = -5.2620
 ARC_BLEND = 0.25
 
 
