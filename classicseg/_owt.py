@@ -29,7 +29,13 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True
     strength is the mean of the contour map at the nearest sampled
     orientation over its pixel pairs, which removes the spurious strength
     that the maximum over orientations leaves along arcs crossing the real
-    contour near junctions; it is blended with the ultrametric contour map
+    contour near junctions. With the spectral cue (the default), a quarter
+    of that strength is replaced by the arc's probability of lying on a human
+    boundary: a logistic regression, learned on BSDS500 train, of features
+    along the arc (its strength profile, the thin map, the local cues'
+    gradients and the spectral cue at its orientation, the two leaves' cue
+    histograms and sizes; :mod:`classicseg._arcs`, after Ren & Shakhnarovich's
+    learned merging). The result is blended with the ultrametric contour map
     of the same pipeline on the image at half scale, read along the arc
     (``OWT_COARSE_WEIGHT``; Pont-Tuset et al.'s combination of scales), so
     that contours that hold at the coarser scale merge later. The leaves
@@ -78,6 +84,8 @@ def contour_hierarchy(image, *, channel_axis=-1, data_range=None, globalize=True
     Pont-Tuset, Arbelaez, Barron, Marques & Malik, "Multiscale combinatorial
     grouping for image segmentation and object proposal generation", TPAMI
     39(1), 2017, section 3 (hierarchies of several image scales).
+    Ren & Shakhnarovich, "Image segmentation by cascaded region
+    agglomeration", CVPR 2013 (learned merging).
 
     Examples
     --------
