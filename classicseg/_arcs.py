@@ -1,7 +1,7 @@
 """The learned arc strength of :func:`classicseg.contour_hierarchy`.
 
 Each arc between two watershed leaves gets a probability of lying on a human
-boundary: a logistic regression of features summed along the arc (its oriented
+boundary: a logistic regression of features read along the arc (its oriented
 strength, the thin map, the chi-squared distances of the two leaves' cue
 histograms, their sizes, and the mean local cue gradients and spectral cue at
 the arc's orientation), learned once on BSDS500 train by
