@@ -50,7 +50,8 @@ def staged(image):
     gradients = _contours.cue_gradients((bins, n_bins))
     times["oriented gradients"] = time.perf_counter() - t
     t = time.perf_counter()
-    oriented = _contours.combine(gradients)
+    roots = np.sqrt(gradients)
+    oriented = _contours.combine(roots)
     times["combination"] = time.perf_counter() - t
     t = time.perf_counter()
     smoothed = _contours.smooth_along_edges(oriented)
@@ -64,8 +65,8 @@ def staged(image):
     times["globalisation (sPb)"] = time.perf_counter() - t
     t = time.perf_counter()
     globalized = _contours.finish(_contours.smooth_along_edges(
-        forest_combine(gradients, spectral, _contours.combine_logit(
-            gradients, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS, spectral))))
+        forest_combine(roots, spectral, _contours.combine_logit(
+            roots, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS, spectral))))
     times["combination (boosted trees), smoothing, NMS again"] = time.perf_counter() - t
     # contours(globalize=True) smooths and thins only the globalised map.
     times["total, globalize=True"] = (times["total, globalize=False"] + times["globalisation (sPb)"]

@@ -84,7 +84,7 @@ def main():
     for image_id in ids:
         image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
         labs.append(C.lab_planes(image))
-        strengths.append(C.combine(C.cue_gradients(C.cue_bins(labs[-1]))).max(axis=0))
+        strengths.append(C.combine(np.sqrt(C.cue_gradients(C.cue_bins(labs[-1])))).max(axis=0))
     C.spectral_gradients(strengths[0][:40, :40], labs[0][:, :40, :40])  # compile
     if other:
         other(strengths[0][:40, :40], labs[0][:, :40, :40])

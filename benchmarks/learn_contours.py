@@ -91,7 +91,7 @@ def learn_weights(step=10, seed=0, globalize=False):
         feats = np.sqrt(grads)
         if globalize:
             # sPb from the shipped local weights' strength, as contours() does.
-            spectral = _contours.spectral_gradients(_contours.combine(grads).max(axis=0), lab)
+            spectral = _contours.spectral_gradients(_contours.combine(feats).max(axis=0), lab)
             feats = np.concatenate([feats, spectral[None]])
         X, y, w = pixel_sample(feats, read_boundaries("train", image_id), rng)
         Xs.append(X), ys.append(y), ws.append(w)
@@ -130,12 +130,12 @@ def learn_forest(trees=50, leaves=15, rate=0.2, seed=0):
     for image_id in forest_ids():
         image = skio.imread(DATA / "images" / "train" / f"{image_id}.jpg")
         lab = _contours.lab_planes(image)
-        grads = _contours.cue_gradients(_contours.cue_bins(lab))
+        roots = np.sqrt(_contours.cue_gradients(_contours.cue_bins(lab)))
         # sPb as contours() computes it (from the local weights' strength, with the PMI).
-        spectral = _contours.spectral_gradients(_contours.combine(grads).max(axis=0), lab)
-        z = _contours.combine_logit(grads, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS,
+        spectral = _contours.spectral_gradients(_contours.combine(roots).max(axis=0), lab)
+        z = _contours.combine_logit(roots, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS,
                                     spectral)
-        feats = _contour_forest.context_features(grads, spectral, z)  # (n_orient, n_feat, M, N)
+        feats = _contour_forest.context_features(roots, spectral, z)  # (n_orient, n_feat, M, N)
         best = z.argmax(axis=0)
         feats = np.take_along_axis(feats, best[None, None], axis=0)[0][:, None]
         X, y, w = pixel_sample(feats, read_boundaries("train", image_id), rng)

@@ -56,10 +56,10 @@ def _shift(m, dy, dx):
     return m[np.ix_(ys, xs)]
 
 
-def context_features(gradients, spectral, z):
+def context_features(roots, spectral, z):
     """The kernel's features with NumPy, ``(n_orient, N_FEATURES, M, N)`` float32 (for learning);
     the arguments as in :func:`forest_combine`."""
-    sq = np.sqrt(gradients)
+    sq = roots
     n_orient = z.shape[0]
     normal, along = context_offsets(n_orient)
     zmax = z.max(axis=0)
@@ -114,10 +114,11 @@ def shipped_trees():
 FOREST_WEIGHT = 1.0
 
 
-def forest_combine(gradients, spectral, z, trees=None, weight=None):
+def forest_combine(roots, spectral, z, trees=None, weight=None):
     """Boundary probability per orientation, ``(n_orient, M, N)`` float32.
 
-    ``gradients`` are the local cues' chi-squared gradients ``(12, n_orient, M, N)``,
+    ``roots`` are the square roots of the local cues' chi-squared gradients
+    ``(12, n_orient, M, N)``,
     ``spectral`` the spectral cue and ``z`` the logistic combination's logit
     (:func:`classicseg._contours.combine_logit`), both ``(n_orient, M, N)``. The
     trees give the probability at each pixel's strongest orientation of ``z``;
@@ -129,7 +130,7 @@ def forest_combine(gradients, spectral, z, trees=None, weight=None):
     """
     t = shipped_trees() if trees is None else trees
     w = np.float32(FOREST_WEIGHT if weight is None else weight)
-    sq = np.sqrt(gradients).astype(np.float32)
+    sq = np.ascontiguousarray(roots, np.float32)
     spectral = np.ascontiguousarray(spectral, np.float32)
     z = np.ascontiguousarray(z, np.float32)
     normal, along = context_offsets(z.shape[0])

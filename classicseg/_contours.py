@@ -230,14 +230,15 @@ def contours_and_bins(image, channel_axis, data_range, globalize, colour=True):
     binned, n_bins = cue_bins(lab)
     clusters = colour_clusters(lab) if colour or globalize else None
     gradients = cue_gradients((binned, n_bins))
-    oriented = combine(gradients)
+    roots = np.sqrt(gradients)  # the features of both combinations and of the trees
+    oriented = combine(roots)
     spectral = None
     if globalize:
         spectral = spectral_gradients(oriented.max(axis=0), lab, clusters)
         # Boosted trees over the cues and the logistic map's context re-score each
         # pixel's strongest orientation (classicseg._contour_forest).
-        z = combine_logit(gradients, _GLOBAL_WEIGHTS, _GLOBAL_BIAS, spectral)
-        oriented = forest_combine(gradients, spectral, z)
+        z = combine_logit(roots, _GLOBAL_WEIGHTS, _GLOBAL_BIAS, spectral)
+        oriented = forest_combine(roots, spectral, z)
     if clusters is not None:
         binned = np.concatenate([binned, clusters.astype(np.uint8)[None]])
     return finish(smooth_along_edges(oriented)), binned, gradients, spectral
@@ -375,25 +376,26 @@ def disc_spans(radius, n_orientations):
     return runs, counts
 
 
-def combine(gradients, weights=None, bias=None, spectral=None):
+def combine(roots, weights=None, bias=None, spectral=None):
     """Boundary probability per orientation: the logistic function of :func:`combine_logit`."""
-    z = combine_logit(gradients, weights, bias, spectral)
+    z = combine_logit(roots, weights, bias, spectral)
     return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
 
-def combine_logit(gradients, weights=None, bias=None, spectral=None):
-    """The weighted gradients plus the bias, per orientation: ``(n_orient, M, N)`` float32.
+def combine_logit(roots, weights=None, bias=None, spectral=None):
+    """The weighted features plus the bias, per orientation: ``(n_orient, M, N)`` float32.
 
-    The features are the square roots of the chi-squared distances, whose
-    distribution is strongly skewed; on BSDS500 train this raised the
-    boundary F over the plain distances. ``spectral`` (the sPb of
+    The features ``roots`` are the square roots of the chi-squared gradients
+    of :func:`cue_gradients`, ``np.sqrt(gradients)``, whose distribution is
+    less skewed; on BSDS500 train they raised the boundary F over the plain
+    distances. ``spectral`` (the sPb of
     :func:`spectral_gradients`) takes the last weight.
     """
     w = _WEIGHTS if weights is None else np.asarray(weights, np.float32)
     b = _BIAS if bias is None else np.float32(bias)
-    z = np.tensordot(w[:len(gradients)], np.sqrt(gradients), axes=(0, 0)) + b
+    z = np.tensordot(w[:len(roots)], roots, axes=(0, 0)) + b
     if spectral is not None:
-        z += w[len(gradients)] * spectral
+        z += w[len(roots)] * spectral
     return z
 
 

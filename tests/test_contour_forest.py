@@ -18,13 +18,14 @@ def walk(trees, x):
 
 
 def random_cues(seed, H, W):
-    """Random local gradients and spectral cue, and the shipped logistic logit of them."""
+    """Square roots of random local gradients, a random spectral cue, and the shipped
+    logistic logit of them."""
     rng = np.random.default_rng(seed)
     n_orient = _contours.N_ORIENTATIONS
-    grads = rng.random((12, n_orient, H, W), dtype=np.float32) * 0.3
+    roots = np.sqrt(rng.random((12, n_orient, H, W), dtype=np.float32) * 0.3)
     spectral = rng.random((n_orient, H, W), dtype=np.float32)
-    z = _contours.combine_logit(grads, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS, spectral)
-    return grads, spectral, z
+    z = _contours.combine_logit(roots, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS, spectral)
+    return roots, spectral, z
 
 
 def test_exported_trees_predict_as_scikit_learn():
@@ -60,8 +61,8 @@ def test_kernel_equals_numpy_features_and_tree_walk():
 
 def test_weight_blends_trees_and_logistic():
     args = random_cues(1, 7, 8)
-    grads, spectral, _ = args
-    logistic = _contours.combine(grads, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS,
+    roots, spectral, _ = args
+    logistic = _contours.combine(roots, _contours._GLOBAL_WEIGHTS, _contours._GLOBAL_BIAS,
                                  spectral)
     trees = _contour_forest.forest_combine(*args, weight=1.0)
     half = _contour_forest.forest_combine(*args, weight=0.5)

@@ -215,8 +215,8 @@ def test_merge_reads_the_quantised_cues_of_contours(noisy):
     clusters = _contours.colour_clusters(lab)
     bins = np.concatenate([binned, clusters[None]])
     gradients = _contours.cue_gradients((binned, n_bins))
-    spectral = _contours.spectral_gradients(_contours.combine(gradients).max(axis=0), lab,
-                                            clusters)
+    strength = _contours.combine(np.sqrt(gradients)).max(axis=0)
+    spectral = _contours.spectral_gradients(strength, lab, clusters)
     coarse = _owt.coarse_map(_owt.half_scale_ucm2(img, -1, None, True), img.shape[:2])
     leaves, boundary = _owt.oriented_watershed(c, coarse, (bins, gradients, spectral))
     expected = _owt.merge_arcs(leaves, boundary, None, bins)
